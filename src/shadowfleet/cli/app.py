@@ -1,0 +1,104 @@
+"""The `shadowfleet` command line: a thin adapter over the ingest pipeline and the store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from shadowfleet import __version__
+from shadowfleet.cli.render import RichProgress, print_ingest, print_summary
+from shadowfleet.ingest.csv_layouts import LayoutError, parse_mapping
+from shadowfleet.ingest.formats import FORMATS
+from shadowfleet.ingest.pipeline import IngestOptions, ingest, parse_start
+from shadowfleet.store.store import Store, StoreError
+from shadowfleet.store.summary import summarize
+
+app = typer.Typer(
+    help="shadowfleet: find sanctions evasion at sea in AIS data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+StoreOption = Annotated[
+    Path, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory (created if absent).")
+]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"shadowfleet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    """shadowfleet: AIS data and sanctions lists turned into evidence of evasion at sea."""
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (NMEA, CSV, Parquet; .gz and .zip too).")],
+    store: StoreOption,
+    start: Annotated[str | None, typer.Option(help="Time for NMEA sentences that carry none (ISO-8601, UTC).")] = None,
+    columns: Annotated[str | None, typer.Option(help="CSV column mapping, e.g. 'mmsi=MMSI,ts=Time,lat=Y,lon=X'.")] = None,
+    time_format: Annotated[str | None, typer.Option(help="CSV time format (strftime), e.g. '%d/%m/%Y %H:%M:%S'.")] = None,
+    input_format: Annotated[str, typer.Option("--format", help=f"Input format: {', '.join(FORMATS)}.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object with the counts.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")] = False,
+) -> None:
+    """Read AIS files into the store; every input record is accepted, a duplicate, or rejected with a reason."""
+    if input_format not in FORMATS:
+        raise fail(f"--format {input_format!r}: choose one of {', '.join(FORMATS)}")
+    try:
+        options = IngestOptions(parse_start(start), parse_mapping(columns), time_format, input_format)
+    except (ValueError, LayoutError) as exc:
+        raise fail(f"--start {start!r} is not an ISO-8601 time" if "isoformat" in str(exc) else str(exc)) from exc
+    show_progress = not (quiet or as_json) and sys.stderr.isatty()
+    try:
+        report = ingest(paths, store, options, RichProgress(err) if show_progress else None)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json()) + "\n")
+    else:
+        for message in report.errors:
+            err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+        if not quiet:
+            print_ingest(out, report)
+    if report.nothing_read:
+        raise typer.Exit(1)
+
+
+@app.command("info")
+def info_command(
+    store: StoreOption,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """What the store holds: vessels, positions, time span, sources and rejects."""
+    try:
+        summary = summarize(Store.open(store))
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(summary.to_json()) + "\n")
+    else:
+        print_summary(out, summary)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,87 @@
+"""Rich output for people: progress bars and summary tables (the JSON output bypasses this)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from shadowfleet.ingest.pipeline import IngestReport
+from shadowfleet.store.summary import Summary
+
+
+class RichProgress:
+    """One bar per input file, by raw bytes read."""
+
+    def __init__(self, console: Console) -> None:
+        self.bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+            console=console, transient=True,
+        )
+        self.task: TaskID | None = None
+
+    def start(self, name: str, total_bytes: int) -> None:
+        self.bar.start()
+        self.task = self.bar.add_task(name, total=total_bytes or None)
+
+    def update(self, done_bytes: int) -> None:
+        if self.task is not None:
+            self.bar.update(self.task, completed=done_bytes)
+
+    def finish(self) -> None:
+        if self.task is not None:
+            self.bar.remove_task(self.task)
+            self.task = None
+        self.bar.stop()
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def print_ingest(console: Console, report: IngestReport) -> None:
+    table = Table(title="ingested", title_justify="left")
+    for name in ("file", "format", "read", "accepted", "duplicates", "rejected", "time span (UTC)"):
+        table.add_column(name, justify="right" if name in ("read", "accepted", "duplicates", "rejected") else "left")
+    for f in report.files:
+        span = f"{f.first_ts[:19]} → {f.last_ts[:19]}" if f.first_ts and f.last_ts else ""
+        table.add_row(Path(f.path).name, f.format or "[red]unread[/red]", _n(f.read), _n(f.accepted),
+                      _n(f.duplicates), _n(f.rejected), span)
+    table.add_row("[b]total", "", *(f"[b]{_n(report.total(k))}" for k in ("read", "accepted", "duplicates", "rejected")),
+                  "")
+    console.print(table)
+    console.print(
+        f"{_n(report.total('positions'))} positions and {_n(report.total('static'))} static rows added to "
+        f"[b]{report.store}[/b]; rejected records are in its rejects table (`shadowfleet info --store {report.store}`)."
+    )
+
+
+def print_summary(console: Console, s: Summary) -> None:
+    facts = Table(show_header=False, title=f"store {s.store}", title_justify="left")
+    facts.add_column(style="bold")
+    facts.add_column(justify="right")
+    facts.add_row("vessels (MMSI with positions)", _n(s.vessels))
+    facts.add_row("positions", _n(s.positions))
+    facts.add_row("static/voyage rows", f"{_n(s.static)} ({_n(s.vessels_with_static)} vessels)")
+    facts.add_row("time span (UTC)", f"{s.first_ts or '-'} → {s.last_ts or '-'} ({s.dates} days)")
+    facts.add_row("sources", _n(len(s.sources)))
+    facts.add_row("rejected records", _n(s.rejects))
+    facts.add_row("size on disk", f"{s.size_bytes / 1e6:,.1f} MB")
+    console.print(facts)
+    if s.sources:
+        sources = Table(title="sources", title_justify="left")
+        for name in ("file", "format", "read", "accepted", "rejected", "first", "last"):
+            sources.add_column(name)
+        for src in s.sources:
+            sources.add_row(Path(src["path"]).name, src["format"], _n(src["read"]), _n(src["accepted"]),
+                            _n(src["rejected"]), (src["first_ts"] or "")[:19], (src["last_ts"] or "")[:19])
+        console.print(sources)
+    if s.rejects_by_reason:
+        rejects = Table(title="rejects by reason", title_justify="left")
+        rejects.add_column("reason")
+        rejects.add_column("records", justify="right")
+        for reason, count in s.rejects_by_reason.items():
+            rejects.add_row(reason, _n(count))
+        console.print(rejects)

@@ -1,0 +1,36 @@
+"""Which reader a file needs, told from its first bytes (never from its name)."""
+
+from __future__ import annotations
+
+import re
+
+from shadowfleet.ingest.csv_layouts import looks_like_header
+from shadowfleet.ingest.sources import InputError, Opened
+
+FORMATS = ("auto", "nmea", "csv", "parquet")
+_SENTENCE = re.compile(rb"![A-Z]{2}VD[MO],")
+
+
+def sniff(opened: Opened, forced: str = "auto") -> str:
+    """'nmea', 'csv' or 'parquet'; InputError (naming the file) for anything else."""
+    name = opened.source.name
+    if opened.magic == b"PAR1":
+        return "parquet"
+    if forced != "auto":
+        return forced
+    head = opened.head
+    if not head:
+        raise InputError(f"{name}: {opened.error or 'empty file'}")
+    if head.startswith(b"SQLite format 3\x00"):
+        raise InputError(f"{name}: SQLite/GeoPackage is not an AIS format shadowfleet reads; export it to CSV")
+    if b"\x00" in head[:4096]:
+        raise InputError(f"{name}: binary data, not a recognised AIS format")
+    if _SENTENCE.search(head):
+        return "nmea"
+    first = head.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()
+    if looks_like_header(first):
+        return "csv"
+    raise InputError(
+        f"{name}: line 1: not a recognised AIS format (no NMEA AIS sentence in the first "
+        f"{len(head) // 1024 or 1} KiB and no CSV header with MMSI and position columns): {first[:60]!r}"
+    )

@@ -1,0 +1,188 @@
+"""Input files: expansion of paths, archives, decompression, hashing and block-wise line reading.
+
+Everything here streams: a file of any size is read in blocks of `BLOCK_BYTES`, so memory does
+not grow with the input.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+BLOCK_BYTES = 8 << 20
+SNIFF_BYTES = 64 << 10
+
+
+class InputError(Exception):
+    """A one-line, user-facing problem with an input file (names the file, and line or field if known)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a file, or one member of a zip archive."""
+
+    name: str
+    open_raw: Callable[[], BinaryIO]
+    size: int
+
+
+def expand(paths: list[Path]) -> tuple[list[Source], list[str]]:
+    """Files named or found (recursively, sorted) under the given paths; errors for missing ones."""
+    sources: list[Source] = []
+    errors: list[str] = []
+    for path in paths:
+        if not path.exists():
+            errors.append(f"{path}: no such file or directory")
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        _add(Path(root) / name, sources, errors)
+        else:
+            _add(path, sources, errors)
+    return sources, errors
+
+
+def _add(path: Path, sources: list[Source], errors: list[str]) -> None:
+    resolved = path.resolve()
+    try:
+        with resolved.open("rb") as fh:
+            magic = fh.read(4)
+        size = resolved.stat().st_size
+    except OSError as exc:
+        errors.append(f"{path}: cannot be read ({exc.strerror or exc})")
+        return
+    if magic == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(resolved) as archive:
+                members = [m for m in archive.infolist() if not m.is_dir()]
+        except (zipfile.BadZipFile, OSError) as exc:
+            errors.append(f"{path}: broken zip archive ({exc})")
+            return
+        for member in members:
+            sources.append(Source(f"{resolved}::{member.filename}", _zip_opener(resolved, member.filename),
+                                  member.file_size))
+        return
+    sources.append(Source(str(resolved), lambda: resolved.open("rb"), size))
+
+
+def _zip_opener(archive: Path, member: str) -> Callable[[], BinaryIO]:
+    def opener() -> BinaryIO:
+        return zipfile.ZipFile(archive).open(member)  # streams; seekable, as Parquet needs
+
+    return opener
+
+
+def sha256_of(source: Source) -> str:
+    digest = hashlib.sha256()
+    with source.open_raw() as fh:
+        while block := fh.read(BLOCK_BYTES):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Counting(io.RawIOBase):
+    """Counts the raw (compressed) bytes consumed, for progress."""
+
+    def __init__(self, raw: BinaryIO, prefix: bytes) -> None:
+        self.raw, self.prefix, self.bytes_read = raw, prefix, len(prefix)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        view = memoryview(buffer)
+        if self.prefix:  # the magic bytes already read for sniffing go first
+            n = min(len(self.prefix), len(view))
+            view[:n], self.prefix = self.prefix[:n], self.prefix[n:]
+            return n
+        data = self.raw.read(len(view))
+        view[: len(data)] = data
+        self.bytes_read += len(data)
+        return len(data)
+
+
+class Opened:
+    """A source opened for reading: decompressed stream, sniffed head, hashing underneath."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.raw = source.open_raw()
+        self.magic = self.raw.read(4)
+        self.counting = Counting(self.raw, self.magic)
+        self.gzipped = self.magic[:2] == b"\x1f\x8b"
+        self.stream: BinaryIO = io.BufferedReader(self.counting, BLOCK_BYTES)
+        if self.gzipped:
+            self.stream = gzip.GzipFile(fileobj=self.stream, mode="rb")  # type: ignore[assignment]
+        self.error: str | None = None
+        self.head = self._read(SNIFF_BYTES)
+
+    def _read(self, n: int) -> bytes:
+        try:
+            return self.stream.read(n)
+        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+            if self.error is None:
+                self.error = _describe(exc, self.gzipped)
+            return b""
+
+    def blocks(self) -> Iterator[bytes]:
+        """The decompressed bytes in blocks, the sniffed head first."""
+        if self.head:
+            yield self.head
+        while True:
+            block = self._read(BLOCK_BYTES)
+            if not block:
+                return
+            yield block
+
+    def lines(self) -> Iterator[tuple[int, list[bytes]]]:
+        """(number of the first line, lines) per block; a line split across blocks is rejoined."""
+        carry = b""
+        line_no = 1
+        for block in self.blocks():
+            lines = (carry + block).split(b"\n")
+            carry = lines.pop()
+            if lines:
+                yield line_no, lines
+                line_no += len(lines)
+        if carry:
+            yield line_no, [carry]
+
+    def line_blocks(self) -> Iterator[tuple[int, bytes, int]]:
+        """(number of the first line, bytes of whole lines, number of lines) per block."""
+        carry = b""
+        line_no = 1
+        for block in self.blocks():
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            carry = data[cut:]
+            if cut:
+                count = data.count(b"\n", 0, cut)
+                yield line_no, data[:cut], count
+                line_no += count
+        if carry:
+            yield line_no, carry, 1
+
+    @property
+    def bytes_read(self) -> int:
+        return self.counting.bytes_read
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _describe(exc: BaseException, gzipped: bool) -> str:
+    if isinstance(exc, EOFError):
+        return "truncated gzip: the compressed stream ends early; the records before the cut were read"
+    if gzipped:
+        return f"corrupt gzip data ({exc}); the records before it were read"
+    return f"read error ({exc})"

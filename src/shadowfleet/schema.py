@@ -1,0 +1,137 @@
+"""The canonical tables, declared once.
+
+Every reader converts its input to these tables and every writer checks them before a byte
+reaches the store (`check`). Units live in the column names, times are UTC microseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    doc: str
+    nullable: bool = True
+
+    def field(self) -> pa.Field:
+        return pa.field(self.name, self.type, nullable=self.nullable)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    # Columns that identify one observation regardless of which file or station delivered it;
+    # a row whose key is already in the store is a duplicate.
+    key: tuple[str, ...]
+    partitioned_by_date: bool = True
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([c.field() for c in self.columns])
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+_PROVENANCE = (
+    Column("source", pa.string(), "input file (absolute path, `zip::member` for archives) or feed id", False),
+    Column("station", pa.string(), "receiving station where the input names one"),
+    Column("line", pa.int64(), "line (or row) number of the record in `source`, 1-based", False),
+)
+
+POSITIONS = Table(
+    "positions",
+    (
+        Column("mmsi", pa.int64(), "Maritime Mobile Service Identity as transmitted", False),
+        Column("ts", TS, "time of reception, UTC", False),
+        Column("lat", pa.float64(), "latitude, degrees WGS84; null when 'not available' (91)"),
+        Column("lon", pa.float64(), "longitude, degrees WGS84; null when 'not available' (181)"),
+        Column("sog_kn", pa.float32(), "speed over ground, knots; null when 'not available' (102.3)"),
+        Column("cog_deg", pa.float32(), "course over ground, degrees; null when 'not available' (360)"),
+        Column("heading_deg", pa.float32(), "true heading, degrees; null when 'not available' (511)"),
+        Column("nav_status", pa.int8(), "navigational status 0-15 (ITU-R M.1371); null where not sent"),
+        Column("msg_type", pa.int8(), "AIS message type (1-3, 18, 19, 27); null for decoded CSV"),
+        *_PROVENANCE,
+    ),
+    key=("mmsi", "ts", "msg_type", "lat", "lon"),
+)
+
+STATIC = Table(
+    "static",
+    (
+        Column("mmsi", pa.int64(), "Maritime Mobile Service Identity as transmitted", False),
+        Column("ts", TS, "time of reception, UTC", False),
+        Column("imo", pa.int64(), "IMO number as transmitted (not validated here); null when 0"),
+        Column("name", pa.string(), "vessel name, trailing '@' and blanks removed"),
+        Column("callsign", pa.string(), "radio call sign"),
+        Column("ship_type", pa.int16(), "ship and cargo type 1-255 (ITU-R M.1371 table 53); null when 0"),
+        Column("length_m", pa.float32(), "length overall, metres (bow + stern)"),
+        Column("beam_m", pa.float32(), "beam, metres (port + starboard)"),
+        Column("draught_m", pa.float32(), "present static draught, metres; null when 0"),
+        Column("destination", pa.string(), "declared destination"),
+        Column("eta", TS, "declared ETA, UTC; the year is the first one that puts it after `ts` - 1 month"),
+        Column("msg_type", pa.int8(), "AIS message type (5, 19, 24); null for decoded CSV"),
+        *_PROVENANCE,
+    ),
+    key=(
+        "mmsi", "ts", "imo", "name", "callsign", "ship_type", "length_m", "beam_m",
+        "draught_m", "destination", "eta", "msg_type",
+    ),
+)
+
+REJECTS = Table(
+    "rejects",
+    (
+        Column("source", pa.string(), "input file", False),
+        Column("source_sha256", pa.string(), "sha256 of the input file", False),
+        Column("line", pa.int64(), "line number in the input (0 when the whole file failed)", False),
+        Column("reason", pa.string(), "short machine-readable reason code", False),
+        Column("detail", pa.string(), "one sentence naming the field and the value at fault", False),
+        Column("raw", pa.string(), "the raw line(s), truncated to 2,000 characters", False),
+        Column("ingested_at", TS, "when the ingest ran", False),
+    ),
+    key=("source_sha256", "line", "reason"),
+    partitioned_by_date=False,
+)
+
+TABLES = {t.name: t for t in (POSITIONS, STATIC, REJECTS)}
+
+
+class SchemaError(ValueError):
+    """A table crossing a boundary does not match its declaration."""
+
+
+def check(table: pa.Table, spec: Table) -> pa.Table:
+    """Return `table` with exactly the declared columns, order and types, or raise SchemaError.
+
+    Columns are cast only where the cast is lossless in kind (e.g. int32 -> int64); a missing
+    column or a null in a non-nullable one is an error, never silently filled.
+    """
+    missing = [n for n in spec.names if n not in table.column_names]
+    if missing:
+        raise SchemaError(f"{spec.name}: missing column(s) {', '.join(missing)}")
+    arrays = []
+    for col in spec.columns:
+        arr = table.column(col.name)
+        if arr.type != col.type:
+            try:
+                arr = arr.cast(col.type, safe=True)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise SchemaError(f"{spec.name}.{col.name}: {arr.type} is not {col.type} ({exc})") from exc
+        if not col.nullable and arr.null_count:
+            raise SchemaError(f"{spec.name}.{col.name}: {arr.null_count} null value(s) in a required column")
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=spec.schema)
+
+
+def empty(spec: Table) -> pa.Table:
+    return spec.schema.empty_table()
