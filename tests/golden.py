@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
+import polars as pl
 
 from shadowfleet.ingest.nmea_assembly import Assembler
 from shadowfleet.ingest.nmea_decode import decode_messages
-from shadowfleet.ingest.nmea_framing import Context, Framer
+from shadowfleet.ingest.nmea_lines import LineBlock, LineFramer
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.schema import POSITIONS, STATIC
 
@@ -17,11 +17,10 @@ START_US = 1_600_000_000_000_000
 
 
 def decode_file(path: Path) -> tuple[pa.Table, pa.Table, Rejects]:
-    lines = path.read_bytes().split(b"\n")
+    block = LineBlock(path.read_bytes(), 1)
     rejects = Rejects()
-    sentences = Framer(Context(fallback_ts=START_US)).frame(lines, 1, rejects)
     assembler = Assembler()
-    msgs = assembler.add(sentences, rejects)
+    msgs = assembler.add(LineFramer(START_US).frame(block, rejects), block, rejects)
     assembler.finish(rejects)
-    positions, static = decode_messages(msgs, np.arange(len(msgs)), str(path), rejects)
+    positions, static = decode_messages(msgs.filter(pl.col("ts").is_not_null()), str(path), rejects, block)
     return positions.table(POSITIONS), static.table(STATIC), rejects

@@ -8,7 +8,7 @@ from shadowfleet.ingest.csv_layouts import looks_like_header
 from shadowfleet.ingest.sources import InputError, Opened
 
 FORMATS = ("auto", "nmea", "csv", "parquet")
-_SENTENCE = re.compile(rb"![A-Z]{2}VD[MO],")
+_SENTENCE = re.compile(rb"![^,!\s]{2}VD[MO],")
 
 
 def sniff(opened: Opened, forced: str = "auto") -> str:

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from shadowfleet.ingest.ais_bits import PayloadBits
+from shadowfleet.ingest.ais_bits import Payloads
 from shadowfleet.ingest.ais_layouts import (
     DECODED_TYPES,
     LONG_RANGE,
@@ -24,8 +24,7 @@ from shadowfleet.ingest.ais_layouts import (
     Layout,
     decode_layout,
 )
-from shadowfleet.ingest.nmea_assembly import Messages
-from shadowfleet.ingest.nmea_framing import NO_TS
+from shadowfleet.ingest.nmea_lines import LineBlock
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.tables import Rows, concat_rows, eta_from_parts
 
@@ -49,119 +48,107 @@ class Decoded:
 class PayloadWindow:
     """Drops the same payload heard again within DUPLICATE_WINDOW_US (several stations, one message).
 
-    Two generations of seen payloads are kept, so memory stays bounded on endless input.
+    Payloads are compared by 64-bit hash; only the previous block is remembered, which bounds
+    memory and covers copies that straddle a block boundary.
     """
 
-    def __init__(self, generation_size: int = 500_000) -> None:
-        self.current: dict[bytes, int] = {}
-        self.previous: dict[bytes, int] = {}
-        self.generation_size = generation_size
+    def __init__(self) -> None:
+        self.previous = pl.DataFrame(schema={"h": pl.UInt64, "ts": pl.Int64, "k": pl.Int64})
 
-    def unique_mask(self, payloads: list[bytes], ts: list[int]) -> np.ndarray:
-        keep = np.ones(len(payloads), dtype=bool)
-        current, previous = self.current, self.previous
-        for i, (payload, t) in enumerate(zip(payloads, ts, strict=True)):
-            last = current.get(payload)
-            if last is None:
-                last = previous.get(payload)
-            if last is not None and abs(t - last) <= DUPLICATE_WINDOW_US:
-                keep[i] = False
-            else:
-                current[payload] = t
-        if len(current) > self.generation_size:
-            self.previous, self.current = current, {}
-        return keep
+    def unique_mask(self, payload: pl.Series, ts: pl.Series) -> np.ndarray:
+        current = pl.DataFrame({"h": payload.hash(seed=7), "ts": ts, "k": pl.int_range(0, len(ts), eager=True)})
+        both = pl.concat([self.previous.with_columns(pl.lit(-1, pl.Int64).alias("k")), current]).sort("h", "ts")
+        repeat = (pl.col("h") == pl.col("h").shift(1)) & (pl.col("ts") - pl.col("ts").shift(1) <= DUPLICATE_WINDOW_US)
+        marked = both.with_columns(repeat.fill_null(False).alias("dup")).filter(pl.col("k") >= 0).sort("k")
+        self.previous = current.select("h", "ts", "k")
+        return ~marked["dup"].to_numpy()
 
 
 class MessageDecoder:
-    """Decodes the messages of one input, chunk after chunk, dropping repeated receptions."""
+    """Decodes the messages of one input, block after block, dropping repeated receptions."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.window = PayloadWindow()
 
-    def decode(self, msgs: Messages, rejects: Rejects) -> Decoded:
-        ts = np.asarray(msgs.ts, dtype=np.int64)
-        weight = np.asarray(msgs.n_lines, dtype=np.int64)
-        for i in np.flatnonzero(ts == NO_TS):
-            rejects.add(
-                msgs.line[i], "no_timestamp",
-                "no time of reception: no tag block, log prefix or suffix, and no --start",
-                msgs.raw[i], records=int(weight[i]),
-            )
-        timed = np.flatnonzero(ts != NO_TS)
-        unique = self.window.unique_mask([msgs.payload[i] for i in timed], ts[timed].tolist())
-        positions, static = decode_messages(msgs, timed[unique], self.source, rejects)
-        return Decoded(positions, static, int(weight[timed[~unique]].sum()))
+    def decode(self, msgs: pl.DataFrame, block: LineBlock, rejects: Rejects) -> Decoded:
+        block.reject(msgs.filter(pl.col("ts").is_null()).rename({"n_lines": "records"}), rejects, "no_timestamp",
+                     "no time of reception: no tag block, log prefix or suffix, and no --start")
+        timed = msgs.filter(pl.col("ts").is_not_null())
+        unique = self.window.unique_mask(timed["payload"], timed["ts"])
+        duplicates = int(timed["n_lines"].to_numpy()[~unique].sum())
+        positions, static = decode_messages(timed.filter(pl.Series(unique)), self.source, rejects, block)
+        return Decoded(positions, static, duplicates)
 
 
-def decode_messages(msgs: Messages, idx: np.ndarray, source: str, rejects: Rejects) -> tuple[Rows, Rows]:
-    """Positions and static rows of the messages at `idx` (all of them timed); the rest rejected."""
-    bits = PayloadBits([msgs.payload[i] for i in idx], np.asarray(msgs.fill, dtype=np.int64)[idx])
-    ts = np.asarray(msgs.ts, dtype=np.int64)[idx]
-    batch = _Batch(source, msgs, idx, bits, ts, np.asarray(msgs.n_lines, dtype=np.int64)[idx])
+def decode_messages(msgs: pl.DataFrame, source: str, rejects: Rejects, block: LineBlock) -> tuple[Rows, Rows]:
+    """Positions and static rows of timed messages; the rest rejected with reasons."""
+    batch = _Batch(source, msgs, block)
     return batch.positions(rejects), batch.static(rejects)
 
 
 class _Batch:
-    """One decode pass over the timed, unique messages of a chunk."""
+    """One decode pass over the timed, unique messages of a block."""
 
-    def __init__(
-        self, source: str, msgs: Messages, idx: np.ndarray, bits: PayloadBits, ts: np.ndarray, weight: np.ndarray
-    ) -> None:
-        self.source, self.msgs, self.idx, self.bits, self.ts, self.weight = source, msgs, idx, bits, ts, weight
-        self.types = bits.uint(0, 6) if len(idx) else np.zeros(0, np.int64)
-        self.usable = ~bits.bad_symbol
-        self._reject_unusable(msgs, idx, bits)
-
-    def _reject_unusable(self, msgs: Messages, idx: np.ndarray, bits: PayloadBits) -> None:
+    def __init__(self, source: str, msgs: pl.DataFrame, block: LineBlock) -> None:
+        self.source, self.msgs, self.block = source, msgs, block
+        self.payloads = Payloads(msgs["payload"], msgs["fill"].to_numpy())
+        self.ts = msgs["ts"].to_numpy()
+        self.weight = msgs["n_lines"].to_numpy()
+        self.lines = msgs["line"].to_numpy()
+        self.stations = msgs["station"]
+        self.raws = msgs["raw"]
+        self.types = self.payloads.types
+        self.usable = ~self.payloads.bad_symbol & (self.types >= 0)
         self.unusable = Rejects()
-        for k in np.flatnonzero(bits.bad_symbol):
-            self.unusable.add(
-                msgs.line[idx[k]], "bad_payload", "payload has characters outside the AIS six-bit alphabet",
-                msgs.raw[idx[k]], records=int(self.weight[k]),
-            )
-        for k in np.flatnonzero(~bits.bad_symbol & ~np.isin(self.types, list(DECODED_TYPES))):
-            t = int(self.types[k])
-            what = TYPE_NAMES.get(t, "not a type defined by ITU-R M.1371")
-            self.unusable.add(
-                msgs.line[idx[k]], "unsupported_type",
-                f"message type {t} ({what}) carries no vessel position or identity",
-                msgs.raw[idx[k]], records=int(self.weight[k]),
-            )
+        self._reject_unusable()
+
+    def _reject_unusable(self) -> None:
+        for k in np.flatnonzero(self.payloads.bad_symbol):
+            self.unusable.add(int(self.lines[k]), "bad_payload",
+                              "payload has characters outside the AIS six-bit alphabet", self._raw(k),
+                              records=int(self.weight[k]))
+        other = np.flatnonzero(self.usable & ~np.isin(self.types, list(DECODED_TYPES)))
+        if len(other):
+            rows = self.msgs[other].select("line", "raw", pl.col("n_lines").alias("records")).with_columns(
+                pl.Series("type", self.types[other]))
+            names = pl.col("type").replace_strict(TYPE_NAMES, default="not a type defined by ITU-R M.1371")
+            detail = pl.format("message type {} ({}) carries no vessel position or identity", pl.col("type"), names)
+            self.block.reject(rows, self.unusable, "unsupported_type", detail)
 
     def _select(
         self, mask: np.ndarray, layout: Layout, rejects: Rejects, reject_short: bool = True
     ) -> tuple[np.ndarray, Columns]:
         """Rows in `mask` long enough for `layout`, decoded; short ones rejected unless told otherwise."""
         rows = np.flatnonzero(self.usable & mask)
-        long_enough = self.bits.nbits[rows] >= layout.min_bits
+        long_enough = self.payloads.nbits[rows] >= layout.min_bits
         for k in rows[~long_enough] if reject_short else ():
             detail = (
-                f"type {int(self.types[k])} payload has {int(self.bits.nbits[k])} bits, "
+                f"type {int(self.types[k])} payload has {int(self.payloads.nbits[k])} bits, "
                 f"{layout.min_bits} needed for a {layout.name}"
             )
-            rejects.add(self._line(k), "short_payload", detail, self._raw(k), records=int(self.weight[k]))
+            rejects.add(int(self.lines[k]), "short_payload", detail, self._raw(k), records=int(self.weight[k]))
         rows = rows[long_enough]
-        return rows, decode_layout(self.bits.subset(rows), layout)
+        return rows, decode_layout(self.payloads.bits(rows, layout.min_bits), layout)
 
     def _of_type(self, *types: int) -> np.ndarray:
         return np.isin(self.types, types)
 
     def _line(self, k: int) -> int:
-        return self.msgs.line[self.idx[k]]
+        return int(self.lines[k])
 
-    def _raw(self, k: int) -> bytes:
-        return self.msgs.raw[self.idx[k]]
+    def _raw(self, k: int) -> bytes | str:
+        raw = self.raws[int(k)]
+        return raw if raw is not None else self.block.raw(int(self.lines[k]))
 
     def _provenance(self, rows: np.ndarray, mmsi: np.ndarray) -> dict[str, pa.Array]:
-        stations = [self.msgs.station[i] for i in self.idx[rows]]
+        stations = self.stations.gather(rows).to_arrow(compat_level=pl.CompatLevel.oldest())
         return {
             "mmsi": pa.array(mmsi, pa.int64()),
             "ts": pa.array(self.ts[rows], pa.int64()),
             "source": pa.array([self.source] * len(rows), pa.string()),
-            "station": pa.array(stations, pa.string()),
-            "line": pa.array([self._line(k) for k in rows], pa.int64()),
+            "station": stations.cast(pa.string()),
+            "line": pa.array(self.lines[rows], pa.int64()),
         }
 
     # --- positions -------------------------------------------------------------------------------

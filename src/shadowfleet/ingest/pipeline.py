@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -112,7 +113,7 @@ def ingest(paths: list[Path], store_dir: Path, options: IngestOptions, progress:
 def _chunks(opened: Opened, fmt: str, options: IngestOptions) -> Iterator[Chunk]:
     name = opened.source.name
     if fmt == "nmea":
-        return read_nmea(opened.lines(), name, options.start_us)
+        return read_nmea(opened.line_blocks(), name, options.start_us)
     if fmt == "csv":
         return read_csv(opened, name, options.columns, options.time_format)
     return read_parquet(opened.source.open_raw(), name)
@@ -149,13 +150,13 @@ class _FileIngest:
         self.span += [bounds["min"], bounds["max"]]
 
     def flush(self) -> None:
-        fresh = Rejects()
-        for line, reason, detail, raw in zip(
-            self.rejects.lines, self.rejects.reasons, self.rejects.details, self.rejects.raws, strict=True
-        ):
-            if (line, reason) not in self.known_rejects:
-                fresh.add(line, reason, detail, raw)
-        if len(fresh):
+        frame = self.rejects.frame()
+        if self.known_rejects:
+            known = pl.DataFrame(list(self.known_rejects), schema={"line": pl.Int64, "reason": pl.String},
+                                 orient="row")
+            frame = frame.join(known, on=["line", "reason"], how="anti")
+        if frame.height:
+            fresh = Rejects(frames=[frame])
             self.batch.add_rejects(fresh.table(self.report.path, self.report.sha256 or "", self.batch.ingested_at))
         self.rejects = Rejects()
 

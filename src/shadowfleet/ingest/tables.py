@@ -47,22 +47,35 @@ def concat_rows(parts: list[Rows]) -> Rows:
     return Rows(cols, np.concatenate([p.weight for p in parts]))
 
 
+def civil_to_us(
+    year: np.ndarray, month: np.ndarray, day: np.ndarray, hour: np.ndarray, minute: np.ndarray,
+    second: np.ndarray, micro: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """UTC calendar fields -> (µs since 1970, valid); impossible dates (31 Feb) are not valid."""
+    valid = (
+        (month >= 1) & (month <= 12) & (day >= 1) & (hour >= 0) & (hour <= 23) & (minute >= 0) & (minute <= 59)
+        & (second >= 0) & (second <= 60) & (micro >= 0) & (year >= 1970) & (year <= 2200)
+    )
+    start = ((np.where(valid, year, 1970) - 1970) * 12 + np.where(valid, month, 1) - 1).astype("datetime64[M]")
+    first_day = start.astype("datetime64[D]")
+    days_in_month = ((start + 1).astype("datetime64[D]") - first_day).astype(np.int64)
+    valid &= day <= days_in_month
+    us = (
+        first_day.astype(np.int64) * _US_PER_DAY + (day - 1) * _US_PER_DAY + hour * 3_600_000_000
+        + minute * 60_000_000 + second * 1_000_000 + micro
+    )
+    return us, valid
+
+
 def eta_from_parts(
     ts_us: np.ndarray, month: np.ndarray, day: np.ndarray, hour: np.ndarray, minute: np.ndarray
 ) -> pa.Array:
     """AIS ETA (month, day, hour, minute; no year) -> UTC µs, taking the year that puts it no more
     than a month before the message; 'not available' values (0, 0, 24, 60) and impossible dates give null."""
-    valid = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (hour <= 23) & (minute <= 59)
     year = ts_us.astype("datetime64[us]").astype("datetime64[Y]").astype(np.int64) + 1970
-    result = np.zeros(len(ts_us), np.int64)
-    for shift in (0, 1):  # this year, or next year if that would lie in the past
-        start = ((year + shift - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
-        days_in_month = ((start + 1).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(np.int64)
-        moment = (
-            start.astype("datetime64[D]").astype("datetime64[us]").astype(np.int64)
-            + (day - 1) * _US_PER_DAY + hour * 3_600_000_000 + minute * 60_000_000
-        )
-        usable = valid & (day <= days_in_month)
-        take = (result == 0) & usable & ((moment >= ts_us - 31 * _US_PER_DAY) | (shift == 1))
-        result = np.where(take, moment, result)
-    return pa.array(result, pa.int64(), mask=result == 0)
+    zero = np.zeros(len(ts_us), np.int64)
+    this_year, ok_this = civil_to_us(year, month, day, hour, minute, zero, zero)
+    next_year, ok_next = civil_to_us(year + 1, month, day, hour, minute, zero, zero)
+    use_this = ok_this & (this_year >= ts_us - 31 * _US_PER_DAY)
+    result = np.where(use_this, this_year, next_year)
+    return pa.array(result, pa.int64(), mask=~(use_this | ok_next))
