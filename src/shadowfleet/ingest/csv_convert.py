@@ -270,13 +270,14 @@ def _rule_detail(row: dict[str, object]) -> tuple[str, str]:
 
 
 def pick_time_format(samples: list[str]) -> str | None:
-    """The first known format that parses every sample (None: numbers, or nothing fits)."""
+    """The known format that parses most samples (a bad first row must not decide); None if none does."""
     series = pl.Series([s.strip() for s in samples if s.strip()][:20], dtype=pl.String)
+    best, best_count = None, 0
     for fmt in TIME_FORMATS:
-        parsed = series.str.to_datetime(fmt, strict=False, time_unit="us")
-        if series.len() and parsed.null_count() == 0:
-            return fmt
-    return None
+        count = series.len() - series.str.to_datetime(fmt, strict=False, time_unit="us").null_count()
+        if count > best_count:
+            best, best_count = fmt, count
+    return best
 
 
 def _time_from_text(raw: pl.Expr, fmt: str | None) -> pl.Expr:

@@ -1,0 +1,134 @@
+"""NMEA line framing and assembly: log variants, timing, checksums, fragments, accounting."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from shadowfleet.ingest.chunk import Chunk
+from shadowfleet.ingest.nmea_framing import NO_TS, parse_time_text
+from shadowfleet.ingest.nmea_lines import LineBlock, LineFramer, xor_checksums
+from shadowfleet.ingest.nmea_reader import read_nmea
+from shadowfleet.ingest.rejects import Rejects
+from shadowfleet.schema import STATIC
+
+POS = "!AIVDM,1,1,,B,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*09"  # type 1, MMSI 367587834 (pyais gatehouse sample)
+TYPE5 = (
+    "!AIVDM,2,1,9,B,55R3Vn82=ILTQ3KKS>1<D60Dq@E918U<F222221J1`?164vc03S1CCAD,0*2A",
+    "!AIVDM,2,2,9,B,`88888888888880,2*76",
+)
+T0 = 1_420_030_798  # 2014-12-31T12:59:58Z
+
+
+def frame(text: str, fallback: int = NO_TS) -> tuple[pl.DataFrame, Rejects]:
+    rejects = Rejects()
+    out = LineFramer(fallback).frame(LineBlock(text.encode(), 1), rejects)
+    return out, rejects
+
+
+def chunks(text: str, block_lines: int = 1000, start: int = NO_TS) -> list[Chunk]:
+    lines = text.encode().split(b"\n")
+    blocks = []
+    for i in range(0, len(lines), block_lines):
+        part = lines[i : i + block_lines]
+        blocks.append((i + 1, b"\n".join(part) + b"\n", len(part)))
+    return list(read_nmea(iter(blocks), "test.nmea", start))
+
+
+def test_xor_checksums_match_nmea() -> None:
+    body = POS[1 : POS.index("*")]
+    assert xor_checksums(pl.Series([body, "", None])).tolist() == [0x09, 0, 0]
+
+
+def test_tag_block_time_and_station() -> None:
+    out, rejects = frame(f"\\s:rORBCOMM104,c:{T0}*00\\{POS}")
+    assert out["ts"].to_list() == [T0 * 1_000_000]
+    assert out["station"].to_list() == ["rORBCOMM104"]
+    assert out["checksum_ok"].to_list() == [True]
+    assert not len(rejects)
+
+
+def test_tag_block_with_wrong_checksum_is_rejected() -> None:
+    out, rejects = frame(f"\\c:{T0}*7F\\{POS}")
+    assert out.height == 0
+    assert rejects.reasons == ["tag_checksum"]
+
+
+def test_pghp_line_times_the_next_sentence_only() -> None:
+    text = f"$PGHP,1,2013,11,12,12,0,0,11,219,,2190067,1,62*26\n{POS}\n{POS}"
+    out, _ = frame(text)
+    assert out["ts"].to_list()[0] == parse_time_text("2013-11-12T12:00:00.011")
+    assert out["station"].to_list() == ["2190067", None]
+    assert out["ts"].to_list()[1] is None
+
+
+def test_prefix_and_suffix_times() -> None:
+    text = "\n".join([
+        f"2014-12-31T12:59:58Z {POS}",
+        f"{T0} {POS}",
+        f"{POS},{T0}",
+        f"{POS},d-109,S2105,t050056.00,T56.13,r003669946,{T0},{T0 - 59}",
+    ])
+    out, _ = frame(text)
+    assert out["ts"].to_list() == [T0 * 1_000_000] * 4
+    assert out["station"].to_list()[3] == "r003669946"
+
+
+def test_start_option_is_the_last_resort() -> None:
+    out, _ = frame(POS, fallback=42)
+    assert out["ts"].to_list() == [42]
+
+
+def test_timing_line_at_block_end_carries_to_next_block() -> None:
+    text = f"{POS}\n\\s:X,c:{T0}*00\\\n{POS}"
+    result = chunks(text, block_lines=2, start=5)
+    ts = [c.positions.cols["ts"].to_pylist() for c in result if len(c.positions)]
+    assert ts == [[5], [T0 * 1_000_000]]
+
+
+def test_non_ais_checksum_and_comment_lines() -> None:
+    text = "\n".join(["# comment", "", "$GPRMC,1,2,3*00", POS[:-2] + "00", POS.split("*")[0], POS])
+    result = chunks(text, start=1)
+    reasons = sorted(r for c in result for r in c.rejects.reasons)
+    assert reasons == ["checksum", "checksum", "non_ais"]
+    assert sum(c.records for c in result) == 4  # comments and blank lines are not records
+
+
+def test_two_sentence_message_is_assembled_and_counted_twice() -> None:
+    result = chunks("\n".join(TYPE5), start=1)
+    static = [c.static for c in result if len(c.static)]
+    assert len(static) == 1
+    table = static[0].table(STATIC)
+    assert table.column("name").to_pylist() == ["SEA ENTERPRISE"]
+    assert table.column("imo").to_pylist() == [9266633]
+    assert sum(c.records for c in result) == 2
+
+
+def test_fragments_split_across_blocks() -> None:
+    result = chunks("\n".join(TYPE5), block_lines=1, start=1)
+    assert sum(len(c.static) for c in result) == 1
+
+
+def test_orphan_fragments_are_rejected() -> None:
+    result = chunks("\n".join([TYPE5[1], TYPE5[0]]), start=1)
+    reasons = sorted(r for c in result for r in c.rejects.reasons)
+    assert reasons == ["incomplete", "incomplete"]
+    assert sum(c.records for c in result) == 2
+
+
+def with_checksum(sentence: str) -> str:
+    body = sentence[1 : sentence.index("*")]
+    return f"!{body}*{int(xor_checksums(pl.Series([body]))[0]):02X}"
+
+
+def test_multi_station_copies_count_as_duplicates() -> None:
+    copy = with_checksum(POS.replace("AIVDM", "BSVDM"))
+    text = "\n".join([f"\\c:{T0}*00\\{POS}", f"\\c:{T0 + 1}*00\\{copy}", f"\\c:{T0 + 600}*00\\{POS}"])
+    result = chunks(text)
+    assert sum(c.duplicates for c in result) == 1  # heard twice within a second: one transmission
+    assert sum(len(c.positions) for c in result) == 2  # the same payload ten minutes later is new
+    assert sum(c.rejects.weight for c in result) == 0
+
+
+def test_untimed_sentences_are_rejected_with_reason() -> None:
+    result = chunks(POS)
+    assert [r for c in result for r in c.rejects.reasons] == ["no_timestamp"]
