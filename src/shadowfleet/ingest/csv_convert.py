@@ -14,6 +14,7 @@ import polars as pl
 import pyarrow as pa
 
 from shadowfleet.ingest.csv_layouts import STATIC_FIELDS, CsvLayout
+from shadowfleet.ingest.nmea_lines import MIN_EPOCH_S
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.tables import Rows
 
@@ -283,7 +284,8 @@ def pick_time_format(samples: list[str]) -> str | None:
 def _time_from_text(raw: pl.Expr, fmt: str | None) -> pl.Expr:
     """µs since 1970 from text: the file's format, else unix seconds or milliseconds."""
     epoch = raw.cast(pl.Float64, strict=False)
-    epoch_us = pl.when(epoch > 1e11).then(epoch * 1e3).otherwise(epoch * 1e6).cast(pl.Int64)
+    seconds = pl.when(epoch > 1e11).then(epoch / 1e3).otherwise(epoch)
+    epoch_us = pl.when(seconds >= MIN_EPOCH_S).then(seconds * 1e6).cast(pl.Int64)
     if fmt is None:
         return epoch_us
     parsed = raw.str.to_datetime(fmt, strict=False, time_unit="us")

@@ -55,7 +55,7 @@ def _epoch_us(text: bytes | str) -> int:
         return NO_TS
     if value > 1e11:  # milliseconds since 1970 (seconds would be past the year 5000)
         value /= 1000.0
-    if not 0 < value < 4.1e9:
+    if not 946_684_800 <= value < 4.1e9:  # from 2000 on, as nmea_lines.MIN_EPOCH_S
         return NO_TS
     return round(value * 1_000_000)
 

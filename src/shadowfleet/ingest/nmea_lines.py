@@ -23,6 +23,9 @@ from shadowfleet.ingest.nmea_framing import NO_TS
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.tables import civil_to_us
 
+# Numbers are taken as unix times only from 2000 on: AIS data is younger, and small numbers in a
+# time column are far more likely to be something else.
+MIN_EPOCH_S = 946_684_800
 _ISO_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.fZ")
 
 
@@ -99,7 +102,7 @@ def _epoch_us(text: pl.Expr) -> pl.Expr:
     """Unix seconds or milliseconds (told apart by size) -> µs; null when not a plausible number."""
     value = text.cast(pl.Float64, strict=False)
     value = pl.when(value > 1e11).then(value / 1000).otherwise(value)
-    return pl.when((value > 0) & (value < 4.1e9)).then((value * 1e6).round(0).cast(pl.Int64))
+    return pl.when((value >= MIN_EPOCH_S) & (value < 4.1e9)).then((value * 1e6).round(0).cast(pl.Int64))
 
 
 def _time_text_us(text: pl.Expr) -> pl.Expr:

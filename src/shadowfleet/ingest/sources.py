@@ -6,7 +6,6 @@ not grow with the input.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import os
@@ -122,14 +121,14 @@ class Opened:
         self.gzipped = self.magic[:2] == b"\x1f\x8b"
         self.stream: BinaryIO = io.BufferedReader(self.counting, BLOCK_BYTES)
         if self.gzipped:
-            self.stream = gzip.GzipFile(fileobj=self.stream, mode="rb")  # type: ignore[assignment]
+            self.stream = GzipStream(self.stream)  # type: ignore[assignment]
         self.error: str | None = None
         self.head = self._read(SNIFF_BYTES)
 
     def _read(self, n: int) -> bytes:
         try:
             return self.stream.read(n)
-        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        except (EOFError, zlib.error, OSError) as exc:
             if self.error is None:
                 self.error = _describe(exc, self.gzipped)
             return b""
@@ -178,6 +177,48 @@ class Opened:
 
     def close(self) -> None:
         self.raw.close()
+
+
+class GzipStream:
+    """Streaming gunzip that hands out everything decodable before a cut or a corrupt byte.
+
+    (The standard GzipFile raises on a truncated file and loses the last block it was decoding.)
+    Concatenated gzip members are read one after another.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.inflate = zlib.decompressobj(wbits=31)
+        self.pending = b""
+        self.ended = False
+        self.error: Exception | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        while not self.ended and (n < 0 or len(self.pending) < n):
+            self._inflate_more()
+        if n < 0:
+            out, self.pending = self.pending, b""
+        else:
+            out, self.pending = self.pending[:n], self.pending[n:]
+        if not out and self.ended and self.error:
+            raise self.error
+        return out
+
+    def _inflate_more(self) -> None:
+        data = self.raw.read(BLOCK_BYTES)
+        if not data:
+            self.ended = True
+            if not self.inflate.eof:
+                self.error = EOFError("truncated gzip")
+            return
+        try:
+            self.pending += self.inflate.decompress(data)
+            while self.inflate.eof and self.inflate.unused_data:
+                rest = self.inflate.unused_data
+                self.inflate = zlib.decompressobj(wbits=31)
+                self.pending += self.inflate.decompress(rest)
+        except zlib.error as exc:
+            self.ended, self.error = True, exc
 
 
 def _describe(exc: BaseException, gzipped: bool) -> str:

@@ -1,0 +1,3 @@
+from shadowfleet.cli.app import main
+
+main()

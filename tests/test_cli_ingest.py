@@ -1,0 +1,167 @@
+"""End to end through the `shadowfleet` command: real files in, counts, errors and store out."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from cli import ingest_json, run
+from conftest import AIS, SAMPLES, shared
+from shadowfleet.schema import POSITIONS, REJECTS, STATIC
+
+KEYS = {"read", "accepted", "duplicates", "rejected", "files"}
+
+
+def _accounted(report: dict[str, object]) -> None:
+    assert KEYS <= report.keys()
+    assert report["read"] == report["accepted"] + report["duplicates"] + report["rejected"]  # type: ignore[operator]
+    for f in report["files"]:  # type: ignore[attr-defined]
+        assert f["read"] == f["accepted"] + f["duplicates"] + f["rejected"], f
+
+
+def test_every_shared_ais_file_is_accounted_for(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    first = ingest_json(shared("ais"), "--store", store)
+    _accounted(first)
+    by_name = {Path(f["path"]).name: f for f in first["files"]}
+    for name, f in by_name.items():
+        if name.endswith((".nmea", ".ais", ".txt", ".gz", ".log", ".aivdm", ".csv")):
+            assert f["format"] in ("nmea", "csv"), (name, f["error"])
+    assert by_name["marinecadastre_AIS_2022_01_03_first99999rows.csv"]["accepted"] == 99996
+    assert by_name["SolentAIS_20160112_130211.csv"]["read"] == 18623
+    assert by_name["aisabnormal_ais-sample_20131112.txt.gz"]["accepted"] > 20000
+    assert by_name["trajectools_ais_dk_cpa_20170705.gpkg"]["error"].endswith("export it to CSV")
+    second = ingest_json(shared("ais"), "--store", store)
+    _accounted(second)
+    assert second["accepted"] == 0 and second["read"] == first["read"]
+
+
+def test_human_summary_and_info(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    result = run("ingest", SAMPLES, "--store", store)
+    assert result.returncode == 0, result.stderr
+    assert "total" in result.stdout and str(store.resolve()) in result.stdout
+    info = run("info", "--store", store)
+    assert info.returncode == 0 and "positions" in info.stdout and "rejects by reason" in info.stdout
+    data = json.loads(run("info", "--store", store, "--json").stdout)
+    assert data["positions"] > 40000 and data["vessels"] > 1000 and len(data["sources"]) == 5
+
+
+def test_store_files_match_the_declared_schemas(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ingest_json(SAMPLES, "--store", store)
+    for spec in (POSITIONS, STATIC, REJECTS):
+        files = list((store / spec.name).rglob("*.parquet"))
+        assert files, spec.name
+        for path in files:
+            assert pq.read_schema(path).remove_metadata() == spec.schema, path
+    dates = {p.parent.name for p in (store / "positions").rglob("*.parquet")}
+    assert dates == {"date=2010-06-11", "date=2013-11-12", "date=2016-01-12", "date=2018-02-08", "date=2023-01-11"}
+    manifest = json.loads((store / "manifest.json").read_text())
+    assert all(len(s["sha256"]) == 64 and s["first_ts"] for s in manifest["sources"])
+
+
+def test_rejects_keep_file_line_reason_and_raw(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    path = tmp_path / "mixed.nmea"
+    good = "\\c:1420030798*00\\!AIVDM,1,1,,B,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*09"
+    path.write_text(f"{good}\nhello world\n{good[:-2]}00\n")
+    report = ingest_json(path, "--store", store)
+    assert (report["read"], report["accepted"], report["rejected"]) == (3, 1, 2)
+    rejects = pq.read_table(store / "rejects").to_pylist()
+    got = {(r["line"], r["reason"], r["raw"]) for r in rejects}
+    assert got == {(2, "non_ais", "hello world"), (3, "checksum", good[:-2] + "00")}
+    assert all(r["source"] == str(path.resolve()) and len(r["source_sha256"]) == 64 for r in rejects)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"\x00\x01\x02garbage" * 100, "binary data"),
+    (b"just some text\nthat is not AIS\n", "not a recognised AIS format"),
+    (b"a,b,c\n1,2,3\n", "not a recognised AIS format"),
+    (b"", "empty file"),
+])
+def test_unreadable_files_give_one_line_errors(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.dat"
+    path.write_bytes(content)
+    result = run("ingest", path, "--store", tmp_path / "store")
+    assert result.returncode == 1  # nothing could be read
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and str(path.resolve()) in lines[0] and message in lines[0], result.stderr
+
+
+def test_missing_path_and_wrong_columns(tmp_path: Path) -> None:
+    result = run("ingest", tmp_path / "nope.nmea", "--store", tmp_path / "store")
+    assert result.returncode == 1 and "nope.nmea: no such file or directory" in result.stderr
+    csv = tmp_path / "wrong.csv"
+    csv.write_text("MMSI,when,LAT,LON\n1,2,3,4\n")
+    result = run("ingest", csv, "--store", tmp_path / "store")
+    assert result.returncode == 1 and "wrong.csv: line 1: wrong columns: nothing for ts" in result.stderr
+    assert "--columns ts=HEADER" in result.stderr
+    fixed = ingest_json(csv, "--store", tmp_path / "store", "--columns", "ts=when")
+    assert fixed["accepted"] == 0 and fixed["rejected"] == 1  # '2' is no time: rejected, not lost
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("nothing here\n")
+    result = run("ingest", bad, SAMPLES / "noaa_marinecadastre_20230111_1000rows.csv", "--store", tmp_path / "s",
+                 "--json")
+    assert result.returncode == 0
+    report = json.loads(result.stdout)
+    assert report["accepted"] == 1000 and len(report["errors"]) == 1
+
+
+def test_truncated_gzip_keeps_what_was_read(tmp_path: Path) -> None:
+    data = (SAMPLES / "dma_aisabnormal_20131112.nmea.gz").read_bytes()
+    path = tmp_path / "cut.nmea.gz"
+    path.write_bytes(data[: len(data) // 2])
+    result = run("ingest", path, "--store", tmp_path / "store", "--json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 0
+    (f,) = report["files"]
+    assert f["accepted"] > 5000 and "truncated gzip" in f["error"]
+    _accounted(report)
+
+
+def test_zip_and_gzip_members(tmp_path: Path) -> None:
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(SAMPLES / "noaa_marinecadastre_20230111_1000rows.csv", "noaa.csv")
+        z.write(SAMPLES / "dma_aislib_stream_20100611.nmea", "dma.nmea")
+    gz = tmp_path / "solent.csv.gz"
+    gz.write_bytes(gzip.compress((SAMPLES / "solent_stonesoup_20160112.csv").read_bytes()))
+    report = ingest_json(archive, gz, "--store", tmp_path / "store")
+    names = sorted(Path(f["path"]).name for f in report["files"])
+    assert names == ["bundle.zip::dma.nmea", "bundle.zip::noaa.csv", "solent.csv.gz"]
+    assert report["files"][-1]["accepted"] == 18620
+
+
+def test_start_option_times_untimed_logs(tmp_path: Path) -> None:
+    log = AIS / "nmea" / "gpsd" / "ais-raw-messages.log"
+    untimed = ingest_json(shared("ais", "nmea", "gpsd", "ais-raw-messages.log"), "--store", tmp_path / "a")
+    assert untimed["accepted"] == 0
+    timed = ingest_json(log, "--store", tmp_path / "b", "--start", "2023-05-07T12:00:00Z")
+    assert timed["accepted"] > 80
+    bad = run("ingest", log, "--store", tmp_path / "c", "--start", "yesterday")
+    assert bad.returncode == 2 and "--start 'yesterday' is not an ISO-8601 time" in bad.stderr
+
+
+def test_parquet_in_the_canonical_schema(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    ingest_json(SAMPLES / "solent_stonesoup_20160112.csv", "--store", first)
+    (part,) = (first / "positions").rglob("*.parquet")
+    report = ingest_json(part, "--store", tmp_path / "second")
+    assert report["files"][0]["format"] == "parquet" and report["accepted"] == 18620
+    again = pq.read_table(tmp_path / "second" / "positions").to_pylist()
+    assert {r["source"] for r in again} == {str((SAMPLES / "solent_stonesoup_20160112.csv").resolve())}
+
+
+def test_version_and_help() -> None:
+    assert run("--version").stdout.startswith("shadowfleet ")
+    assert "ingest" in run("--help").stdout
