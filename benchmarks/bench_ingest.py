@@ -50,7 +50,7 @@ def _shift_pghp(line: str, days: int) -> str:
 
 def build_nmea(path: Path) -> int:
     """Write the repeated DMA log; returns its number of AIS sentences."""
-    base = gzip.open(SAMPLES / "dma_aisabnormal_20131112.nmea.gz", "rt").read().splitlines()
+    base = gzip.decompress((SAMPLES / "dma_aisabnormal_20131112.nmea.gz").read_bytes()).decode().splitlines()
     base += (SAMPLES / "dma_aislib_stream_20100611.nmea").read_text().splitlines()
     per_copy = sum("VDM," in line for line in base)
     copies = -(-NMEA_TARGET // per_copy)
@@ -61,7 +61,9 @@ def build_nmea(path: Path) -> int:
 
 
 def build_noaa(path: Path) -> int:
-    sources = sorted(NOAA_SHARED.glob("marinecadastre_AIS_*.csv")) or [SAMPLES / "noaa_marinecadastre_20230111_1000rows.csv"]
+    sources = sorted(NOAA_SHARED.glob("marinecadastre_AIS_*.csv")) or [
+        SAMPLES / "noaa_marinecadastre_20230111_1000rows.csv"
+    ]
     lines = sources[0].read_text().splitlines()
     header, rows = lines[0], lines[1:]
     date = rows[0].split(",")[1][:10]
@@ -120,11 +122,15 @@ def main() -> None:
         "noaa_rows": rows,
         "noaa_rows_per_s_one_core": rows / csv_one,
     }
-    print(f"NMEA  {sentences:,} sentences: shadowfleet ingest {results['shadowfleet_ingest_sentences_per_s']:,.0f}/s "
-          f"(whole ingest into the store) vs pyais decode {results['pyais_decode_sentences_per_s']:,.0f}/s "
-          f"-> {results['ratio_vs_pyais']:.1f}x pyais (target >= 3x)")
-    print(f"NOAA  {rows:,} rows -> store on one core: {results['noaa_rows_per_s_one_core']:,.0f} rows/s "
-          f"(target >= 1,000,000/s)")
+    print(
+        f"NMEA  {sentences:,} sentences: shadowfleet ingest {results['shadowfleet_ingest_sentences_per_s']:,.0f}/s "
+        f"(whole ingest into the store) vs pyais decode {results['pyais_decode_sentences_per_s']:,.0f}/s "
+        f"-> {results['ratio_vs_pyais']:.1f}x pyais (target >= 3x)"
+    )
+    print(
+        f"NOAA  {rows:,} rows -> store on one core: {results['noaa_rows_per_s_one_core']:,.0f} rows/s "
+        f"(target >= 1,000,000/s)"
+    )
     (CACHE / "ingest.json").write_text(json.dumps(results, indent=1))
 
 

@@ -13,7 +13,11 @@ from typing import Any
 def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "shadowfleet", *map(str, args)],
-        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=600,
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=600,
     )
 
 

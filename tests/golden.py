@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
 import polars as pl
+import pyarrow as pa
 
 from shadowfleet.ingest.nmea_assembly import Assembler
 from shadowfleet.ingest.nmea_decode import decode_messages

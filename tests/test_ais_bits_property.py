@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -36,7 +37,7 @@ def test_uint_and_int_fields_round_trip(spec: list[tuple[int, st.DataObject]]) -
     for width, value in values:
         assert decoded.uint(start, width)[0] == value
         signed = value - (1 << width) if value >= 1 << (width - 1) else value
-        assert decoded.int(start, width)[0] == signed
+        assert decoded.sint(start, width)[0] == signed
         start += width
 
 
@@ -47,7 +48,7 @@ def test_text_fields_round_trip(text: str) -> None:
     assert payloads.bits(np.array([0]), len(bits)).text(0, 20) == [text.rstrip() or None]
 
 
-def _decode_sentences(sentences: list[str]) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+def _decode_sentences(sentences: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "x.nmea"
         path.write_text("\n".join(sentences) + "\n")
@@ -68,8 +69,16 @@ def _decode_sentences(sentences: list[str]) -> tuple[list[dict[str, object]], li
 def test_position_reports_encoded_by_pyais(
     mmsi: int, status: int, speed: int, lon: int, lat: int, course: int, heading: int
 ) -> None:
-    data = {"type": 1, "mmsi": mmsi, "status": status, "speed": speed / 10, "lon": lon / 600_000,
-            "lat": lat / 600_000, "course": course / 10, "heading": heading}
+    data: dict[str, Any] = {
+        "type": 1,
+        "mmsi": mmsi,
+        "status": status,
+        "speed": speed / 10,
+        "lon": lon / 600_000,
+        "lat": lat / 600_000,
+        "course": course / 10,
+        "heading": heading,
+    }
     positions, _ = _decode_sentences(pyais.encode_dict(data, talker_id="AI"))
     (row,) = positions
     assert row["mmsi"] == mmsi and row["nav_status"] == status and row["msg_type"] == 1
@@ -82,17 +91,46 @@ NAME = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -", min_size=1, ma
 
 
 @settings(max_examples=40, deadline=None)
-@given(mmsi=st.integers(1, 999_999_999), imo=st.integers(1, 2**30 - 1), name=NAME,
-       callsign=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=7),
-       ship_type=st.sampled_from([20, 30, 36, 52, 60, 70, 79, 80, 84, 89, 90]), bow=st.integers(0, 511), port=st.integers(0, 63),
-       draught=st.integers(1, 255), destination=NAME)
+@given(
+    mmsi=st.integers(1, 999_999_999),
+    imo=st.integers(1, 2**30 - 1),
+    name=NAME,
+    callsign=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=7),
+    ship_type=st.sampled_from([20, 30, 36, 52, 60, 70, 79, 80, 84, 89, 90]),
+    bow=st.integers(0, 511),
+    port=st.integers(0, 63),
+    draught=st.integers(1, 255),
+    destination=NAME,
+)
 def test_static_reports_encoded_by_pyais(
-    mmsi: int, imo: int, name: str, callsign: str, ship_type: int, bow: int, port: int, draught: int,
+    mmsi: int,
+    imo: int,
+    name: str,
+    callsign: str,
+    ship_type: int,
+    bow: int,
+    port: int,
+    draught: int,
     destination: str,
 ) -> None:
-    data = {"type": 5, "mmsi": mmsi, "imo": imo, "shipname": name, "callsign": callsign, "ship_type": ship_type,
-            "to_bow": bow, "to_stern": 10, "to_port": port, "to_starboard": 2, "draught": draught / 10,
-            "destination": destination, "month": 0, "day": 0, "hour": 24, "minute": 60}
+    data: dict[str, Any] = {
+        "type": 5,
+        "mmsi": mmsi,
+        "imo": imo,
+        "shipname": name,
+        "callsign": callsign,
+        "ship_type": ship_type,
+        "to_bow": bow,
+        "to_stern": 10,
+        "to_port": port,
+        "to_starboard": 2,
+        "draught": draught / 10,
+        "destination": destination,
+        "month": 0,
+        "day": 0,
+        "hour": 24,
+        "minute": 60,
+    }
     _, static = _decode_sentences(pyais.encode_dict(data, talker_id="AI"))
     (row,) = static
     assert (row["mmsi"], row["imo"], row["name"], row["callsign"]) == (mmsi, imo, name, callsign)

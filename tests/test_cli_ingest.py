@@ -18,7 +18,7 @@ KEYS = {"read", "accepted", "duplicates", "rejected", "files"}
 
 
 def _accounted(report: dict[str, object]) -> None:
-    assert KEYS <= report.keys()
+    assert report.keys() >= KEYS
     assert report["read"] == report["accepted"] + report["duplicates"] + report["rejected"]  # type: ignore[operator]
     for f in report["files"]:  # type: ignore[attr-defined]
         assert f["read"] == f["accepted"] + f["duplicates"] + f["rejected"], f
@@ -61,7 +61,13 @@ def test_store_files_match_the_declared_schemas(tmp_path: Path) -> None:
         for path in files:
             assert pq.read_schema(path).remove_metadata() == spec.schema, path
     dates = {p.parent.name for p in (store / "positions").rglob("*.parquet")}
-    assert dates == {"date=2010-06-11", "date=2013-11-12", "date=2016-01-12", "date=2018-02-08", "date=2023-01-11"}
+    assert dates == {
+        "date=2010-06-11",
+        "date=2013-11-12",
+        "date=2016-01-12",
+        "date=2018-02-08",
+        "date=2023-01-11",
+    }
     manifest = json.loads((store / "manifest.json").read_text())
     assert all(len(s["sha256"]) == 64 and s["first_ts"] for s in manifest["sources"])
 
@@ -79,12 +85,15 @@ def test_rejects_keep_file_line_reason_and_raw(tmp_path: Path) -> None:
     assert all(r["source"] == str(path.resolve()) and len(r["source_sha256"]) == 64 for r in rejects)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"\x00\x01\x02garbage" * 100, "binary data"),
-    (b"just some text\nthat is not AIS\n", "not a recognised AIS format"),
-    (b"a,b,c\n1,2,3\n", "not a recognised AIS format"),
-    (b"", "empty file"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x00\x01\x02garbage" * 100, "binary data"),
+        (b"just some text\nthat is not AIS\n", "not a recognised AIS format"),
+        (b"a,b,c\n1,2,3\n", "not a recognised AIS format"),
+        (b"", "empty file"),
+    ],
+)
 def test_unreadable_files_give_one_line_errors(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "bad.dat"
     path.write_bytes(content)
@@ -110,8 +119,14 @@ def test_missing_path_and_wrong_columns(tmp_path: Path) -> None:
 def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("nothing here\n")
-    result = run("ingest", bad, SAMPLES / "noaa_marinecadastre_20230111_1000rows.csv", "--store", tmp_path / "s",
-                 "--json")
+    result = run(
+        "ingest",
+        bad,
+        SAMPLES / "noaa_marinecadastre_20230111_1000rows.csv",
+        "--store",
+        tmp_path / "s",
+        "--json",
+    )
     assert result.returncode == 0
     report = json.loads(result.stdout)
     assert report["accepted"] == 1000 and len(report["errors"]) == 1

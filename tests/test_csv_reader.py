@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +16,10 @@ from shadowfleet.ingest.csv_reader import read_csv
 from shadowfleet.ingest.sources import InputError, Opened, expand
 from shadowfleet.schema import POSITIONS, STATIC
 
-NOAA_HEADER = "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass"
+NOAA_HEADER = (
+    "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,"
+    "TransceiverClass"
+)
 NOAA_ROW = "367379190,2022-01-03T00:00:00,30.3706,-88.56408,0.0,336.2,511,EAGLE,IMO8207721,WTD4583,31,0,28,11,3.3,52,A"
 
 
@@ -28,7 +32,7 @@ def read(path: Path, columns: dict[str, str] | None = None, time_format: str | N
         opened.close()
 
 
-def rows(chunks: list[Chunk]) -> list[dict[str, object]]:
+def rows(chunks: list[Chunk]) -> list[dict[str, Any]]:
     return [r for c in chunks if len(c.positions) for r in c.positions.table(POSITIONS).to_pylist()]
 
 
@@ -49,7 +53,11 @@ def test_noaa_row_to_canonical(tmp_path: Path) -> None:
 
 
 def test_static_rows_only_when_identity_changes(tmp_path: Path) -> None:
-    lines = [NOAA_ROW, NOAA_ROW.replace("00:00:00", "00:10:00"), NOAA_ROW.replace("00:00:00", "00:20:00").replace("3.3", "5.1")]
+    lines = [
+        NOAA_ROW,
+        NOAA_ROW.replace("00:00:00", "00:10:00"),
+        NOAA_ROW.replace("00:00:00", "00:20:00").replace("3.3", "5.1"),
+    ]
     chunks = read(write(tmp_path, NOAA_HEADER + "\n" + "\n".join(lines) + "\n"))
     drafts = [r["draught_m"] for c in chunks for r in c.static.table(STATIC).to_pylist()]
     assert drafts == [pytest.approx(3.3), pytest.approx(5.1)]
@@ -119,8 +127,11 @@ def test_mapping_names_an_unknown_column() -> None:
 @given(st.lists(st.sampled_from(["ok", "bad_lat", "bad_time", "blank", "short"]), min_size=1, max_size=40))
 def test_every_record_is_accounted_for(tmp_path_factory: pytest.TempPathFactory, kinds: list[str]) -> None:
     variants = {
-        "ok": NOAA_ROW, "bad_lat": NOAA_ROW.replace("30.3706", "x"), "blank": "",
-        "bad_time": NOAA_ROW.replace("2022-01-03T00:00:00", "yesterday"), "short": "1,2",
+        "ok": NOAA_ROW,
+        "bad_lat": NOAA_ROW.replace("30.3706", "x"),
+        "blank": "",
+        "bad_time": NOAA_ROW.replace("2022-01-03T00:00:00", "yesterday"),
+        "short": "1,2",
     }
     lines = [variants[k].replace("00:00:00", f"00:00:{i % 60:02d}") for i, k in enumerate(kinds)]
     path = write(tmp_path_factory.mktemp("csv"), NOAA_HEADER + "\n" + "\n".join(lines) + "\n")

@@ -16,8 +16,8 @@ import pyais
 import pyarrow as pa
 import pytest
 
-from golden import decode_file
 from conftest import shared
+from golden import decode_file
 
 Record = tuple[Any, ...]
 POSITION_TYPES = {1, 2, 3, 18, 19, 27}
@@ -34,17 +34,45 @@ def _ours(positions: pa.Table, static: pa.Table) -> set[Record]:
     for r in positions.to_pylist():
         t = r["msg_type"]
         if t == 27:
-            out.add((27, r["mmsi"], r["nav_status"], _raw(r["lon"], 600, 108600), _raw(r["lat"], 600, 54600),
-                     _raw(r["sog_kn"], 1, 63), _raw(r["cog_deg"], 1, 511)))
+            out.add(
+                (
+                    27,
+                    r["mmsi"],
+                    r["nav_status"],
+                    _raw(r["lon"], 600, 108600),
+                    _raw(r["lat"], 600, 54600),
+                    _raw(r["sog_kn"], 1, 63),
+                    _raw(r["cog_deg"], 1, 511),
+                )
+            )
             continue
         head = (t, r["mmsi"], r["nav_status"]) if t <= 3 else (t, r["mmsi"])
-        out.add((*head, _raw(r["sog_kn"], 10, 1023), _raw(r["lon"], 600000, 108600000),
-                 _raw(r["lat"], 600000, 54600000), _raw(r["cog_deg"], 10, 3600), _raw(r["heading_deg"], 1, 511)))
+        out.add(
+            (
+                *head,
+                _raw(r["sog_kn"], 10, 1023),
+                _raw(r["lon"], 600000, 108600000),
+                _raw(r["lat"], 600000, 54600000),
+                _raw(r["cog_deg"], 10, 3600),
+                _raw(r["heading_deg"], 1, 511),
+            )
+        )
     for r in static.to_pylist():
         size = (r["length_m"] or 0, r["beam_m"] or 0)
         if r["msg_type"] == 5:
-            out.add((5, r["mmsi"], r["imo"] or 0, r["callsign"], r["name"], r["ship_type"] or 0, *size,
-                     _raw(r["draught_m"], 10, 0), r["destination"]))
+            out.add(
+                (
+                    5,
+                    r["mmsi"],
+                    r["imo"] or 0,
+                    r["callsign"],
+                    r["name"],
+                    r["ship_type"] or 0,
+                    *size,
+                    _raw(r["draught_m"], 10, 0),
+                    r["destination"],
+                )
+            )
         elif r["msg_type"] == 19:
             out.add((19, r["mmsi"], r["name"], r["ship_type"] or 0, *size))
         else:  # a joined type-24 row answers for part A and for part B
@@ -73,15 +101,33 @@ def _expected(msg: dict[str, Any]) -> Record | None:
     if t != 27 and "course" in msg and msg["course"] > 3600:
         msg = dict(msg, course=3600)
     if t in (1, 2, 3):
-        return (t, msg["mmsi"], msg["status"], msg["speed"], msg["lon"], msg["lat"], msg["course"], msg["heading"])
+        return (
+            t,
+            msg["mmsi"],
+            msg["status"],
+            msg["speed"],
+            msg["lon"],
+            msg["lat"],
+            msg["course"],
+            msg["heading"],
+        )
     if t in (18, 19):
         return (t, msg["mmsi"], msg["speed"], msg["lon"], msg["lat"], msg["course"], msg["heading"])
     if t == 27:
         return (27, msg["mmsi"], msg["status"], msg["lon"], msg["lat"], msg["speed"], msg["course"])
     size = (msg.get("to_bow", 0) + msg.get("to_stern", 0), msg.get("to_port", 0) + msg.get("to_starboard", 0))
     if t == 5:
-        return (5, msg["mmsi"], int(msg["imo"]), _text(msg["callsign"]), _text(msg["shipname"]),
-                msg["shiptype"], *size, msg["draught"], _text(msg["destination"]))
+        return (
+            5,
+            msg["mmsi"],
+            int(msg["imo"]),
+            _text(msg["callsign"]),
+            _text(msg["shipname"]),
+            msg["shiptype"],
+            *size,
+            msg["draught"],
+            _text(msg["destination"]),
+        )
     if t == 24 and "shipname" in msg:
         return (24, "A", msg["mmsi"], _text(msg["shipname"]))
     if t == 24 and "shiptype" in msg:
@@ -152,10 +198,7 @@ def _compare(name: str, ours: set[Record], expected: set[Record], tolerance: int
         return record in pool or (tolerance > 0 and any(_close(record, o, tolerance) for o in pool))
 
     missing = {e for e in expected if not found(e, ours) and (name, e) not in KNOWN}
-    extra = {
-        o for o in ours
-        if o[0] in POSITION_TYPES | {5} and not found(o, expected) and (name, o) not in KNOWN
-    }
+    extra = {o for o in ours if o[0] in POSITION_TYPES | {5} and not found(o, expected) and (name, o) not in KNOWN}
     assert not missing, f"{name}: expected but not decoded: {sorted(missing, key=str)[:5]}"
     assert not extra, f"{name}: decoded but not expected: {sorted(extra, key=str)[:5]}"
 

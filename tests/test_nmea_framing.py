@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 
 from shadowfleet.ingest.chunk import Chunk
-from shadowfleet.ingest.nmea_framing import NO_TS, parse_time_text
-from shadowfleet.ingest.nmea_lines import LineBlock, LineFramer, xor_checksums
+from shadowfleet.ingest.nmea_lines import NO_TS, LineBlock, LineFramer, xor_checksums
 from shadowfleet.ingest.nmea_reader import read_nmea
+from shadowfleet.ingest.pipeline import parse_start
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.schema import STATIC
 
@@ -56,18 +56,20 @@ def test_tag_block_with_wrong_checksum_is_rejected() -> None:
 def test_pghp_line_times_the_next_sentence_only() -> None:
     text = f"$PGHP,1,2013,11,12,12,0,0,11,219,,2190067,1,62*26\n{POS}\n{POS}"
     out, _ = frame(text)
-    assert out["ts"].to_list()[0] == parse_time_text("2013-11-12T12:00:00.011")
+    assert out["ts"].to_list()[0] == parse_start("2013-11-12T12:00:00.011")
     assert out["station"].to_list() == ["2190067", None]
     assert out["ts"].to_list()[1] is None
 
 
 def test_prefix_and_suffix_times() -> None:
-    text = "\n".join([
-        f"2014-12-31T12:59:58Z {POS}",
-        f"{T0} {POS}",
-        f"{POS},{T0}",
-        f"{POS},d-109,S2105,t050056.00,T56.13,r003669946,{T0},{T0 - 59}",
-    ])
+    text = "\n".join(
+        [
+            f"2014-12-31T12:59:58Z {POS}",
+            f"{T0} {POS}",
+            f"{POS},{T0}",
+            f"{POS},d-109,S2105,t050056.00,T56.13,r003669946,{T0},{T0 - 59}",
+        ]
+    )
     out, _ = frame(text)
     assert out["ts"].to_list() == [T0 * 1_000_000] * 4
     assert out["station"].to_list()[3] == "r003669946"
@@ -86,7 +88,7 @@ def test_timing_line_at_block_end_carries_to_next_block() -> None:
 
 
 def test_non_ais_checksum_and_comment_lines() -> None:
-    text = "\n".join(["# comment", "", "$GPRMC,1,2,3*00", POS[:-2] + "00", POS.split("*")[0], POS])
+    text = "\n".join(["# comment", "", "$GPRMC,1,2,3*00", POS[:-2] + "00", POS.split("*", maxsplit=1)[0], POS])
     result = chunks(text, start=1)
     reasons = sorted(r for c in result for r in c.rejects.reasons)
     assert reasons == ["checksum", "checksum", "non_ais"]

@@ -38,7 +38,9 @@ def state(store: Path) -> tuple[int, int, int, frozenset[str]]:
 
 
 @pytest.fixture(scope="module")
-def before_after(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[object, ...], tuple[object, ...]]:
+def before_after(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, tuple[object, ...], tuple[object, ...]]:
     base = tmp_path_factory.mktemp("base") / "store"
     ingest_json(FIRST, "--store", base)
     before = state(base)
@@ -53,11 +55,21 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
-@pytest.mark.parametrize(("point", "expected"), [
-    ("staged", "before"), ("journal", "after"), ("first_move", "after"), ("moved", "after"), ("manifest", "after"),
-])
+@pytest.mark.parametrize(
+    ("point", "expected"),
+    [
+        ("staged", "before"),
+        ("journal", "after"),
+        ("first_move", "after"),
+        ("moved", "after"),
+        ("manifest", "after"),
+    ],
+)
 def test_crash_at_each_commit_step(
-    tmp_path: Path, before_after: tuple[Path, tuple[object, ...], tuple[object, ...]], point: str, expected: str
+    tmp_path: Path,
+    before_after: tuple[Path, tuple[object, ...], tuple[object, ...]],
+    point: str,
+    expected: str,
 ) -> None:
     base, before, after = before_after
     store = _copy(base, tmp_path / "store")
@@ -74,8 +86,11 @@ def test_killed_at_random_moments(
     seen = set()
     for attempt in range(6):
         store = _copy(base, tmp_path / f"store{attempt}")
-        proc = subprocess.Popen([sys.executable, "-m", "shadowfleet", "ingest", str(SECOND), "--store", str(store),
-                                 "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "shadowfleet", "ingest", str(SECOND), "--store", str(store), "--quiet"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.2, 3.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()

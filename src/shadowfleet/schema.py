@@ -83,8 +83,18 @@ STATIC = Table(
         *_PROVENANCE,
     ),
     key=(
-        "mmsi", "ts", "imo", "name", "callsign", "ship_type", "length_m", "beam_m",
-        "draught_m", "destination", "eta", "msg_type",
+        "mmsi",
+        "ts",
+        "imo",
+        "name",
+        "callsign",
+        "ship_type",
+        "length_m",
+        "beam_m",
+        "draught_m",
+        "destination",
+        "eta",
+        "msg_type",
     ),
 )
 

@@ -28,7 +28,8 @@ out = Console()
 err = Console(stderr=True)
 
 StoreOption = Annotated[
-    Path, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory (created if absent).")
+    Path,
+    typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory (created if absent)."),
 ]
 
 
@@ -45,7 +46,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     """shadowfleet: AIS data and sanctions lists turned into evidence of evasion at sea."""
 
@@ -55,8 +58,12 @@ def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories (NMEA, CSV, Parquet; .gz and .zip too).")],
     store: StoreOption,
     start: Annotated[str | None, typer.Option(help="Time for NMEA sentences that carry none (ISO-8601, UTC).")] = None,
-    columns: Annotated[str | None, typer.Option(help="CSV column mapping, e.g. 'mmsi=MMSI,ts=Time,lat=Y,lon=X'.")] = None,
-    time_format: Annotated[str | None, typer.Option(help="CSV time format (strftime), e.g. '%d/%m/%Y %H:%M:%S'.")] = None,
+    columns: Annotated[
+        str | None, typer.Option(help="CSV column mapping, e.g. 'mmsi=MMSI,ts=Time,lat=Y,lon=X'.")
+    ] = None,
+    time_format: Annotated[
+        str | None, typer.Option(help="CSV time format (strftime), e.g. '%d/%m/%Y %H:%M:%S'.")
+    ] = None,
     input_format: Annotated[str, typer.Option("--format", help=f"Input format: {', '.join(FORMATS)}.")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object with the counts.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")] = False,

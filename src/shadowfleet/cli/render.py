@@ -17,8 +17,12 @@ class RichProgress:
 
     def __init__(self, console: Console) -> None:
         self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-            console=console, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
         )
         self.task: TaskID | None = None
 
@@ -47,10 +51,21 @@ def print_ingest(console: Console, report: IngestReport) -> None:
         table.add_column(name, justify="right" if name in ("read", "accepted", "duplicates", "rejected") else "left")
     for f in report.files:
         span = f"{f.first_ts[:19]} → {f.last_ts[:19]}" if f.first_ts and f.last_ts else ""
-        table.add_row(Path(f.path).name, f.format or "[red]unread[/red]", _n(f.read), _n(f.accepted),
-                      _n(f.duplicates), _n(f.rejected), span)
-    table.add_row("[b]total", "", *(f"[b]{_n(report.total(k))}" for k in ("read", "accepted", "duplicates", "rejected")),
-                  "")
+        table.add_row(
+            Path(f.path).name,
+            f.format or "[red]unread[/red]",
+            _n(f.read),
+            _n(f.accepted),
+            _n(f.duplicates),
+            _n(f.rejected),
+            span,
+        )
+    table.add_row(
+        "[b]total",
+        "",
+        *(f"[b]{_n(report.total(k))}" for k in ("read", "accepted", "duplicates", "rejected")),
+        "",
+    )
     console.print(table)
     console.print(
         f"{_n(report.total('positions'))} positions and {_n(report.total('static'))} static rows added to "
@@ -75,8 +90,15 @@ def print_summary(console: Console, s: Summary) -> None:
         for name in ("file", "format", "read", "accepted", "rejected", "first", "last"):
             sources.add_column(name)
         for src in s.sources:
-            sources.add_row(Path(src["path"]).name, src["format"], _n(src["read"]), _n(src["accepted"]),
-                            _n(src["rejected"]), (src["first_ts"] or "")[:19], (src["last_ts"] or "")[:19])
+            sources.add_row(
+                Path(src["path"]).name,
+                src["format"],
+                _n(src["read"]),
+                _n(src["accepted"]),
+                _n(src["rejected"]),
+                (src["first_ts"] or "")[:19],
+                (src["last_ts"] or "")[:19],
+            )
         console.print(sources)
     if s.rejects_by_reason:
         rejects = Table(title="rejects by reason", title_justify="left")

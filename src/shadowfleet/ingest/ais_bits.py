@@ -73,7 +73,7 @@ class PayloadBits:
         drop = (last + 1) * 6 - (start + width)
         return ((acc >> np.uint64(drop)) & np.uint64((1 << width) - 1)).astype(np.int64)
 
-    def int(self, start: int, width: int) -> np.ndarray:
+    def sint(self, start: int, width: int) -> np.ndarray:
         """Two's-complement signed field."""
         value = self.uint(start, width)
         return np.where(value >= 1 << (width - 1), value - (1 << width), value)

@@ -161,7 +161,7 @@ def decode_layout(bits: PayloadBits, layout: Layout) -> Columns:
         if f.kind == "t":
             out[f.name] = bits.text(f.start, f.width)
         elif f.kind == "i":
-            out[f.name] = bits.int(f.start, f.width)
+            out[f.name] = bits.sint(f.start, f.width)
         else:
             out[f.name] = bits.uint(f.start, f.width)
     return out

@@ -23,28 +23,79 @@ FLOATS = ("lat", "lon", "sog_kn", "cog_deg", "heading_deg", "length_m", "beam_m"
 TEXTS = ("name", "callsign", "destination", "vessel_class")
 TIMES = ("ts", "eta")
 TIME_FORMATS = (
-    "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%S%.f%z",
-    "%Y-%m-%d %H:%M:%S%.f%z", "%d/%m/%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S%.f", "%Y%m%d%H%M%S",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.fZ",
+    "%Y-%m-%dT%H:%M:%S%.f%z",
+    "%Y-%m-%d %H:%M:%S%.f%z",
+    "%d/%m/%Y %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%Y%m%d%H%M%S",
 )
 
 # DMA and others write the navigational status and ship type as words (ITU-R M.1371 tables).
 NAV_STATUS_WORDS = {
-    "underwayusingengine": 0, "atanchor": 1, "notundercommand": 2, "restrictedmanoeuverability": 3,
-    "restrictedmaneuverability": 3, "restrictedmanoeuvrability": 3, "constrainedbyherdraught": 4, "moored": 5,
-    "aground": 6, "engagedinfishing": 7, "underwaysailing": 8, "reservedforhsc": 9, "reservedforwig": 10,
-    "poweredvesseltowingastern": 11, "powerdrivenvesseltowingastern": 11,
-    "poweredvesselpushingaheadortowingalongside": 12, "powerdrivenvesselpushingaheadortowingalongside": 12,
-    "reservedforfutureamendmenthsc": 9, "reservedforfutureamendmentwig": 10, "reservedforfutureuse": 13,
-    "aissart": 14, "unknownvalue": 15, "unknown": 15, "undefined": 15,
+    "underwayusingengine": 0,
+    "atanchor": 1,
+    "notundercommand": 2,
+    "restrictedmanoeuverability": 3,
+    "restrictedmaneuverability": 3,
+    "restrictedmanoeuvrability": 3,
+    "constrainedbyherdraught": 4,
+    "moored": 5,
+    "aground": 6,
+    "engagedinfishing": 7,
+    "underwaysailing": 8,
+    "reservedforhsc": 9,
+    "reservedforwig": 10,
+    "poweredvesseltowingastern": 11,
+    "powerdrivenvesseltowingastern": 11,
+    "poweredvesselpushingaheadortowingalongside": 12,
+    "powerdrivenvesselpushingaheadortowingalongside": 12,
+    "reservedforfutureamendmenthsc": 9,
+    "reservedforfutureamendmentwig": 10,
+    "reservedforfutureuse": 13,
+    "aissart": 14,
+    "unknownvalue": 15,
+    "unknown": 15,
+    "undefined": 15,
 }
 # A word names a category, stored as the category's first code.
 SHIP_TYPE_WORDS = {
-    "wig": 20, "fishing": 30, "towing": 31, "towinglongwide": 32, "dredging": 33, "diving": 34, "military": 35,
-    "sailing": 36, "pleasure": 37, "hsc": 40, "pilot": 50, "sar": 51, "tug": 52, "porttender": 53,
-    "antipollution": 54, "lawenforcement": 55, "medical": 58, "notpartytoconflict": 59, "passenger": 60,
-    "cargo": 70, "tanker": 80, "other": 90, "reserved": 0, "spare": 0, "undefined": 0, "unknown": 0,
+    "wig": 20,
+    "fishing": 30,
+    "towing": 31,
+    "towinglongwide": 32,
+    "dredging": 33,
+    "diving": 34,
+    "military": 35,
+    "sailing": 36,
+    "pleasure": 37,
+    "hsc": 40,
+    "pilot": 50,
+    "sar": 51,
+    "tug": 52,
+    "porttender": 53,
+    "antipollution": 54,
+    "lawenforcement": 55,
+    "medical": 58,
+    "notpartytoconflict": 59,
+    "passenger": 60,
+    "cargo": 70,
+    "tanker": 80,
+    "other": 90,
+    "reserved": 0,
+    "spare": 0,
+    "undefined": 0,
+    "unknown": 0,
 }
-NOT_VESSELS = ["base station", "aton", "sar airborne", "search and rescue transponder", "man overboard device"]
+NOT_VESSELS = [
+    "base station",
+    "aton",
+    "sar airborne",
+    "search and rescue transponder",
+    "man overboard device",
+]
 
 
 def arrow_types(layout: CsvLayout) -> dict[str, pa.DataType]:
@@ -73,8 +124,9 @@ def _blank_to_null(name: str) -> pl.Expr:
 
 def _word_codes(expr: pl.Expr, table: dict[str, int]) -> pl.Expr:
     key = expr.str.to_lowercase().str.replace_all(r"[^a-z0-9]", "")
-    return pl.coalesce(expr.cast(pl.Float64, strict=False),
-                       key.replace_strict(table, default=None, return_dtype=pl.Float64))
+    return pl.coalesce(
+        expr.cast(pl.Float64, strict=False), key.replace_strict(table, default=None, return_dtype=pl.Float64)
+    )
 
 
 class CsvConverter:
@@ -150,7 +202,9 @@ class CsvConverter:
 
     def _rule_breaks(self, typed: pl.DataFrame) -> list[pl.Expr]:
         rules = [
-            pl.col("mmsi").is_null(), pl.col("ts").is_null(), pl.col("mmsi") <= 0,
+            pl.col("mmsi").is_null(),
+            pl.col("ts").is_null(),
+            pl.col("mmsi") <= 0,
             (pl.col("lat").abs() > 90) & (pl.col("lat") != 91),
             (pl.col("lon").abs() > 180) & (pl.col("lon") != 181),
         ]
@@ -197,14 +251,26 @@ class CsvConverter:
             pl.col("ts"),
             pl.when(col("lat") == 91).then(None).otherwise(col("lat")).alias("lat"),
             pl.when(col("lon") == 181).then(None).otherwise(col("lon")).alias("lon"),
-            pl.when((col("sog_kn") >= 102.25) | (col("sog_kn") < 0)).then(None).otherwise(col("sog_kn"))
-            .cast(pl.Float32).alias("sog_kn"),
-            pl.when((col("cog_deg") >= 360) | (col("cog_deg") < 0)).then(None).otherwise(col("cog_deg"))
-            .cast(pl.Float32).alias("cog_deg"),
-            pl.when((col("heading_deg") > 359) | (col("heading_deg") < 0)).then(None).otherwise(col("heading_deg"))
-            .cast(pl.Float32).alias("heading_deg"),
-            pl.when(col("nav_status").is_between(0, 15)).then(col("nav_status")).otherwise(None)
-            .cast(pl.Int8).alias("nav_status"),
+            pl.when((col("sog_kn") >= 102.25) | (col("sog_kn") < 0))
+            .then(None)
+            .otherwise(col("sog_kn"))
+            .cast(pl.Float32)
+            .alias("sog_kn"),
+            pl.when((col("cog_deg") >= 360) | (col("cog_deg") < 0))
+            .then(None)
+            .otherwise(col("cog_deg"))
+            .cast(pl.Float32)
+            .alias("cog_deg"),
+            pl.when((col("heading_deg") > 359) | (col("heading_deg") < 0))
+            .then(None)
+            .otherwise(col("heading_deg"))
+            .cast(pl.Float32)
+            .alias("heading_deg"),
+            pl.when(col("nav_status").is_between(0, 15))
+            .then(col("nav_status"))
+            .otherwise(None)
+            .cast(pl.Int8)
+            .alias("nav_status"),
             pl.lit(None, pl.Int8).alias("msg_type"),
             pl.lit(self.source).alias("source"),
             pl.lit(None, pl.String).alias("station"),
@@ -220,14 +286,19 @@ class CsvConverter:
             return (pl.col(name) if name in present else pl.lit(None)).cast(dtype)
 
         frame = good.select(
-            "mmsi", "ts",
+            "mmsi",
+            "ts",
             pl.when(col("imo", pl.Int64()) > 0).then(col("imo", pl.Int64())).alias("imo"),
             col("name", pl.String()).alias("name"),
             col("callsign", pl.String()).alias("callsign"),
-            pl.when(col("ship_type", pl.Float64()).is_between(1, 255)).then(col("ship_type", pl.Float64()))
-            .cast(pl.Int16).alias("ship_type"),
-            *(pl.when(col(f, pl.Float64()) > 0).then(col(f, pl.Float64())).cast(pl.Float32).alias(f)
-              for f in ("length_m", "beam_m", "draught_m")),
+            pl.when(col("ship_type", pl.Float64()).is_between(1, 255))
+            .then(col("ship_type", pl.Float64()))
+            .cast(pl.Int16)
+            .alias("ship_type"),
+            *(
+                pl.when(col(f, pl.Float64()) > 0).then(col(f, pl.Float64())).cast(pl.Float32).alias(f)
+                for f in ("length_m", "beam_m", "draught_m")
+            ),
             col("destination", pl.String()).alias("destination"),
             col("eta", pl.Int64()).alias("eta"),
             "line",
@@ -240,11 +311,15 @@ class CsvConverter:
         changed = (first | (pl.col("identity") != pl.col("identity").shift(1))).fill_null(True)
         keep = frame.filter(changed & (pl.col("line") >= 0)).drop("identity")
         self.last_static = (
-            frame.group_by("mmsi").last().drop("identity").with_columns(pl.lit(-1, pl.Int64).alias("line"))
+            frame.group_by("mmsi")
+            .last()
+            .drop("identity")
+            .with_columns(pl.lit(-1, pl.Int64).alias("line"))
             .select(frame.drop("identity").columns)
         )
         out = keep.with_columns(
-            pl.lit(None, pl.Int8).alias("msg_type"), pl.lit(self.source).alias("source"),
+            pl.lit(None, pl.Int8).alias("msg_type"),
+            pl.lit(self.source).alias("source"),
             pl.lit(None, pl.String).alias("station"),
         )
         # derived from rows already counted through their positions: no records of their own
@@ -256,8 +331,13 @@ def _imo(expr: pl.Expr) -> pl.Expr:
 
 
 def _kind(f: str) -> str:
-    return "a time" if f in TIMES else "a known status" if f == "nav_status" else (
-        "a known ship type" if f == "ship_type" else "a number")
+    return (
+        "a time"
+        if f in TIMES
+        else "a known status"
+        if f == "nav_status"
+        else ("a known ship type" if f == "ship_type" else "a number")
+    )
 
 
 def _rule_detail(row: dict[str, object]) -> tuple[str, str]:

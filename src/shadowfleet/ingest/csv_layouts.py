@@ -11,31 +11,91 @@ from dataclasses import dataclass, field
 
 REQUIRED = ("mmsi", "ts", "lat", "lon")
 OPTIONAL = (
-    "sog_kn", "cog_deg", "heading_deg", "nav_status",
-    "imo", "name", "callsign", "ship_type", "length_m", "beam_m", "draught_m", "destination", "eta",
+    "sog_kn",
+    "cog_deg",
+    "heading_deg",
+    "nav_status",
+    "imo",
+    "name",
+    "callsign",
+    "ship_type",
+    "length_m",
+    "beam_m",
+    "draught_m",
+    "destination",
+    "eta",
     "vessel_class",
 )
-STATIC_FIELDS = ("imo", "name", "callsign", "ship_type", "length_m", "beam_m", "draught_m", "destination", "eta")
+STATIC_FIELDS = (
+    "imo",
+    "name",
+    "callsign",
+    "ship_type",
+    "length_m",
+    "beam_m",
+    "draught_m",
+    "destination",
+    "eta",
+)
 
 NOAA = {
-    "mmsi": "MMSI", "ts": "BaseDateTime", "lat": "LAT", "lon": "LON", "sog_kn": "SOG", "cog_deg": "COG",
-    "heading_deg": "Heading", "name": "VesselName", "imo": "IMO", "callsign": "CallSign",
-    "ship_type": "VesselType", "nav_status": "Status", "length_m": "Length", "beam_m": "Width",
+    "mmsi": "MMSI",
+    "ts": "BaseDateTime",
+    "lat": "LAT",
+    "lon": "LON",
+    "sog_kn": "SOG",
+    "cog_deg": "COG",
+    "heading_deg": "Heading",
+    "name": "VesselName",
+    "imo": "IMO",
+    "callsign": "CallSign",
+    "ship_type": "VesselType",
+    "nav_status": "Status",
+    "length_m": "Length",
+    "beam_m": "Width",
     "draught_m": "Draft",
 }
 
 DMA = {
-    "ts": "# Timestamp", "vessel_class": "Type of mobile", "mmsi": "MMSI", "lat": "Latitude",
-    "lon": "Longitude", "nav_status": "Navigational status", "sog_kn": "SOG", "cog_deg": "COG",
-    "heading_deg": "Heading", "imo": "IMO", "callsign": "Callsign", "name": "Name", "ship_type": "Ship type",
-    "beam_m": "Width", "length_m": "Length", "draught_m": "Draught", "destination": "Destination", "eta": "ETA",
+    "ts": "# Timestamp",
+    "vessel_class": "Type of mobile",
+    "mmsi": "MMSI",
+    "lat": "Latitude",
+    "lon": "Longitude",
+    "nav_status": "Navigational status",
+    "sog_kn": "SOG",
+    "cog_deg": "COG",
+    "heading_deg": "Heading",
+    "imo": "IMO",
+    "callsign": "Callsign",
+    "name": "Name",
+    "ship_type": "Ship type",
+    "beam_m": "Width",
+    "length_m": "Length",
+    "draught_m": "Draught",
+    "destination": "Destination",
+    "eta": "ETA",
 }
 
 # normalised header (lower case, letters and digits only) -> canonical field
 SYNONYMS = {
     **{s: "mmsi" for s in ("mmsi", "userid", "mmsinumber")},
-    **{s: "ts" for s in ("ts", "time", "timestamp", "basedatetime", "datetime", "timeutc", "timestamputc",
-                         "utc", "receivedtime", "postime", "positiontime")},
+    **{
+        s: "ts"
+        for s in (
+            "ts",
+            "time",
+            "timestamp",
+            "basedatetime",
+            "datetime",
+            "timeutc",
+            "timestamputc",
+            "utc",
+            "receivedtime",
+            "postime",
+            "positiontime",
+        )
+    },
     **{s: "lat" for s in ("lat", "latitude", "latitudedegrees", "latdeg", "y")},
     **{s: "lon" for s in ("lon", "long", "lng", "longitude", "longitudedegrees", "londeg", "x")},
     **{s: "sog_kn" for s in ("sog", "sogkn", "sogknots", "speed", "speedoverground", "speedknots")},
@@ -84,7 +144,9 @@ def parse_mapping(text: str | None) -> dict[str, str]:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or key not in (*REQUIRED, *OPTIONAL):
-            raise LayoutError(f"--columns: {item!r} is not FIELD=HEADER with FIELD one of {', '.join(REQUIRED + OPTIONAL)}")
+            raise LayoutError(
+                f"--columns: {item!r} is not FIELD=HEADER with FIELD one of {', '.join(REQUIRED + OPTIONAL)}"
+            )
         mapping[key] = value.strip()
     return mapping
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -41,27 +41,44 @@ def read_csv(
         layout = replace(layout, time_format=pick_time_format(_sample(opened.head, layout)))
     converter = CsvConverter(layout, source)
     types = arrow_types(layout)
-    for line_no, data, count in opened.line_blocks():
-        if line_no == 1:  # drop the header line
-            cut = data.find(b"\n") + 1
-            data, line_no, count = data[cut:], 2, count - 1
-        if not data.strip():
-            continue
-        rejects = Rejects()
-        typed = _parse_typed(data, line_no, count, layout, types)
-        typed = converter.typed(typed) if typed is not None else None
-        if typed is None:
-            lines: list[bytes] = []
+    for first_line, data, count in opened.line_blocks():
+        block = _Block(data, first_line, count)
+        if first_line == 1:
+            block = block.without_header()
+        if block.data.strip():
+            yield _chunk(converter, types, block)
 
-            def raw_line(number: int, data: bytes = data, first: int = line_no) -> bytes:
-                if not lines:
-                    lines.extend(data.split(b"\n"))
-                return lines[number - first].rstrip(b"\r")
 
-            text = _parse_text(data, line_no, count, layout, rejects)
-            typed = converter.text(text, rejects, raw_line)
-        positions, static = converter.rows(typed)
-        yield Chunk(positions, static, rejects, 0)
+@dataclass
+class _Block:
+    """Whole CSV lines: their bytes, the number of the first, and how many there are."""
+
+    data: bytes
+    first_line: int
+    count: int
+
+    def without_header(self) -> _Block:
+        cut = self.data.find(b"\n") + 1
+        return _Block(self.data[cut:], self.first_line + 1, self.count - 1)
+
+    def raw_line(self, number: int) -> bytes:
+        start = 0
+        for _ in range(number - self.first_line):  # only reached for rejected rows
+            start = self.data.index(b"\n", start) + 1
+        end = self.data.find(b"\n", start)
+        return self.data[start : end if end >= 0 else None].rstrip(b"\r")
+
+
+def _chunk(converter: CsvConverter, types: dict[str, pa.DataType], block: _Block) -> Chunk:
+    rejects = Rejects()
+    layout = converter.layout
+    frame = _parse_typed(block.data, block.first_line, block.count, layout, types)
+    typed = converter.typed(frame) if frame is not None else None
+    if typed is None:
+        text = _parse_text(block.data, block.first_line, block.count, layout, rejects)
+        typed = converter.text(text, rejects, block.raw_line)
+    positions, static = converter.rows(typed)
+    return Chunk(positions, static, rejects, 0)
 
 
 def _sample(head: bytes, layout: CsvLayout) -> list[str]:
@@ -69,11 +86,16 @@ def _sample(head: bytes, layout: CsvLayout) -> list[str]:
     position = layout.header.index(layout.columns["ts"])
     rows = csv.reader(io.StringIO(head.decode("utf-8", "replace")))
     next(rows, None)
-    return [r[position] for r, _ in zip(rows, range(20)) if len(r) == len(layout.header)]
+    return [r[position] for r, _ in zip(rows, range(20), strict=False) if len(r) == len(layout.header)]
 
 
-def _read(data: bytes, layout: CsvLayout, types: dict[str, pa.DataType], parsers: list[str] | None,
-          invalid: list[str]) -> pa.Table:
+def _read(
+    data: bytes,
+    layout: CsvLayout,
+    types: dict[str, pa.DataType],
+    parsers: list[str] | None,
+    invalid: list[str],
+) -> pa.Table:
     def on_invalid(row: pacsv.InvalidRow) -> str:
         invalid.append(row.text)
         return "skip"
@@ -83,8 +105,12 @@ def _read(data: bytes, layout: CsvLayout, types: dict[str, pa.DataType], parsers
         read_options=pacsv.ReadOptions(column_names=list(layout.header)),
         parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
-            column_types=types, include_columns=list(types), strings_can_be_null=True,
-            quoted_strings_can_be_null=True, null_values=[""], timestamp_parsers=parsers,
+            column_types=types,
+            include_columns=list(types),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            null_values=[""],
+            timestamp_parsers=parsers,
         ),
     )
 

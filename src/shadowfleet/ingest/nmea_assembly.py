@@ -18,8 +18,13 @@ from shadowfleet.ingest.rejects import Rejects
 MAX_OPEN_MESSAGES = 10_000
 
 MESSAGE_SCHEMA = {
-    "payload": pl.String, "fill": pl.Int64, "ts": pl.Int64, "station": pl.String, "line": pl.Int64,
-    "n_lines": pl.Int64, "raw": pl.String,
+    "payload": pl.String,
+    "fill": pl.Int64,
+    "ts": pl.Int64,
+    "station": pl.String,
+    "line": pl.Int64,
+    "n_lines": pl.Int64,
+    "raw": pl.String,
 }
 
 
@@ -42,8 +47,10 @@ def _malformed(sentences: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("fragment count, number or fill bits missing or not a number"))
         .when(~((index >= 1) & (index <= count) & (count <= 9)))
         .then(pl.format("fragment {} of {} is impossible", index, count))
-        .when((fill < 0) | (fill > 5)).then(pl.format("{} fill bits is impossible", fill))
-        .when(pl.col("payload") == "").then(pl.lit("empty payload"))
+        .when((fill < 0) | (fill > 5))
+        .then(pl.format("{} fill bits is impossible", fill))
+        .when(pl.col("payload") == "")
+        .then(pl.lit("empty payload"))
     )
     return sentences.with_columns(problem.alias("problem"))
 
@@ -55,13 +62,22 @@ class Assembler:
         self.open: dict[tuple[str, int, str, str], _Partial] = {}
 
     def add(self, sentences: pl.DataFrame, block: LineBlock, rejects: Rejects) -> pl.DataFrame:
-        block.reject(sentences.filter(~pl.col("checksum_ok")), rejects, "checksum",
-                     "NMEA checksum does not match the sentence")
+        block.reject(
+            sentences.filter(~pl.col("checksum_ok")),
+            rejects,
+            "checksum",
+            "NMEA checksum does not match the sentence",
+        )
         checked = _malformed(sentences.filter(pl.col("checksum_ok")))
         block.reject(checked.filter(pl.col("problem").is_not_null()), rejects, "malformed", pl.col("problem"))
         good = checked.filter(pl.col("problem").is_null())
         singles = good.filter(pl.col("count") == 1).select(
-            "payload", "fill", "ts", "station", "line", pl.lit(1, pl.Int64).alias("n_lines"),
+            "payload",
+            "fill",
+            "ts",
+            "station",
+            "line",
+            pl.lit(1, pl.Int64).alias("n_lines"),
             pl.lit(None, pl.String).alias("raw"),
         )
         multi = good.filter(pl.col("count") > 1)
@@ -96,8 +112,15 @@ class Assembler:
                 del self.open[key]
                 for name, value in zip(
                     MESSAGE_SCHEMA,
-                    ("".join(partial.parts), fill, partial.ts, partial.station, partial.line, count,
-                     "\n".join(partial.raws)),
+                    (
+                        "".join(partial.parts),
+                        fill,
+                        partial.ts,
+                        partial.station,
+                        partial.line,
+                        count,
+                        "\n".join(partial.raws),
+                    ),
                     strict=True,
                 ):
                     done[name].append(value)

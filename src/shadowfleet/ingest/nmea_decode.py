@@ -72,8 +72,12 @@ class MessageDecoder:
         self.window = PayloadWindow()
 
     def decode(self, msgs: pl.DataFrame, block: LineBlock, rejects: Rejects) -> Decoded:
-        block.reject(msgs.filter(pl.col("ts").is_null()).rename({"n_lines": "records"}), rejects, "no_timestamp",
-                     "no time of reception: no tag block, log prefix or suffix, and no --start")
+        block.reject(
+            msgs.filter(pl.col("ts").is_null()).rename({"n_lines": "records"}),
+            rejects,
+            "no_timestamp",
+            "no time of reception: no tag block, log prefix or suffix, and no --start",
+        )
         timed = msgs.filter(pl.col("ts").is_not_null())
         unique = self.window.unique_mask(timed["payload"], timed["ts"])
         duplicates = int(timed["n_lines"].to_numpy()[~unique].sum())
@@ -105,13 +109,20 @@ class _Batch:
 
     def _reject_unusable(self) -> None:
         for k in np.flatnonzero(self.payloads.bad_symbol):
-            self.unusable.add(int(self.lines[k]), "bad_payload",
-                              "payload has characters outside the AIS six-bit alphabet", self._raw(k),
-                              records=int(self.weight[k]))
+            self.unusable.add(
+                int(self.lines[k]),
+                "bad_payload",
+                "payload has characters outside the AIS six-bit alphabet",
+                self._raw(int(k)),
+                records=int(self.weight[k]),
+            )
         other = np.flatnonzero(self.usable & ~np.isin(self.types, list(DECODED_TYPES)))
         if len(other):
-            rows = self.msgs[other].select("line", "raw", pl.col("n_lines").alias("records")).with_columns(
-                pl.Series("type", self.types[other]))
+            rows = (
+                self.msgs[other]
+                .select("line", "raw", pl.col("n_lines").alias("records"))
+                .with_columns(pl.Series("type", self.types[other]))
+            )
             names = pl.col("type").replace_strict(TYPE_NAMES, default="not a type defined by ITU-R M.1371")
             detail = pl.format("message type {} ({}) carries no vessel position or identity", pl.col("type"), names)
             self.block.reject(rows, self.unusable, "unsupported_type", detail)
@@ -127,7 +138,7 @@ class _Batch:
                 f"type {int(self.types[k])} payload has {int(self.payloads.nbits[k])} bits, "
                 f"{layout.min_bits} needed for a {layout.name}"
             )
-            rejects.add(int(self.lines[k]), "short_payload", detail, self._raw(k), records=int(self.weight[k]))
+            rejects.add(int(self.lines[k]), "short_payload", detail, self._raw(int(k)), records=int(self.weight[k]))
         rows = rows[long_enough]
         return rows, decode_layout(self.payloads.bits(rows, layout.min_bits), layout)
 
@@ -168,7 +179,9 @@ class _Batch:
         speed, course, heading = np.asarray(c["speed"]), np.asarray(c["course"]), np.asarray(c["heading"])
         status = np.asarray(c["status"]) if "status" in c else None
         return self._position_rows(
-            rows, c, rejects,
+            rows,
+            c,
+            rejects,
             lat=(lat / 600_000.0, lat == _LAT_NA),
             lon=(lon / 600_000.0, lon == _LON_NA),
             sog=(speed / 10.0, speed == 1023),
@@ -181,7 +194,9 @@ class _Batch:
         lat, lon = np.asarray(c["lat"]), np.asarray(c["lon"])
         speed, course = np.asarray(c["speed"]), np.asarray(c["course"])
         return self._position_rows(
-            rows, c, rejects,
+            rows,
+            c,
+            rejects,
             lat=(lat / 600.0, lat == _LAT_NA_27),
             lon=(lon / 600.0, lon == _LON_NA_27),
             sog=(speed.astype(np.float64), speed == 63),
@@ -206,8 +221,13 @@ class _Batch:
         bad = (~lat[1] & (np.abs(lat[0]) > 90)) | (~lon[1] & (np.abs(lon[0]) > 180))
         for k in np.flatnonzero(bad):
             detail = f"position out of range: lat {lat[0][k]:.6f}, lon {lon[0][k]:.6f}"
-            rejects.add(self._line(rows[k]), "out_of_range", detail, self._raw(rows[k]),
-                        records=int(self.weight[rows[k]]))
+            rejects.add(
+                self._line(rows[k]),
+                "out_of_range",
+                detail,
+                self._raw(rows[k]),
+                records=int(self.weight[rows[k]]),
+            )
         ok = ~bad
         rows = rows[ok]
         cols = self._provenance(rows, np.asarray(c["mmsi"])[ok])
@@ -217,8 +237,7 @@ class _Batch:
         cols["cog_deg"] = pa.array(cog[0][ok].astype(np.float32), pa.float32(), mask=cog[1][ok])
         cols["heading_deg"] = pa.array(heading[0][ok].astype(np.float32), pa.float32(), mask=heading[1][ok])
         cols["nav_status"] = (
-            pa.array(status[ok].astype(np.int8), pa.int8())
-            if status is not None else pa.nulls(len(rows), pa.int8())
+            pa.array(status[ok].astype(np.int8), pa.int8()) if status is not None else pa.nulls(len(rows), pa.int8())
         )
         cols["msg_type"] = pa.array(self.types[rows].astype(np.int8), pa.int8())
         return Rows(cols, self.weight[rows])
@@ -236,15 +255,22 @@ class _Batch:
         part = np.full(len(self.types), -1, np.int64)
         part[rows24] = np.asarray(c24["partno"])
         for k in np.flatnonzero(part > 1):
-            rejects.add(self._line(k), "malformed", f"type 24 part number {part[k]} is neither A (0) nor B (1)",
-                        self._raw(k), records=int(self.weight[k]))
+            rejects.add(
+                self._line(int(k)),
+                "malformed",
+                f"type 24 part number {part[k]} is neither A (0) nor B (1)",
+                self._raw(int(k)),
+                records=int(self.weight[k]),
+            )
         rows_a, ca = self._select(is24 & (part == 0), STATIC_24A, rejects)
         rows_b, cb = self._select(is24 & (part == 1), STATIC_24B, rejects)
-        return concat_rows([
-            self._static_rows(rows5, c5, voyage=True),
-            static19,
-            self._join_24(self._static_rows(rows_a, ca, voyage=False), self._static_rows(rows_b, cb, voyage=False)),
-        ])
+        return concat_rows(
+            [
+                self._static_rows(rows5, c5, voyage=True),
+                static19,
+                self._join_24(self._static_rows(rows_a, ca, voyage=False), self._static_rows(rows_b, cb, voyage=False)),
+            ]
+        )
 
     def _static_rows(self, rows: np.ndarray, c: Columns, voyage: bool) -> Rows:
         n = len(rows)
@@ -258,8 +284,10 @@ class _Batch:
         def text(name: str) -> pa.Array:
             return pa.array(c[name], pa.string()) if name in c else pa.nulls(n, pa.string())
 
-        dims = {k: np.asarray(c[k]) if k in c else np.zeros(n, np.int64)
-                for k in ("to_bow", "to_stern", "to_port", "to_starboard")}
+        dims = {
+            k: np.asarray(c[k]) if k in c else np.zeros(n, np.int64)
+            for k in ("to_bow", "to_stern", "to_port", "to_starboard")
+        }
         length, beam = dims["to_bow"] + dims["to_stern"], dims["to_port"] + dims["to_starboard"]
         cols = self._provenance(rows, np.asarray(c["mmsi"]))
         imo, ship_type, draught = num("imo"), num("shiptype"), num("draught", 10.0)
@@ -273,7 +301,8 @@ class _Batch:
         cols["destination"] = text("destination")
         cols["eta"] = (
             eta_from_parts(self.ts[rows], *(np.asarray(c[k]) for k in ("month", "day", "hour", "minute")))
-            if voyage else pa.nulls(n, pa.int64())
+            if voyage
+            else pa.nulls(n, pa.int64())
         )
         cols["msg_type"] = pa.array(self.types[rows].astype(np.int8), pa.int8())
         return Rows(cols, self.weight[rows])
@@ -285,9 +314,18 @@ class _Batch:
         a = pl.DataFrame({"mmsi": part_a.cols["mmsi"], "ts": part_a.cols["ts"], "ia": np.arange(len(part_a))})
         b = pl.DataFrame({"mmsi": part_b.cols["mmsi"], "tb": part_b.cols["ts"], "ib": np.arange(len(part_b))})
         pairs = (
-            a.sort("ts").join_asof(b.sort("tb"), left_on="ts", right_on="tb", by="mmsi",
-                                   strategy="nearest", tolerance=PART_AB_WINDOW_US, check_sortedness=False)
-            .filter(pl.col("ib").is_not_null()).sort("ia")
+            a.sort("ts")
+            .join_asof(
+                b.sort("tb"),
+                left_on="ts",
+                right_on="tb",
+                by="mmsi",
+                strategy="nearest",
+                tolerance=PART_AB_WINDOW_US,
+                check_sortedness=False,
+            )
+            .filter(pl.col("ib").is_not_null())
+            .sort("ia")
         )
         ia, ib = pairs["ia"].to_numpy(), pairs["ib"].to_numpy().astype(np.int64)
         merged = part_a.cols.copy()

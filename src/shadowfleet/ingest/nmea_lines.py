@@ -19,10 +19,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from shadowfleet.ingest.nmea_framing import NO_TS
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.tables import civil_to_us
 
+NO_TS = -(2**63)  # "no time given" for the `--start` fallback
 # Numbers are taken as unix times only from 2000 on: AIS data is younger, and small numbers in a
 # time column are far more likely to be something else.
 MIN_EPOCH_S = 946_684_800
@@ -76,8 +76,11 @@ class LineBlock:
         if "raw" in rows.columns:
             raw = rows["raw"].fill_null(raw)
         records = rows["records"] if "records" in rows.columns else pl.repeat(1, rows.height, eager=True)
-        rejects.add_frame(rows.with_columns(raw.alias("raw"), records.alias("records")).select(
-            "line", _expr(reason).alias("reason"), _expr(detail).alias("detail"), "raw", "records"))
+        rejects.add_frame(
+            rows.with_columns(raw.alias("raw"), records.alias("records")).select(
+                "line", _expr(reason).alias("reason"), _expr(detail).alias("detail"), "raw", "records"
+            )
+        )
 
 
 def _expr(value: str | pl.Expr) -> pl.Expr:
@@ -134,38 +137,59 @@ class LineFramer:
                 own_ts.scatter(at, rows["own_ts"])
                 own_station.scatter(at, rows["own_station"])
         ts, station = self._apply_timing(pl.DataFrame({"kind": kind, "own_ts": own_ts, "own_station": own_station}))
-        sentences = sentences.with_columns(ts.gather(at_sentence).alias("ts"), station.gather(at_sentence).alias("station"))
+        sentences = sentences.with_columns(
+            ts.gather(at_sentence).alias("ts"), station.gather(at_sentence).alias("station")
+        )
         block.reject(sentences.filter(pl.col("no_star")), rejects, "checksum", "sentence has no '*hh' checksum")
         return sentences.filter(~pl.col("no_star")).select(
-            "line", "talker", "count", "index", "seq", "channel", "payload", "fill", "ts", "station", "checksum_ok"
+            "line",
+            "talker",
+            "count",
+            "index",
+            "seq",
+            "channel",
+            "payload",
+            "fill",
+            "ts",
+            "station",
+            "checksum_ok",
         )
 
     def _lines(self, block: LineBlock) -> pl.DataFrame:
         """Non-blank, non-comment lines, in order, with their tag block split off and their kind."""
-        frame = pl.DataFrame({"text": block.text}).with_columns(
-            pl.int_range(block.first_line, block.first_line + len(block), dtype=pl.Int64).alias("line"),
-            pl.col("text").str.strip_chars(),
-        ).filter((pl.col("text") != "") & ~pl.col("text").str.starts_with("#"))
+        frame = (
+            pl.DataFrame({"text": block.text})
+            .with_columns(
+                pl.int_range(block.first_line, block.first_line + len(block), dtype=pl.Int64).alias("line"),
+                pl.col("text").str.strip_chars(),
+            )
+            .filter((pl.col("text") != "") & ~pl.col("text").str.starts_with("#"))
+        )
         tagged = pl.col("text").str.starts_with("\\")
         frame = frame.with_columns(
             pl.when(tagged).then(pl.col("text").str.extract(r"^\\([^\\]*)\\", 1)).alias("tag"),
         ).with_columns(
-            pl.when(pl.col("tag").is_not_null()).then(pl.col("text").str.replace(r"^\\[^\\]*\\", ""))
-            .otherwise(pl.col("text")).alias("rest"),
+            pl.when(pl.col("tag").is_not_null())
+            .then(pl.col("text").str.replace(r"^\\[^\\]*\\", ""))
+            .otherwise(pl.col("text"))
+            .alias("rest"),
         )
         rest = pl.col("rest")
         kind = (
-            pl.when(tagged & pl.col("tag").is_null()).then(pl.lit("bad_tag_block"))
-            .when(rest == "").then(pl.lit("timing"))
-            .when(rest.str.starts_with("$PGHP")).then(pl.lit("timing"))
-            .when(rest.str.contains(r"![^,!\s]{2}VD[MO],")).then(pl.lit("sentence"))
+            pl.when(tagged & pl.col("tag").is_null())
+            .then(pl.lit("bad_tag_block"))
+            .when(rest == "")
+            .then(pl.lit("timing"))
+            .when(rest.str.starts_with("$PGHP"))
+            .then(pl.lit("timing"))
+            .when(rest.str.contains(r"![^,!\s]{2}VD[MO],"))
+            .then(pl.lit("sentence"))
             .otherwise(pl.lit("non_ais"))
         )
         frame = frame.with_columns(kind.alias("kind"))
         if frame["tag"].null_count() < frame.height:
             ok = self._tag_checksums_ok(frame["tag"])
-            frame = frame.with_columns(
-                pl.when(ok).then(pl.col("kind")).otherwise(pl.lit("tag_checksum")).alias("kind"))
+            frame = frame.with_columns(pl.when(ok).then(pl.col("kind")).otherwise(pl.lit("tag_checksum")).alias("kind"))
         return frame
 
     def _sentences(self, rows: pl.DataFrame) -> pl.DataFrame:
@@ -179,11 +203,19 @@ class LineFramer:
             sentence.str.slice(star + 3).alias("suffix"),
             star.is_null().alias("no_star"),
         )
-        fields = pl.col("body").str.split_exact(",", 6).struct.rename_fields(
-            ["talker", "count", "index", "seq", "channel", "payload", "fill"])
-        rows = rows.with_columns(fields.alias("f")).unnest("f").with_columns(
-            pl.col("count").cast(pl.Int64, strict=False), pl.col("index").cast(pl.Int64, strict=False),
-            pl.col("fill").cast(pl.Int64, strict=False),
+        fields = (
+            pl.col("body")
+            .str.split_exact(",", 6)
+            .struct.rename_fields(["talker", "count", "index", "seq", "channel", "payload", "fill"])
+        )
+        rows = (
+            rows.with_columns(fields.alias("f"))
+            .unnest("f")
+            .with_columns(
+                pl.col("count").cast(pl.Int64, strict=False),
+                pl.col("index").cast(pl.Int64, strict=False),
+                pl.col("fill").cast(pl.Int64, strict=False),
+            )
         )
         has_prefix = rows["prefix"].str.len_bytes() > 0
         has_suffix = rows["suffix"].str.len_bytes() > 0
@@ -195,8 +227,11 @@ class LineFramer:
             own_ts = pl.coalesce(own_ts, _epoch_us(pl.col("suffix").str.extract(r",(\d{10,13}(?:\.\d+)?)(?:,|$)", 1)))
             station = pl.coalesce(station, pl.col("suffix").str.extract(r",(r[^,]*)", 1))
         checksum_ok = pl.Series(xor_checksums(rows["body"])) == rows["declared"].str.to_integer(base=16, strict=False)
-        return rows.with_columns(own_ts.cast(pl.Int64).alias("own_ts"), station.alias("own_station"),
-                                 checksum_ok.fill_null(False).alias("checksum_ok"))
+        return rows.with_columns(
+            own_ts.cast(pl.Int64).alias("own_ts"),
+            station.alias("own_station"),
+            checksum_ok.fill_null(False).alias("checksum_ok"),
+        )
 
     def _timing_lines(self, rows: pl.DataFrame) -> pl.DataFrame:
         pghp = rows.filter(pl.col("rest").str.starts_with("$PGHP,1,"))
@@ -205,7 +240,8 @@ class LineFramer:
         year, month, day, hour, minute, second, milli = numbers
         us, valid = civil_to_us(year, month, day, hour, minute, second, milli * 1000)
         pghp = pghp.select(
-            "line", pl.Series("own_ts", pa.array(us, pa.int64(), mask=~valid)),
+            "line",
+            pl.Series("own_ts", pa.array(us, pa.int64(), mask=~valid)),
             pl.when(fields["field_11"] != "").then(fields["field_11"]).alias("own_station"),
         )
         tag_only = rows.filter(~pl.col("rest").str.starts_with("$PGHP,1,")).select(
@@ -217,8 +253,10 @@ class LineFramer:
 
     def _reject(self, others: pl.DataFrame, block: LineBlock, rejects: Rejects) -> None:
         detail = (
-            pl.when(pl.col("kind") == "bad_tag_block").then(pl.lit("tag block has no closing backslash"))
-            .when(pl.col("kind") == "tag_checksum").then(pl.lit("tag block checksum does not match"))
+            pl.when(pl.col("kind") == "bad_tag_block")
+            .then(pl.lit("tag block has no closing backslash"))
+            .when(pl.col("kind") == "tag_checksum")
+            .then(pl.lit("tag block checksum does not match"))
             .otherwise(pl.format("not an AIS sentence ('{}')", pl.col("rest").str.slice(0, 6)))
         )
         block.reject(others, rejects, pl.col("kind"), detail)
@@ -233,10 +271,12 @@ class LineFramer:
         ts_group = pl.when(timing & pl.col("own_ts").is_not_null()).then(pl.col("group")).forward_fill()
         st_group = pl.when(timing & pl.col("own_station").is_not_null()).then(pl.col("group")).forward_fill()
         lines = lines.with_columns(
-            pl.when(ts_group == pl.col("group")).then(
-                pl.when(timing).then(pl.col("own_ts")).forward_fill()).alias("pending_ts"),
-            pl.when(st_group == pl.col("group")).then(
-                pl.when(timing).then(pl.col("own_station")).forward_fill()).alias("pending_station"),
+            pl.when(ts_group == pl.col("group"))
+            .then(pl.when(timing).then(pl.col("own_ts")).forward_fill())
+            .alias("pending_ts"),
+            pl.when(st_group == pl.col("group"))
+            .then(pl.when(timing).then(pl.col("own_station")).forward_fill())
+            .alias("pending_station"),
         )
         carried = self.carry
         last = lines.tail(1)
@@ -244,10 +284,17 @@ class LineFramer:
         self.carry = Carry(last["pending_ts"][0], last["pending_station"][0]) if ends_pending else Carry()
         first = pl.col("group") == 0
         out = lines.select(
-            pl.coalesce(pl.col("own_ts"), pl.col("pending_ts"), pl.when(first).then(pl.lit(carried.ts, pl.Int64)),
-                        pl.lit(self.fallback_ts, pl.Int64)).alias("ts"),
-            pl.coalesce(pl.col("own_station"), pl.col("pending_station"),
-                        pl.when(first).then(pl.lit(carried.station, pl.String))).alias("station"),
+            pl.coalesce(
+                pl.col("own_ts"),
+                pl.col("pending_ts"),
+                pl.when(first).then(pl.lit(carried.ts, pl.Int64)),
+                pl.lit(self.fallback_ts, pl.Int64),
+            ).alias("ts"),
+            pl.coalesce(
+                pl.col("own_station"),
+                pl.col("pending_station"),
+                pl.when(first).then(pl.lit(carried.station, pl.String)),
+            ).alias("station"),
         )
         return out["ts"], out["station"]
 

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.nmea_assembly import Assembler
 from shadowfleet.ingest.nmea_decode import MessageDecoder
-from shadowfleet.ingest.nmea_framing import NO_TS
-from shadowfleet.ingest.nmea_lines import LineBlock, LineFramer
+from shadowfleet.ingest.nmea_lines import NO_TS, LineBlock, LineFramer
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.tables import concat_rows
 

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.csv_reader import read_csv
 from shadowfleet.ingest.formats import sniff
-from shadowfleet.ingest.nmea_framing import NO_TS
+from shadowfleet.ingest.nmea_lines import NO_TS
 from shadowfleet.ingest.nmea_reader import read_nmea
 from shadowfleet.ingest.parquet_reader import read_parquet
 from shadowfleet.ingest.rejects import Rejects
@@ -88,10 +88,17 @@ class IngestReport:
 
     def to_json(self) -> dict[str, Any]:
         totals = {k: self.total(k) for k in ("read", "accepted", "duplicates", "rejected", "positions", "static")}
-        return {**totals, "store": self.store, "files": [asdict(f) for f in self.files], "errors": self.errors}
+        return {
+            **totals,
+            "store": self.store,
+            "files": [asdict(f) for f in self.files],
+            "errors": self.errors,
+        }
 
 
-def ingest(paths: list[Path], store_dir: Path, options: IngestOptions, progress: Progress | None = None) -> IngestReport:
+def ingest(
+    paths: list[Path], store_dir: Path, options: IngestOptions, progress: Progress | None = None
+) -> IngestReport:
     sources, errors = expand(paths)
     report = IngestReport(str(store_dir.resolve()), errors=errors)
     store = Store.open(store_dir, create=True)
@@ -152,8 +159,7 @@ class _FileIngest:
     def flush(self) -> None:
         frame = self.rejects.frame()
         if self.known_rejects:
-            known = pl.DataFrame(list(self.known_rejects), schema={"line": pl.Int64, "reason": pl.String},
-                                 orient="row")
+            known = pl.DataFrame(list(self.known_rejects), schema={"line": pl.Int64, "reason": pl.String}, orient="row")
             frame = frame.join(known, on=["line", "reason"], how="anti")
         if frame.height:
             fresh = Rejects(frames=[frame])
@@ -197,12 +203,25 @@ def _ingest_file(source: Source, batch: Batch, options: IngestOptions, progress:
 
 def _record(batch: Batch, report: FileReport) -> None:
     now = batch.ingested_at.isoformat()
-    batch.record_source(SourceEntry(
-        sha256=report.sha256 or "", paths=[report.path], format=report.format or "unrecognised",
-        size_bytes=report.size_bytes, first_ingested=now, last_ingested=now, ingests=1, read=report.read,
-        accepted=report.accepted, duplicates=report.duplicates, rejected=report.rejected,
-        positions=report.positions, static=report.static, first_ts=report.first_ts, last_ts=report.last_ts,
-    ))
+    batch.record_source(
+        SourceEntry(
+            sha256=report.sha256 or "",
+            paths=[report.path],
+            format=report.format or "unrecognised",
+            size_bytes=report.size_bytes,
+            first_ingested=now,
+            last_ingested=now,
+            ingests=1,
+            read=report.read,
+            accepted=report.accepted,
+            duplicates=report.duplicates,
+            rejected=report.rejected,
+            positions=report.positions,
+            static=report.static,
+            first_ts=report.first_ts,
+            last_ts=report.last_ts,
+        )
+    )
 
 
 def parse_start(text: str | None) -> int:

@@ -35,8 +35,11 @@ class Rejects:
         """Columns line, reason, detail, raw, records (as `_SCHEMA`)."""
         if frame.height:
             frame = frame.select(
-                pl.col("line").cast(pl.Int64), pl.col("reason").cast(pl.String), pl.col("detail").cast(pl.String),
-                pl.col("raw").cast(pl.String).str.slice(0, RAW_LIMIT), pl.col("records").cast(pl.Int64),
+                pl.col("line").cast(pl.Int64),
+                pl.col("reason").cast(pl.String),
+                pl.col("detail").cast(pl.String),
+                pl.col("raw").cast(pl.String).str.slice(0, RAW_LIMIT),
+                pl.col("records").cast(pl.Int64),
             )
             self.frames.append(frame)
             self.weight += int(frame["records"].sum())

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 BLOCK_BYTES = 8 << 20
 SNIFF_BYTES = 64 << 10
@@ -68,15 +68,16 @@ def _add(path: Path, sources: list[Source], errors: list[str]) -> None:
             errors.append(f"{path}: broken zip archive ({exc})")
             return
         for member in members:
-            sources.append(Source(f"{resolved}::{member.filename}", _zip_opener(resolved, member.filename),
-                                  member.file_size))
+            sources.append(
+                Source(f"{resolved}::{member.filename}", _zip_opener(resolved, member.filename), member.file_size)
+            )
         return
     sources.append(Source(str(resolved), lambda: resolved.open("rb"), size))
 
 
 def _zip_opener(archive: Path, member: str) -> Callable[[], BinaryIO]:
     def opener() -> BinaryIO:
-        return zipfile.ZipFile(archive).open(member)  # streams; seekable, as Parquet needs
+        return cast(BinaryIO, zipfile.ZipFile(archive).open(member))  # streams; seekable, as Parquet needs
 
     return opener
 

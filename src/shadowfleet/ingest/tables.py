@@ -48,21 +48,40 @@ def concat_rows(parts: list[Rows]) -> Rows:
 
 
 def civil_to_us(
-    year: np.ndarray, month: np.ndarray, day: np.ndarray, hour: np.ndarray, minute: np.ndarray,
-    second: np.ndarray, micro: np.ndarray,
+    year: np.ndarray,
+    month: np.ndarray,
+    day: np.ndarray,
+    hour: np.ndarray,
+    minute: np.ndarray,
+    second: np.ndarray,
+    micro: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """UTC calendar fields -> (µs since 1970, valid); impossible dates (31 Feb) are not valid."""
     valid = (
-        (month >= 1) & (month <= 12) & (day >= 1) & (hour >= 0) & (hour <= 23) & (minute >= 0) & (minute <= 59)
-        & (second >= 0) & (second <= 60) & (micro >= 0) & (year >= 1970) & (year <= 2200)
+        (month >= 1)
+        & (month <= 12)
+        & (day >= 1)
+        & (hour >= 0)
+        & (hour <= 23)
+        & (minute >= 0)
+        & (minute <= 59)
+        & (second >= 0)
+        & (second <= 60)
+        & (micro >= 0)
+        & (year >= 1970)
+        & (year <= 2200)
     )
     start = ((np.where(valid, year, 1970) - 1970) * 12 + np.where(valid, month, 1) - 1).astype("datetime64[M]")
     first_day = start.astype("datetime64[D]")
     days_in_month = ((start + 1).astype("datetime64[D]") - first_day).astype(np.int64)
     valid &= day <= days_in_month
     us = (
-        first_day.astype(np.int64) * _US_PER_DAY + (day - 1) * _US_PER_DAY + hour * 3_600_000_000
-        + minute * 60_000_000 + second * 1_000_000 + micro
+        first_day.astype(np.int64) * _US_PER_DAY
+        + (day - 1) * _US_PER_DAY
+        + hour * 3_600_000_000
+        + minute * 60_000_000
+        + second * 1_000_000
+        + micro
     )
     return us, valid
 

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -112,7 +113,6 @@ class Store:
             return None
         return pa.concat_tables([pq.read_table(f, columns=list(spec.key)) for f in files])
 
-
     def reject_keys(self, sha256: str) -> set[tuple[int, str]]:
         """(line, reason) of the rejects already kept for a file with this content."""
         files = self.files(REJECTS)
@@ -131,7 +131,7 @@ class Batch:
         self.store = store
         self.id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         self.staging = store.root / STAGING / self.id
-        self.keys = {spec.name: KeyIndex(spec, lambda d, s=spec: store.committed_keys(s, d)) for spec in DATA_TABLES}
+        self.keys = {spec.name: KeyIndex(spec, partial(store.committed_keys, spec)) for spec in DATA_TABLES}
         self.writers: dict[tuple[str, str], pq.ParquetWriter] = {}
         self.staged: list[str] = []
         self.manifest = store.manifest()
@@ -188,13 +188,13 @@ class Batch:
         for relative in self.staged:
             _fsync_file(self.staging / relative)
         self.manifest.batches.append({"id": self.id, "at": self.ingested_at.isoformat(), "files": len(self.staged)})
-        plan = {"batch": self.id, "moves": [[f"{STAGING}/{self.id}/{r}", r] for r in self.staged],
-                "manifest": self.manifest.to_json()}
-        write_atomic(self.store.root / JOURNAL, plan)
+        moves = [[f"{STAGING}/{self.id}/{r}", r] for r in self.staged]
+        manifest = self.manifest.to_json()
+        write_atomic(self.store.root / JOURNAL, {"batch": self.id, "moves": moves, "manifest": manifest})
         crash_point("journal")
-        _apply_moves(self.store.root, plan["moves"])
+        _apply_moves(self.store.root, moves)
         crash_point("moved")
-        write_atomic(self.store.root / "manifest.json", plan["manifest"])
+        write_atomic(self.store.root / "manifest.json", manifest)
         crash_point("manifest")
         (self.store.root / JOURNAL).unlink()
         shutil.rmtree(self.staging, ignore_errors=True)

@@ -41,12 +41,13 @@ def summarize(store: Store) -> Summary:
         ).fetchone()
         assert row is not None
         out.positions, out.vessels = int(row[0]), int(row[1])
-        out.first_ts, out.last_ts = (row[2].isoformat() if row[2] else None), (row[3].isoformat() if row[3] else None)
+        out.first_ts, out.last_ts = (
+            (row[2].isoformat() if row[2] else None),
+            (row[3].isoformat() if row[3] else None),
+        )
         out.dates = int(row[4])
     if store.files(STATIC):
-        row = con.execute(
-            f"SELECT count(*), count(DISTINCT mmsi) FROM read_parquet('{store.glob(STATIC)}')"
-        ).fetchone()
+        row = con.execute(f"SELECT count(*), count(DISTINCT mmsi) FROM read_parquet('{store.glob(STATIC)}')").fetchone()
         assert row is not None
         out.static, out.vessels_with_static = int(row[0]), int(row[1])
     if store.files(REJECTS):
@@ -57,8 +58,17 @@ def summarize(store: Store) -> Summary:
         out.rejects = sum(out.rejects_by_reason.values())
     manifest = store.manifest()
     out.sources = [
-        {"path": s.paths[0], "format": s.format, "sha256": s.sha256, "read": s.read, "accepted": s.accepted,
-         "rejected": s.rejected, "first_ts": s.first_ts, "last_ts": s.last_ts, "ingests": s.ingests}
+        {
+            "path": s.paths[0],
+            "format": s.format,
+            "sha256": s.sha256,
+            "read": s.read,
+            "accepted": s.accepted,
+            "rejected": s.rejected,
+            "first_ts": s.first_ts,
+            "last_ts": s.last_ts,
+            "ingests": s.ingests,
+        }
         for s in manifest.sources.values()
     ]
     return out
