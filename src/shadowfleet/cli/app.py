@@ -15,6 +15,7 @@ from shadowfleet.cli.render import RichProgress, print_ingest, print_summary
 from shadowfleet.ingest.csv_layouts import LayoutError, parse_mapping
 from shadowfleet.ingest.formats import FORMATS
 from shadowfleet.ingest.pipeline import IngestOptions, ingest, parse_start
+from shadowfleet.schema import TABLES
 from shadowfleet.store.store import Store, StoreError
 from shadowfleet.store.summary import summarize
 
@@ -85,7 +86,7 @@ def ingest_command(
     else:
         for message in report.errors:
             err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-        if not quiet:
+        if not quiet and not report.nothing_read:
             print_ingest(out, report)
     if report.nothing_read:
         raise typer.Exit(1)
@@ -105,6 +106,22 @@ def info_command(
         sys.stdout.write(json.dumps(summary.to_json()) + "\n")
     else:
         print_summary(out, summary)
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the canonical tables (columns, types, meaning) as Markdown."""
+    for spec in TABLES.values():
+        sys.stdout.write(f"\n### `{spec.name}`\n\n| column | type | meaning |\n|---|---|---|\n")
+        for column in spec.columns:
+            required = "" if column.nullable else " (required)"
+            sys.stdout.write(f"| `{column.name}` | {column.type}{required} | {column.doc} |\n")
+        what = (
+            "A rejected record is kept once per"
+            if spec.name == "rejects"
+            else "A row is a duplicate when the store holds its"
+        )
+        sys.stdout.write(f"\n{what} ({', '.join(spec.key)}).\n")
 
 
 def main() -> None:

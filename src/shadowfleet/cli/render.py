@@ -41,16 +41,21 @@ class RichProgress:
         self.bar.stop()
 
 
+def _minute(iso: str | None) -> str:
+    return (iso or "")[:16].replace("T", " ")
+
+
 def _n(value: int) -> str:
     return f"{value:,}"
 
 
 def print_ingest(console: Console, report: IngestReport) -> None:
     table = Table(title="ingested", title_justify="left")
-    for name in ("file", "format", "read", "accepted", "duplicates", "rejected", "time span (UTC)"):
+    for name in ("file", "format", "read", "accepted", "duplicates", "rejected"):
         table.add_column(name, justify="right" if name in ("read", "accepted", "duplicates", "rejected") else "left")
+    table.add_column("time span (UTC)", no_wrap=True)
     for f in report.files:
-        span = f"{f.first_ts[:19]} → {f.last_ts[:19]}" if f.first_ts and f.last_ts else ""
+        span = f"{_minute(f.first_ts)} → {_minute(f.last_ts)}" if f.first_ts and f.last_ts else ""
         table.add_row(
             Path(f.path).name,
             f.format or "[red]unread[/red]",
@@ -96,8 +101,8 @@ def print_summary(console: Console, s: Summary) -> None:
                 _n(src["read"]),
                 _n(src["accepted"]),
                 _n(src["rejected"]),
-                (src["first_ts"] or "")[:19],
-                (src["last_ts"] or "")[:19],
+                _minute(src["first_ts"]),
+                _minute(src["last_ts"]),
             )
         console.print(sources)
     if s.rejects_by_reason:

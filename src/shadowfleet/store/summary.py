@@ -31,7 +31,7 @@ class Summary:
 
 
 def summarize(store: Store) -> Summary:
-    out = Summary(str(store.root))
+    out = Summary(str(store.root.resolve()))
     out.size_bytes = sum(p.stat().st_size for p in store.root.rglob("*.parquet") if ".staging" not in p.parts)
     con = duckdb.connect()
     if store.files(POSITIONS):

@@ -1,0 +1,33 @@
+# shadowfleet — the two set-up commands are `make demo` and `make test`; both start from a bare machine
+# (Python 3.11+ and pip) and create .venv themselves.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= out/demo
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m shadowfleet.demo --out $(DEMO_DIR)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest -n 2 tests
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) out benchmarks/.cache .pytest_cache .mypy_cache .ruff_cache
