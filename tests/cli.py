@@ -16,7 +16,7 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Comp
         check=False,
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "COLUMNS": "200", **(env or {})},  # no wrapping inside the asserted text
         timeout=600,
     )
 
