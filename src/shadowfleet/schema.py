@@ -65,6 +65,11 @@ POSITIONS = Table(
     key=("mmsi", "ts", "msg_type", "lat", "lon"),
 )
 
+# The fields by which a vessel declares who it is; a change in any of them is a new static row.
+STATIC_IDENTITY = (
+    "imo", "name", "callsign", "ship_type", "length_m", "beam_m", "draught_m", "destination", "eta",
+)  # fmt: skip
+
 STATIC = Table(
     "static",
     (
@@ -82,20 +87,7 @@ STATIC = Table(
         Column("msg_type", pa.int8(), "AIS message type (5, 19, 24); null for decoded CSV"),
         *_PROVENANCE,
     ),
-    key=(
-        "mmsi",
-        "ts",
-        "imo",
-        "name",
-        "callsign",
-        "ship_type",
-        "length_m",
-        "beam_m",
-        "draught_m",
-        "destination",
-        "eta",
-        "msg_type",
-    ),
+    key=("mmsi", "ts", *STATIC_IDENTITY, "msg_type"),
 )
 
 REJECTS = Table(

@@ -20,19 +20,23 @@ ARMOUR[96:120] = np.arange(40, 64, dtype=np.uint8)
 _SIXBIT_ASCII = np.array([v + 64 if v < 32 else v for v in range(64)], dtype=np.uint8)
 
 
+def string_buffers(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of a string column, without copying it (nulls read as empty strings)."""
+    arr = strings.fill_null("").to_arrow(compat_level=pl.CompatLevel.oldest())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    buffer = arr.buffers()[2]
+    return offsets, np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+
+
 class Payloads:
     """The armoured payload strings of a batch of messages, as one buffer with offsets."""
 
     def __init__(self, payload: pl.Series, fill: np.ndarray) -> None:
-        arr = payload.fill_null("").to_arrow(compat_level=pl.CompatLevel.oldest())
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        if arr.type != pa.large_string():
-            arr = arr.cast(pa.large_string())
-        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-        buffer = arr.buffers()[2]
-        self.data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(1, np.uint8)
-        if not len(self.data):
-            self.data = np.zeros(1, np.uint8)
+        offsets, data = string_buffers(payload)
+        self.data = data if len(data) else np.zeros(1, np.uint8)  # never empty: indexing stays in bounds
         self.starts, self.lengths = offsets[:-1], np.diff(offsets)
         self.nbits = self.lengths * 6 - fill.astype(np.int64)
         invalid = np.concatenate([[0], np.cumsum(ARMOUR[self.data] == INVALID)])

@@ -9,34 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from shadowfleet.schema import STATIC_IDENTITY
+
 REQUIRED = ("mmsi", "ts", "lat", "lon")
-OPTIONAL = (
-    "sog_kn",
-    "cog_deg",
-    "heading_deg",
-    "nav_status",
-    "imo",
-    "name",
-    "callsign",
-    "ship_type",
-    "length_m",
-    "beam_m",
-    "draught_m",
-    "destination",
-    "eta",
-    "vessel_class",
-)
-STATIC_FIELDS = (
-    "imo",
-    "name",
-    "callsign",
-    "ship_type",
-    "length_m",
-    "beam_m",
-    "draught_m",
-    "destination",
-    "eta",
-)
+OPTIONAL = ("sog_kn", "cog_deg", "heading_deg", "nav_status", *STATIC_IDENTITY, "vessel_class")
+STATIC_FIELDS = STATIC_IDENTITY
 
 NOAA = {
     "mmsi": "MMSI",

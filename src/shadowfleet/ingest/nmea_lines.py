@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from shadowfleet.ingest.ais_bits import string_buffers
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.tables import civil_to_us
 
@@ -89,16 +90,11 @@ def _expr(value: str | pl.Expr) -> pl.Expr:
 
 def xor_checksums(strings: pl.Series) -> np.ndarray:
     """XOR of the bytes of each string (0 for null or empty), from one prefix-XOR over the buffer."""
-    arr = strings.fill_null("").to_arrow(compat_level=pl.CompatLevel.oldest())
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    data_buffer = arr.buffers()[2]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    offsets, data = string_buffers(strings)
     prefix = np.zeros(len(data) + 1, dtype=np.uint8)
     np.bitwise_xor.accumulate(data, out=prefix[1:])
-    return (prefix[offsets[1:]] ^ prefix[offsets[:-1]]).astype(np.int64)
+    checksums: np.ndarray = (prefix[offsets[1:]] ^ prefix[offsets[:-1]]).astype(np.int64)
+    return checksums
 
 
 def _epoch_us(text: pl.Expr) -> pl.Expr:
