@@ -13,6 +13,8 @@ from rich.console import Console
 from shadowfleet import __version__
 from shadowfleet.cli.render import RichProgress, print_ingest, print_summary
 from shadowfleet.ingest.csv_layouts import LayoutError, parse_mapping
+from shadowfleet.ingest.feed_pipeline import FeedLimits, ingest_feed
+from shadowfleet.ingest.feeds import FeedError, parse_feed
 from shadowfleet.ingest.formats import FORMATS
 from shadowfleet.ingest.pipeline import IngestOptions, ingest, parse_start
 from shadowfleet.schema import TABLES
@@ -56,7 +58,12 @@ def main_options(
 
 @app.command("ingest")
 def ingest_command(
-    paths: Annotated[list[Path], typer.Argument(help="Files or directories (NMEA, CSV, Parquet; .gz and .zip too).")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files or directories (NMEA, CSV, Parquet; .gz and .zip too), or one tcp:// or udp:// feed."
+        ),
+    ],
     store: StoreOption,
     start: Annotated[str | None, typer.Option(help="Time for NMEA sentences that carry none (ISO-8601, UTC).")] = None,
     columns: Annotated[
@@ -68,6 +75,9 @@ def ingest_command(
     input_format: Annotated[str, typer.Option("--format", help=f"Input format: {', '.join(FORMATS)}.")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object with the counts.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")] = False,
+    duration: Annotated[float | None, typer.Option(help="Feeds: stop after this many seconds.")] = None,
+    max_records: Annotated[int | None, typer.Option(help="Feeds: stop after this many input records.")] = None,
+    commit_every: Annotated[float, typer.Option(help="Feeds: commit a segment this often (seconds).")] = 60.0,
 ) -> None:
     """Read AIS files into the store; every input record is accepted, a duplicate, or rejected with a reason."""
     if input_format not in FORMATS:
@@ -77,9 +87,16 @@ def ingest_command(
     except (ValueError, LayoutError) as exc:
         raise fail(f"--start {start!r} is not an ISO-8601 time" if "isoformat" in str(exc) else str(exc)) from exc
     show_progress = not (quiet or as_json) and sys.stderr.isatty()
+    feeds = [f for f in map(parse_feed, paths) if f is not None]
+    if feeds and len(paths) > 1:
+        raise fail("a feed (tcp://, udp://) is ingested on its own, without other paths")
     try:
-        report = ingest(paths, store, options, RichProgress(err) if show_progress else None)
-    except StoreError as exc:
+        if feeds:
+            limits = FeedLimits(duration, max_records, commit_every)
+            report = ingest_feed(feeds[0], store, options, limits)
+        else:
+            report = ingest([Path(p) for p in paths], store, options, RichProgress(err) if show_progress else None)
+    except (StoreError, FeedError) as exc:
         raise fail(str(exc)) from exc
     if as_json:
         sys.stdout.write(json.dumps(report.to_json()) + "\n")

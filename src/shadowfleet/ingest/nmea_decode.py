@@ -48,9 +48,12 @@ class Decoded:
 class PayloadWindow:
     """Drops the same payload heard again within DUPLICATE_WINDOW_US (several stations, one message).
 
-    Payloads are compared by 64-bit hash; only the previous block is remembered, which bounds
-    memory and covers copies that straddle a block boundary.
+    Payloads are compared by 64-bit hash. The most recent `memory` payloads are remembered across
+    blocks, so copies are found however the input was cut (8 MB file blocks or small network reads)
+    while memory stays bounded.
     """
+
+    memory = 100_000
 
     def __init__(self) -> None:
         self.previous = pl.DataFrame(schema={"h": pl.UInt64, "ts": pl.Int64, "k": pl.Int64})
@@ -60,7 +63,7 @@ class PayloadWindow:
         both = pl.concat([self.previous.with_columns(pl.lit(-1, pl.Int64).alias("k")), current]).sort("h", "ts")
         repeat = (pl.col("h") == pl.col("h").shift(1)) & (pl.col("ts") - pl.col("ts").shift(1) <= DUPLICATE_WINDOW_US)
         marked = both.with_columns(repeat.fill_null(False).alias("dup")).filter(pl.col("k") >= 0).sort("k")
-        self.previous = current.select("h", "ts", "k")
+        self.previous = pl.concat([self.previous, current]).tail(self.memory)
         return ~marked["dup"].to_numpy()
 
 

@@ -1,4 +1,4 @@
-"""NMEA 0183 AIS logs -> canonical chunks: framing, assembly, de-duplication and decoding."""
+"""NMEA 0183 AIS logs and feeds -> canonical chunks: framing, assembly, de-duplication, decoding."""
 
 from __future__ import annotations
 
@@ -12,19 +12,39 @@ from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.tables import concat_rows
 
 
-def read_nmea(blocks: Iterator[tuple[int, bytes, int]], source: str, start_us: int = NO_TS) -> Iterator[Chunk]:
-    """Chunks of canonical rows from (first line number, bytes of whole lines, count) blocks."""
-    framer = LineFramer(start_us)
-    assembler = Assembler()
-    decoder = MessageDecoder(source)
-    for first_line, data, _count in blocks:
+class NmeaStream:
+    """Decodes one input block after block, keeping what spans blocks (timing, fragments, repeats)."""
+
+    def __init__(self, source: str, start_us: int = NO_TS) -> None:
+        self.framer = LineFramer(start_us)
+        self.assembler = Assembler()
+        self.decoder = MessageDecoder(source)
+
+    def block(self, first_line: int, data: bytes, received_us: int | None = None) -> Chunk:
+        """Decode whole lines; `received_us` (live feeds) times the sentences that carry no time."""
+        if received_us is not None:
+            self.framer.fallback_ts = received_us
         rejects = Rejects()
         block = LineBlock(data, first_line)
-        messages = assembler.add(framer.frame(block, rejects), block, rejects)
-        decoded = decoder.decode(messages, block, rejects)
-        yield Chunk(decoded.positions, decoded.static, rejects, decoded.duplicates)
-    rejects = Rejects()
-    assembler.finish(rejects)
-    if rejects:
+        messages = self.assembler.add(self.framer.frame(block, rejects), block, rejects)
+        decoded = self.decoder.decode(messages, block, rejects)
+        return Chunk(decoded.positions, decoded.static, rejects, decoded.duplicates)
+
+    def finish(self) -> Chunk | None:
+        """End of input: fragments still waiting for their partners are rejected."""
+        rejects = Rejects()
+        self.assembler.finish(rejects)
+        if not rejects:
+            return None
         empty = concat_rows([])
-        yield Chunk(empty, empty, rejects, 0)
+        return Chunk(empty, empty, rejects, 0)
+
+
+def read_nmea(blocks: Iterator[tuple[int, bytes, int]], source: str, start_us: int = NO_TS) -> Iterator[Chunk]:
+    """Chunks of canonical rows from (first line number, bytes of whole lines, count) blocks."""
+    stream = NmeaStream(source, start_us)
+    for first_line, data, _count in blocks:
+        yield stream.block(first_line, data)
+    last = stream.finish()
+    if last is not None:
+        yield last

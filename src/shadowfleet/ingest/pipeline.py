@@ -126,7 +126,7 @@ def _chunks(opened: Opened, fmt: str, options: IngestOptions) -> Iterator[Chunk]
     return read_parquet(opened.source.open_raw(), name)
 
 
-class _FileIngest:
+class FileIngest:
     """The running counts of one file and the rejects still to be written."""
 
     def __init__(self, report: FileReport, batch: Batch, known_rejects: set[tuple[int, str]]) -> None:
@@ -182,7 +182,7 @@ def _ingest_file(source: Source, batch: Batch, options: IngestOptions, progress:
         report.error = f"{source.name}: cannot be read ({exc})"
         return report
     progress.start(Path(source.name).name, source.size)
-    state = _FileIngest(report, batch, batch.store.reject_keys(report.sha256))
+    state = FileIngest(report, batch, batch.store.reject_keys(report.sha256))
     try:
         report.format = sniff(opened, options.format)
         for chunk in _chunks(opened, report.format, options):
@@ -197,11 +197,11 @@ def _ingest_file(source: Source, batch: Batch, options: IngestOptions, progress:
         opened.close()
         progress.finish()
     state.finish()
-    _record(batch, report)
+    record_source(batch, report)
     return report
 
 
-def _record(batch: Batch, report: FileReport) -> None:
+def record_source(batch: Batch, report: FileReport) -> None:
     now = batch.ingested_at.isoformat()
     batch.record_source(
         SourceEntry(

@@ -161,6 +161,13 @@ class Batch:
             path = self._path(REJECTS, None)
             pq.write_table(check(table, REJECTS), path, compression="zstd")
 
+    def stage_file(self, relative: str) -> tuple[Path, Path]:
+        """Somewhere to write a file that the commit moves to `relative`: (staging path, final path)."""
+        path = self.staging / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.staged.append(relative)
+        return path, self.store.root / relative
+
     def _path(self, spec: Table, date: str | None) -> Path:
         part = f"date={date}/" if date else ""
         relative = f"{spec.name}/{part}part-{self.id}-{len(self.staged):05d}.parquet"
