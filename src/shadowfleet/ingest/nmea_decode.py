@@ -160,7 +160,7 @@ class _Batch:
         return {
             "mmsi": pa.array(mmsi, pa.int64()),
             "ts": pa.array(self.ts[rows], pa.int64()),
-            "source": pa.array([self.source] * len(rows), pa.string()),
+            "source": pa.repeat(pa.scalar(self.source, pa.string()), len(rows)),
             "station": stations.cast(pa.string()),
             "line": pa.array(self.lines[rows], pa.int64()),
         }

@@ -110,6 +110,28 @@ def _time_text_us(text: pl.Expr) -> pl.Expr:
     return pl.coalesce(_epoch_us(text), *iso)
 
 
+def _pghp_fields(lines: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Time (µs) and station of `$PGHP,1,yyyy,m,d,h,m,s,ms,country,region,station,...` lines."""
+    fields = lines.str.split_exact(",", 11).struct.unnest()
+    numbers = [fields[f"field_{i}"].cast(pl.Int64, strict=False).fill_null(-1).to_numpy() for i in range(2, 9)]
+    year, month, day, hour, minute, second, milli = numbers
+    us, valid = civil_to_us(year, month, day, hour, minute, second, milli * 1000)
+    station = fields["field_11"]
+    return pl.Series(pa.array(us, pa.int64(), mask=~valid)), station.set(station == "", None)
+
+
+def _tag_fields(tags: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Time (`c:`, µs) and station (`s:`) of tag blocks; each distinct tag block is parsed once."""
+    distinct = tags.drop_nulls().unique()
+    parsed = pl.DataFrame({"tag": distinct}).select(
+        _epoch_us(pl.col("tag").str.extract(r"(?:^|,)c:(\d+(?:\.\d+)?)", 1)).alias("ts"),
+        pl.col("tag").str.extract(r"(?:^|,)s:([^,*]*)", 1).alias("station"),
+    )
+    ts = tags.replace_strict(distinct, parsed["ts"], default=None, return_dtype=pl.Int64)
+    station = tags.replace_strict(distinct, parsed["station"], default=None, return_dtype=pl.String)
+    return ts, station
+
+
 class LineFramer:
     """Frames blocks of one input; keeps the timing left pending at a block's end."""
 
@@ -125,7 +147,7 @@ class LineFramer:
         at_sentence = np.flatnonzero((kind == "sentence").to_numpy())
         at_timing = np.flatnonzero((kind == "timing").to_numpy())
         sentences = self._sentences(lines[at_sentence])
-        timing = self._timing_lines(lines[at_timing])
+        timing = self._timing_lines(lines[at_timing])  # aligned with at_timing
         own_ts = pl.repeat(None, lines.height, dtype=pl.Int64, eager=True)
         own_station = pl.repeat(None, lines.height, dtype=pl.String, eager=True)
         for at, rows in ((at_sentence, sentences), (at_timing, timing)):
@@ -162,11 +184,11 @@ class LineFramer:
             .filter((pl.col("text") != "") & ~pl.col("text").str.starts_with("#"))
         )
         tagged = pl.col("text").str.starts_with("\\")
+        tag_end = pl.col("text").str.slice(1).str.find("\\", literal=True)  # closing backslash, if any
         frame = frame.with_columns(
-            pl.when(tagged).then(pl.col("text").str.extract(r"^\\([^\\]*)\\", 1)).alias("tag"),
-        ).with_columns(
-            pl.when(pl.col("tag").is_not_null())
-            .then(pl.col("text").str.replace(r"^\\[^\\]*\\", ""))
+            pl.when(tagged & tag_end.is_not_null()).then(pl.col("text").str.slice(1, tag_end)).alias("tag"),
+            pl.when(tagged & tag_end.is_not_null())
+            .then(pl.col("text").str.slice(tag_end + 2))
             .otherwise(pl.col("text"))
             .alias("rest"),
         )
@@ -230,22 +252,20 @@ class LineFramer:
         )
 
     def _timing_lines(self, rows: pl.DataFrame) -> pl.DataFrame:
-        pghp = rows.filter(pl.col("rest").str.starts_with("$PGHP,1,"))
-        fields = pghp["rest"].str.split_exact(",", 11).struct.unnest()
-        numbers = [fields[f"field_{i}"].cast(pl.Int64, strict=False).fill_null(-1).to_numpy() for i in range(2, 9)]
-        year, month, day, hour, minute, second, milli = numbers
-        us, valid = civil_to_us(year, month, day, hour, minute, second, milli * 1000)
-        pghp = pghp.select(
-            "line",
-            pl.Series("own_ts", pa.array(us, pa.int64(), mask=~valid)),
-            pl.when(fields["field_11"] != "").then(fields["field_11"]).alias("own_station"),
-        )
-        tag_only = rows.filter(~pl.col("rest").str.starts_with("$PGHP,1,")).select(
-            "line",
-            _epoch_us(pl.col("tag").str.extract(r"(?:^|,)c:(\d+(?:\.\d+)?)", 1)).alias("own_ts"),
-            pl.col("tag").str.extract(r"(?:^|,)s:([^,*]*)", 1).alias("own_station"),
-        )
-        return pl.concat([pghp, tag_only]).sort("line")
+        """own_ts and own_station of timing lines (a `$PGHP` line, or a tag block alone), in row order."""
+        is_pghp = rows["rest"].str.starts_with("$PGHP,1,").to_numpy()
+        own_ts = pl.repeat(None, rows.height, dtype=pl.Int64, eager=True)
+        own_station = pl.repeat(None, rows.height, dtype=pl.String, eager=True)
+        at_pghp, at_tag = np.flatnonzero(is_pghp), np.flatnonzero(~is_pghp)
+        if len(at_pghp):
+            ts, station = _pghp_fields(rows["rest"].gather(at_pghp))
+            own_ts.scatter(at_pghp, ts)
+            own_station.scatter(at_pghp, station)
+        if len(at_tag):
+            ts, station = _tag_fields(rows["tag"].gather(at_tag))
+            own_ts.scatter(at_tag, ts)
+            own_station.scatter(at_tag, station)
+        return pl.DataFrame({"own_ts": own_ts, "own_station": own_station})
 
     def _reject(self, others: pl.DataFrame, block: LineBlock, rejects: Rejects) -> None:
         detail = (
@@ -296,7 +316,15 @@ class LineFramer:
 
     @staticmethod
     def _tag_checksums_ok(tags: pl.Series) -> pl.Series:
-        """A tag block's checksum; '00' is a placeholder some receivers write (AMSA, pyais logs)."""
+        """A tag block's checksum; '00' is a placeholder some receivers write (AMSA, pyais logs).
+
+        Receivers repeat the same few tag blocks endlessly, so each distinct one is checked once."""
+        distinct = tags.drop_nulls().unique()
+        ok = LineFramer._distinct_tags_ok(distinct)
+        return tags.replace_strict(distinct, ok, default=True, return_dtype=pl.Boolean)
+
+    @staticmethod
+    def _distinct_tags_ok(tags: pl.Series) -> pl.Series:
         star = tags.str.find("*", literal=True)
         content = pl.select(pl.when(star.is_null()).then(tags).otherwise(tags.str.slice(0, star))).to_series()
         declared = tags.str.slice(star + 1, 2)

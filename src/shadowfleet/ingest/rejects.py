@@ -66,13 +66,13 @@ class Rejects:
         return check(
             pa.table(
                 {
-                    "source": pa.array([source] * n, pa.string()),
-                    "source_sha256": pa.array([sha256] * n, pa.string()),
+                    "source": pa.repeat(pa.scalar(source, pa.string()), n),
+                    "source_sha256": pa.repeat(pa.scalar(sha256, pa.string()), n),
                     "line": frame["line"].to_arrow(),
                     "reason": frame["reason"].to_arrow(compat_level=pl.CompatLevel.oldest()).cast(pa.string()),
                     "detail": frame["detail"].to_arrow(compat_level=pl.CompatLevel.oldest()).cast(pa.string()),
                     "raw": frame["raw"].to_arrow(compat_level=pl.CompatLevel.oldest()).cast(pa.string()),
-                    "ingested_at": pa.array([ingested_at] * n, REJECTS.schema.field("ingested_at").type),
+                    "ingested_at": pa.repeat(pa.scalar(ingested_at, REJECTS.schema.field("ingested_at").type), n),
                 }
             ),
             REJECTS,

@@ -20,7 +20,8 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -133,6 +134,8 @@ class Batch:
         self.staging = store.root / STAGING / self.id
         self.keys = {spec.name: KeyIndex(spec, partial(store.committed_keys, spec)) for spec in DATA_TABLES}
         self.writers: dict[tuple[str, str], pq.ParquetWriter] = {}
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        self.pending: list[Future[None]] = []
         self.staged: list[str] = []
         self.manifest = store.manifest()
         self.ingested_at = datetime.now(UTC)
@@ -149,17 +152,29 @@ class Batch:
             rows = np.flatnonzero(day == d)
             date = str(np.datetime64(int(d), "D"))
             keep[rows] = self.keys[spec.name].new_mask(date, hashes[rows])
-        kept = table.filter(pa.array(keep))
-        kept_day = day[keep]
+        self._in_background(self._write, spec, table.filter(pa.array(keep)), day[keep])
+        return int(keep.sum()), int(weight[~keep].sum())
+
+    def _write(self, spec: Table, kept: pa.Table, kept_day: np.ndarray) -> None:
         for d in np.unique(kept_day):
             part = kept.filter(pa.array(kept_day == d)).sort_by([("mmsi", "ascending"), ("ts", "ascending")])
             self._writer(spec, str(np.datetime64(int(d), "D")), part.schema).write_table(part)
-        return int(keep.sum()), int(weight[~keep].sum())
+
+    def _in_background(self, work: Callable[..., None], *args: object) -> None:
+        """Sorting, compressing and writing overlap with reading the next block (Arrow releases the
+        GIL); one writer thread keeps the order, and at most two blocks wait, to bound memory."""
+        if len(self.pending) >= 2:
+            self.pending.pop(0).result()
+        self.pending.append(self.executor.submit(work, *args))
+
+    def _drain(self) -> None:
+        while self.pending:
+            self.pending.pop(0).result()
 
     def add_rejects(self, table: pa.Table) -> None:
         if table.num_rows:
             path = self._path(REJECTS, None)
-            pq.write_table(check(table, REJECTS), path, compression="zstd")
+            self._in_background(partial(pq.write_table, compression="zstd"), check(table, REJECTS), path)
 
     def stage_file(self, relative: str) -> tuple[Path, Path]:
         """Somewhere to write a file that the commit moves to `relative`: (staging path, final path)."""
@@ -188,6 +203,8 @@ class Batch:
 
     def commit(self) -> int:
         """Make everything staged visible at once; returns the number of files committed."""
+        self._drain()
+        self.executor.shutdown()
         for writer in self.writers.values():
             writer.close()
         self.writers.clear()
@@ -208,6 +225,7 @@ class Batch:
         return len(self.staged)
 
     def abort(self) -> None:
+        self.executor.shutdown(cancel_futures=True)
         for writer in self.writers.values():
             writer.close()
         shutil.rmtree(self.staging, ignore_errors=True)
