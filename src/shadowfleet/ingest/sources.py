@@ -144,19 +144,6 @@ class Opened:
                 return
             yield block
 
-    def lines(self) -> Iterator[tuple[int, list[bytes]]]:
-        """(number of the first line, lines) per block; a line split across blocks is rejoined."""
-        carry = b""
-        line_no = 1
-        for block in self.blocks():
-            lines = (carry + block).split(b"\n")
-            carry = lines.pop()
-            if lines:
-                yield line_no, lines
-                line_no += len(lines)
-        if carry:
-            yield line_no, [carry]
-
     def line_blocks(self) -> Iterator[tuple[int, bytes, int]]:
         """(number of the first line, bytes of whole lines, number of lines) per block."""
         carry = b""
