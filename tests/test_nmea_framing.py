@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.nmea_lines import NO_TS, LineBlock, LineFramer, xor_checksums
@@ -134,3 +136,36 @@ def test_multi_station_copies_count_as_duplicates() -> None:
 def test_untimed_sentences_are_rejected_with_reason() -> None:
     result = chunks(POS)
     assert [r for c in result for r in c.rejects.reasons] == ["no_timestamp"]
+
+
+GOOD_LINES = [f"\\c:{T0}*00\\{POS}", *TYPE5, "$PGHP,1,2013,11,12,12,0,0,11,219,,2190067,1,62*26", POS]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(GOOD_LINES),
+            st.sampled_from(GOOD_LINES).flatmap(lambda s: st.integers(0, len(s)).map(lambda i: s[:i])),
+            st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80),
+            st.text(alphabet="äöü€漢!$\\*,", min_size=1, max_size=20),  # non-ASCII: never blank, never AIS
+        ),
+        max_size=60,
+    ),
+    st.integers(1, 7),
+)
+def test_any_input_is_accounted_for_without_crashing(lines: list[str], block_lines: int) -> None:
+    result = chunks("\n".join(lines), block_lines=block_lines, start=1)
+    counted = sum(c.records for c in result)
+    non_records = sum(1 for line in lines if not line.strip() or line.strip().startswith("#"))
+    timing_only = sum(1 for line in lines if line.strip().startswith("$PGHP") or _tag_only(line.strip()))
+    assert counted == len(lines) - non_records - timing_only
+
+
+def _tag_only(line: str) -> bool:
+    return (
+        line.startswith("\\")
+        and line.count("\\") >= 2
+        and line.rstrip().endswith("\\")
+        and line.index("\\", 1) == len(line) - 1
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -142,4 +143,15 @@ def schema_command() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # the last line of defence: one line, not a traceback
+        if os.environ.get("SHADOWFLEET_DEBUG"):
+            raise
+        err.print(
+            f"[red]error:[/red] internal error: {type(exc).__name__}: {exc} "
+            "(SHADOWFLEET_DEBUG=1 shows the traceback; please report it)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(3)

@@ -193,6 +193,10 @@ def _ingest_file(source: Source, batch: Batch, options: IngestOptions, progress:
     except InputError as exc:
         report.format, report.error = None, str(exc)
         state.rejects.add(0, "unreadable_file", str(exc), opened.head[:200], records=0)
+    except (ValueError, UnicodeError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
+        # A failure we did not foresee must not cost the other files: keep what was read, say so.
+        report.error = f"{source.name}: reading stopped after {report.read:,} records ({type(exc).__name__}: {exc})"
+        state.rejects.add(0, "unreadable_file", report.error, b"", records=0)
     finally:
         opened.close()
         progress.finish()
