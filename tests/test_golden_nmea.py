@@ -7,9 +7,10 @@ today); anything else fails.
 
 Positions and type 5 are compared both ways (we decode exactly what the others decode). Type 24 is
 compared one way (each expected part A or B is in our output) because we join parts A and B into
-one row, and gpsd stays silent on some reports that we decode: in `ais-18-27.log` it prints no part
-A for names of all '@', and 69 reports there carry part number 3, which ITU-R M.1371 does not
-define; we reject those as `malformed`.
+one row, and gpsd stays silent on some reports that we decode: `ais-18-27.log` holds 69 part A
+reports (names such as SUOKKI) each followed by a report with part number 3, which ITU-R M.1371
+does not define. gpsd prints no type-24 report for that file at all; we keep the 69 names and
+reject the 69 part-3 sentences as `malformed`.
 """
 
 from __future__ import annotations
