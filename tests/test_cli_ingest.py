@@ -30,12 +30,13 @@ def test_every_shared_ais_file_is_accounted_for(tmp_path: Path) -> None:
     _accounted(first)
     by_name = {Path(f["path"]).name: f for f in first["files"]}
     for name, f in by_name.items():
-        if name.endswith((".nmea", ".ais", ".txt", ".gz", ".log", ".aivdm", ".csv")):
-            assert f["format"] in ("nmea", "csv"), (name, f["error"])
+        if name.endswith((".nmea", ".ais", ".txt", ".gz", ".log", ".aivdm", ".csv", ".gpkg")):
+            assert f["format"] in ("nmea", "csv", "gpkg"), (name, f["error"])
     assert by_name["marinecadastre_AIS_2022_01_03_first99999rows.csv"]["accepted"] == 99996
     assert by_name["SolentAIS_20160112_130211.csv"]["read"] == 18623
     assert by_name["aisabnormal_ais-sample_20131112.txt.gz"]["accepted"] > 20000
-    assert by_name["trajectools_ais_dk_cpa_20170705.gpkg"]["error"].endswith("export it to CSV")
+    assert by_name["trajectools_ais_dk_cpa_20170705.gpkg"]["accepted"] == 255
+    assert by_name["trajectools_ais_boston_20140101.gpkg"]["accepted"] == 972
     second = ingest_json(shared("ais"), "--store", store)
     _accounted(second)
     assert second["accepted"] == 0 and second["read"] == first["read"]

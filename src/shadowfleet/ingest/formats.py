@@ -7,12 +7,12 @@ import re
 from shadowfleet.ingest.csv_layouts import looks_like_header
 from shadowfleet.ingest.sources import InputError, Opened
 
-FORMATS = ("auto", "nmea", "csv", "parquet")
+FORMATS = ("auto", "nmea", "csv", "parquet", "gpkg")
 _SENTENCE = re.compile(rb"![^,!\s]{2}VD[MO],")
 
 
 def sniff(opened: Opened, forced: str = "auto") -> str:
-    """'nmea', 'csv' or 'parquet'; InputError (naming the file) for anything else."""
+    """'nmea', 'csv', 'parquet' or 'gpkg'; InputError (naming the file) for anything else."""
     name = opened.source.name
     if opened.magic == b"PAR1":
         return "parquet"
@@ -22,7 +22,9 @@ def sniff(opened: Opened, forced: str = "auto") -> str:
     if not head:
         raise InputError(f"{name}: {opened.error or 'empty file'}")
     if head.startswith(b"SQLite format 3\x00"):
-        raise InputError(f"{name}: SQLite/GeoPackage is not an AIS format shadowfleet reads; export it to CSV")
+        if "::" in name:
+            raise InputError(f"{name}: a GeoPackage inside an archive cannot be read in place; extract it first")
+        return "gpkg"
     if b"\x00" in head[:4096]:
         raise InputError(f"{name}: binary data, not a recognised AIS format")
     if _SENTENCE.search(head):

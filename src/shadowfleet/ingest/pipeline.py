@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.csv_reader import read_csv
 from shadowfleet.ingest.formats import sniff
+from shadowfleet.ingest.gpkg_reader import read_gpkg
 from shadowfleet.ingest.nmea_lines import NO_TS
 from shadowfleet.ingest.nmea_reader import read_nmea
 from shadowfleet.ingest.parquet_reader import read_parquet
@@ -123,6 +124,8 @@ def _chunks(opened: Opened, fmt: str, options: IngestOptions) -> Iterator[Chunk]
         return read_nmea(opened.line_blocks(), name, options.start_us)
     if fmt == "csv":
         return read_csv(opened, name, options.columns, options.time_format)
+    if fmt == "gpkg":
+        return read_gpkg(name, name, options.columns, options.time_format)
     return read_parquet(opened.source.open_raw(), name)
 
 
