@@ -105,7 +105,43 @@ REJECTS = Table(
     partitioned_by_date=False,
 )
 
-TABLES = {t.name: t for t in (POSITIONS, STATIC, REJECTS)}
+EVIDENCE = pa.struct(
+    [
+        pa.field("positions", pa.int64()),
+        pa.field("sources", pa.list_(pa.string())),
+        pa.field("refs", pa.list_(pa.struct([pa.field("source", pa.int32()), pa.field("line", pa.int64())]))),
+    ]
+)
+
+EVENTS = Table(
+    "events",
+    (
+        Column("event_id", pa.string(), "hash of type, vessels and start: a rerun upserts, never duplicates", False),
+        Column(
+            "event_type",
+            pa.string(),
+            "ais_gap, position_jump, identity_clash, invalid_identity, draught_change, ...",
+            False,
+        ),
+        Column("mmsi", pa.int64(), "the vessel", False),
+        Column("other_mmsi", pa.int64(), "the other vessel of a pairwise event; null otherwise"),
+        Column("start_time", TS, "when the event starts, UTC", False),
+        Column("end_time", TS, "when it ends (for an open gap: the end of the data), UTC", False),
+        Column("lat", pa.float64(), "representative latitude, degrees"),
+        Column("lon", pa.float64(), "representative longitude, degrees (circular mean where averaged)"),
+        Column("duration_h", pa.float64(), "end_time - start_time, hours", False),
+        Column("distance_m", pa.float64(), "pairwise: median distance; gap or jump: distance covered; else null"),
+        Column("score", pa.float64(), "0-1, how strongly the event suggests evasion", False),
+        Column("reason", pa.string(), "one sentence a person can read", False),
+        Column("details", pa.string(), "type-specific facts as a JSON object", False),
+        Column("evidence", EVIDENCE, "supporting positions: count, source files, (source index, line) refs", False),
+        Column("detector_version", pa.string(), "detector name and version that produced the event", False),
+    ),
+    key=("event_id",),
+    partitioned_by_date=False,
+)
+
+TABLES = {t.name: t for t in (POSITIONS, STATIC, REJECTS, EVENTS)}
 
 
 class SchemaError(ValueError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,10 @@ import typer
 from rich.console import Console
 
 from shadowfleet import __version__
-from shadowfleet.cli.render import RichProgress, print_ingest, print_summary
+from shadowfleet.cli.render import RichProgress, print_events, print_ingest, print_summary
+from shadowfleet.detect.events import Config
+from shadowfleet.detect.runner import Window, run
+from shadowfleet.detect.write import format_of, write_events
 from shadowfleet.ingest.csv_layouts import LayoutError, parse_mapping
 from shadowfleet.ingest.feed_pipeline import FeedLimits, ingest_feed
 from shadowfleet.ingest.feeds import FeedError, parse_feed
@@ -124,6 +129,59 @@ def info_command(
         sys.stdout.write(json.dumps(summary.to_json()) + "\n")
     else:
         print_summary(out, summary)
+
+
+@app.command("detect")
+def detect_command(
+    store: StoreOption,
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Events file: .parquet, .csv, .geojson or .jsonl.")],
+    since: Annotated[str | None, typer.Option(help="Only data from this time on (ISO-8601, UTC).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only data before this time (ISO-8601, UTC).")] = None,
+    bbox: Annotated[str | None, typer.Option(help="Only events inside lon_min,lat_min,lon_max,lat_max.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML file overriding detector parameters.")] = None,
+    top: Annotated[int, typer.Option(help="Rows of the highest-scoring events to print.")] = 15,
+    as_json: Annotated[bool, typer.Option("--json", help="Print counts per event type as one JSON object.")] = False,
+) -> None:
+    """Detect AIS gaps, impossible jumps, identity clashes, invalid identities and draught changes."""
+    try:
+        format_of(out_path)
+        window = Window(_time(since, "--since"), _time(until, "--until"), _bbox(bbox))
+        settings = Config.load(config)
+        events = run(Store.open(store), settings, window)
+        written = write_events(events, out_path)
+    except (StoreError, ValueError, OSError) as exc:
+        raise fail(str(exc)) from exc
+    counts = Counter(events.column("event_type").to_pylist())
+    if as_json:
+        sys.stdout.write(
+            json.dumps(
+                {"events": events.num_rows, "in_file": written, "by_type": counts, "out": str(out_path.resolve())}
+            )
+            + "\n"
+        )
+    else:
+        print_events(out, events, top)
+        out.print(f"{events.num_rows:,} events ({written:,} in the file after upsert) written to [b]{out_path}[/b]")
+
+
+def _time(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{option} {text!r} is not an ISO-8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        lon_min, lat_min, lon_max, lat_max = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"--bbox {text!r} is not lon_min,lat_min,lon_max,lat_max") from None
+    return lon_min, lat_min, lon_max, lat_max
 
 
 @app.command("schema")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -112,3 +113,24 @@ def print_summary(console: Console, s: Summary) -> None:
         for reason, count in s.rejects_by_reason.items():
             rejects.add_row(reason, _n(count))
         console.print(rejects)
+
+
+def print_events(console: Console, events: pa.Table, top: int) -> None:
+    """The highest-scoring events, one line each, with the reason in words."""
+    table = Table(title=f"top {min(top, events.num_rows)} of {events.num_rows:,} events by score", title_justify="left")
+    for name in ("score", "type", "MMSI", "start (UTC)", "hours", "reason"):
+        table.add_column(name, justify="right" if name in ("score", "hours") else "left")
+    rows = sorted(
+        events.select(["score", "event_type", "mmsi", "start_time", "duration_h", "reason"]).to_pylist(),
+        key=lambda r: -r["score"],
+    )
+    for r in rows[:top]:
+        table.add_row(
+            f"{r['score']:.2f}",
+            r["event_type"],
+            str(r["mmsi"]),
+            r["start_time"].strftime("%Y-%m-%d %H:%M"),
+            f"{r['duration_h']:.1f}",
+            r["reason"],
+        )
+    console.print(table)

@@ -1,0 +1,218 @@
+"""Identity fraud: malformed MMSIs and IMOs, unallocated flags, changing names (invalid_identity), and
+one MMSI transmitting from two places at once (identity_clash, after GFW's gpsdio-segment)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import polars as pl
+
+from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.geo import NM_M, haversine_m
+
+_US_PER_H = 3_600_000_000
+
+
+@cache
+def mid_table() -> dict[int, str]:
+    """ITU Maritime Identification Digits -> flag administration (ITU table, bundled)."""
+    with resources.files("shadowfleet.reference").joinpath("mid_flags.csv").open(encoding="utf-8") as fh:
+        return {int(r["MID"]): r["Allocated_to"] for r in csv.DictReader(fh)}
+
+
+def imo_valid(imo: int) -> bool:
+    """Ship IMO number check digit: sum(d1..d6 x 7..2) mod 10 == d7 (reference.md §1, "Identity")."""
+    if not 1_000_000 <= imo <= 9_999_999:
+        return False
+    digits = [int(c) for c in str(imo)]
+    return sum(d * w for d, w in zip(digits[:6], range(7, 1, -1), strict=True)) % 10 == digits[6]
+
+
+def mmsi_problem(mmsi: int) -> str | None:
+    """Why an MMSI cannot belong to a ship station, or None (ITU-R M.585)."""
+    if not 100_000_000 <= mmsi <= 999_999_999:
+        return f"MMSI {mmsi} has {len(str(mmsi))} digits, not 9"
+    if 2 <= mmsi // 100_000_000 <= 7 and mmsi // 1_000_000 not in mid_table():
+        return f"MMSI {mmsi}: MID {mmsi // 1_000_000} is allocated to no flag administration"
+    return None
+
+
+def detect_invalid_identity(tracks: pl.DataFrame, static: pl.DataFrame, config: Config, out: EventBuilder) -> None:
+    version = config.text("invalid_identity", "version")
+    firsts = tracks.group_by("mmsi").agg(pl.all().first(), pl.col("ts").last().alias("ts_last"))
+    for mmsi, ts, ts_last, lat, lon, source, line in firsts.select(
+        "mmsi", "ts", "ts_last", "lat", "lon", "source", "line"
+    ).iter_rows():
+        problem = mmsi_problem(mmsi)
+        if problem:
+            out.add(
+                "invalid_identity",
+                mmsi,
+                ts,
+                ts_last,
+                lat=lat,
+                lon=lon,
+                score=0.5,
+                reason=problem,
+                refs=[(source, line)],
+                version=version,
+                details={"check": "mmsi"},
+            )
+    if static.height:
+        _imo_checks(static, version, out)
+        _identity_changes(static, version, out)
+
+
+def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
+    rows = (
+        static.filter(pl.col("imo").is_not_null())
+        .group_by("mmsi", "imo")
+        .agg(
+            pl.col("ts").min().alias("first"),
+            pl.col("ts").max().alias("last"),
+            pl.col("source").first(),
+            pl.col("line").first(),
+        )
+    )
+    for mmsi, imo, first, last, source, line in rows.iter_rows():
+        if not imo_valid(imo):
+            out.add(
+                "invalid_identity",
+                mmsi,
+                first,
+                last,
+                lat=None,
+                lon=None,
+                score=0.6,
+                reason=f"IMO {imo} broadcast by MMSI {mmsi} fails the IMO check digit",
+                refs=[(source, line)],
+                version=version,
+                details={"check": "imo", "imo": imo},
+            )
+
+
+def _identity_changes(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
+    """Names, call signs or IMO numbers that change under one MMSI: identity laundering evidence."""
+    for (mmsi,), rows in static.sort("ts").group_by("mmsi", maintain_order=True):
+        changes = {f: _sequence(rows[f].to_list()) for f in ("name", "callsign", "imo")}
+        changed = {f: seq for f, seq in changes.items() if len(seq) > 1}
+        if not changed:
+            continue
+        what = "; ".join(f"{f} {' -> '.join(map(str, seq))}" for f, seq in changed.items())
+        refs = list(zip(rows["source"].to_list(), rows["line"].to_list(), strict=True))[:200]
+        out.add(
+            "invalid_identity",
+            int(mmsi),
+            int(rows["ts"][0]),
+            int(rows["ts"][-1]),
+            lat=None,
+            lon=None,
+            score=min(0.4 + 0.1 * sum(len(s) - 1 for s in changed.values()), 0.9),
+            reason=f"MMSI {mmsi} changed identity: {what}",
+            refs=refs,
+            version=version,
+            details={"check": "identity_change", **{f: seq for f, seq in changed.items()}},
+        )
+
+
+def _sequence(values: list[object]) -> list[object]:
+    """Distinct non-null values in the order they first appear after a change (A, B, A counts twice)."""
+    out: list[object] = []
+    for v in values:
+        if v is not None and (not out or out[-1] != v):
+            out.append(v)
+    return out
+
+
+@dataclass
+class _Segment:
+    positions: list[int] = field(default_factory=list)
+
+    def last(self) -> int:
+        return self.positions[-1]
+
+
+def detect_identity_clash(tracks: pl.DataFrame, config: Config, out: EventBuilder) -> None:
+    section = "identity_clash"
+    max_kn, max_gap = config.number(section, "max_speed_kn"), config.number(section, "max_gap_h") * _US_PER_H
+    noise = config.number(section, "noise_m")
+    lat, lon, ts = tracks["lat"].to_numpy(), tracks["lon"].to_numpy(), tracks["ts"].to_numpy()
+    mmsi = tracks["mmsi"].to_numpy()
+    step = np.zeros(len(ts))
+    step[1:] = (
+        haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / NM_M / (np.maximum(ts[1:] - ts[:-1], 1_000_000) / _US_PER_H)
+    )
+    suspects = np.unique(mmsi[1:][(mmsi[1:] == mmsi[:-1]) & (step[1:] > max_kn)])
+    starts = np.searchsorted(mmsi, suspects, side="left")
+    ends = np.searchsorted(mmsi, suspects, side="right")
+    for vessel, a, b in zip(suspects.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        segments = _segment(lat[a:b], lon[a:b], ts[a:b], max_kn, max_gap, noise)
+        _clash_events(tracks[a:b], vessel, segments, config, out)
+
+
+def _segment(
+    lat: np.ndarray, lon: np.ndarray, ts: np.ndarray, max_kn: float, max_gap: float, noise_m: float
+) -> list[_Segment]:
+    """Split one MMSI's fixes into physically possible tracks: each fix joins the track it can reach
+    at the lowest speed, or starts a new one."""
+    segments: list[_Segment] = []
+    for i in range(len(ts)):
+        best, best_speed = None, max_kn
+        for seg in segments:
+            j = seg.last()
+            dt = ts[i] - ts[j]
+            if dt > max_gap:
+                continue
+            metres = float(haversine_m(lat[j], lon[j], lat[i], lon[i]))
+            speed = 0.0 if metres <= noise_m else metres / NM_M / (max(dt, 1_000_000) / _US_PER_H)
+            if speed <= best_speed:
+                best, best_speed = seg, speed
+        if best is None:
+            best = _Segment()
+            segments.append(best)
+        best.positions.append(i)
+    return segments
+
+
+def _clash_events(rows: pl.DataFrame, vessel: int, segments: list[_Segment], config: Config, out: EventBuilder) -> None:
+    minimum = int(config.number("identity_clash", "min_segment_positions"))
+    real = sorted((s for s in segments if len(s.positions) >= minimum), key=lambda s: -len(s.positions))
+    if len(real) < 2:
+        return
+    ts, lat, lon = rows["ts"].to_numpy(), rows["lat"].to_numpy(), rows["lon"].to_numpy()
+    first, second = real[0].positions, real[1].positions
+    start, end = max(ts[first[0]], ts[second[0]]), min(ts[first[-1]], ts[second[-1]])
+    if start > end:
+        return  # one after the other: a jump or a renamed transponder, not two at once
+    a = np.array([p for p in first if start <= ts[p] <= end] or [first[-1]])
+    b = np.array(second)
+    nearest = b[np.abs(ts[b][None, :] - ts[a][:, None]).argmin(axis=1)]
+    apart = float(np.median(haversine_m(lat[a], lon[a], lat[nearest], lon[nearest])))
+    hours = (end - start) / _US_PER_H
+    section = "identity_clash"
+    if apart < config.number(section, "min_apart_km") * 1000 or hours < config.number(section, "min_overlap_h"):
+        return
+    score = 0.6 + 0.2 * (hours >= 1) + 0.2 * (apart >= 100_000)
+    sources, lines = rows["source"].to_list(), rows["line"].to_list()
+    refs = [(sources[k], lines[k]) for k in sorted([*first, *second])[:400]]
+    out.add(
+        "identity_clash",
+        vessel,
+        int(start),
+        int(end),
+        lat=float(lat[first[0]]),
+        lon=float(lon[first[0]]),
+        score=score,
+        distance_m=apart,
+        refs=refs,
+        version=config.text("identity_clash", "version"),
+        reason=(
+            f"MMSI {vessel} transmits from two places at once for {hours:.1f} h, a median "
+            f"{apart / NM_M:.0f} nm apart ({len(first)} and {len(second)} fixes in two tracks)"
+        ),
+        details={"tracks": len(real), "fixes": [len(first), len(second)], "overlap_h": round(hours, 2)},
+    )

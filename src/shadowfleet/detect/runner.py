@@ -1,0 +1,126 @@
+"""The local runner: brings the detectors their data from the store in vessel partitions, on DuckDB.
+
+Detectors are pure functions of Polars frames (a partition's positions sorted by mmsi and time, its
+static rows); the runner knows the store and the engine, the detectors know neither. Partitions are
+buckets of vessels (hash of the MMSI), so every track is whole inside one partition and memory is
+bounded by the bucket size, not the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from shadowfleet.detect.draught import detect_draught_changes
+from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.gaps import Coverage, detect_gaps
+from shadowfleet.detect.identity import detect_identity_clash, detect_invalid_identity
+from shadowfleet.detect.jumps import detect_jumps
+from shadowfleet.schema import EVENTS, POSITIONS, STATIC
+from shadowfleet.store.store import Store
+
+ROWS_PER_PARTITION = 5_000_000
+
+
+@dataclass(frozen=True)
+class Window:
+    since: datetime | None = None
+    until: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None  # lon_min, lat_min, lon_max, lat_max
+
+    def where(self) -> str:
+        clauses = ["lat IS NOT NULL", "lon IS NOT NULL"]
+        if self.since:
+            clauses.append(f"ts >= TIMESTAMPTZ '{self.since.isoformat()}'")
+        if self.until:
+            clauses.append(f"ts < TIMESTAMPTZ '{self.until.isoformat()}'")
+        return " AND ".join(clauses)
+
+
+def run(store: Store, config: Config, window: Window, progress: Callable[[int, int], None] | None = None) -> pa.Table:
+    """Every detector over every partition; returns the events (EVENTS schema), sorted by start."""
+    if not store.files(POSITIONS):
+        return EVENTS.schema.empty_table()
+    con = duckdb.connect()
+    positions = f"read_parquet('{store.glob(POSITIONS)}')"
+    spans = con.execute(
+        f"SELECT count(*), epoch_us(min(ts)), epoch_us(max(ts)) FROM {positions} WHERE {window.where()} GROUP BY source"
+    ).fetchall()
+    total = sum(int(n) for n, _, _ in spans)
+    coverage = Coverage.of([(int(a), int(b)) for _, a, b in spans])
+    buckets = max(1, -(-int(total) // ROWS_PER_PARTITION))
+    out = EventBuilder()
+    for bucket in range(buckets):
+        tracks = _tracks(con, positions, window, bucket, buckets)
+        static = _static(con, store, window, bucket, buckets)
+        _detect(tracks, static, coverage, config, out)
+        if progress:
+            progress(bucket + 1, buckets)
+    events = out.table()
+    if window.bbox:
+        lon_min, lat_min, lon_max, lat_max = window.bbox
+        frame = pl.from_arrow(events)
+        assert isinstance(frame, pl.DataFrame)
+        inside = pl.col("lat").is_between(lat_min, lat_max) & pl.col("lon").is_between(lon_min, lon_max)
+        events = frame.filter(inside | pl.col("lat").is_null()).to_arrow().cast(EVENTS.schema)
+    return events.sort_by([("start_time", "ascending"), ("event_id", "ascending")])
+
+
+def _detect(tracks: pl.DataFrame, static: pl.DataFrame, coverage: Coverage, config: Config, out: EventBuilder) -> None:
+    """One partition through every detector: the part that is the same on any engine."""
+    before = len(out.rows)
+    detect_gaps(tracks, coverage, config, out)
+    gaps = [(r["mmsi"], r["start_time"], r["end_time"]) for r in out.rows[before:] if r["event_type"] == "ais_gap"]
+    detect_jumps(tracks, config, out)
+    detect_identity_clash(tracks, config, out)
+    detect_invalid_identity(tracks, static, config, out)
+    detect_draught_changes(static, tracks, gaps, config, out)
+
+
+def _bucket(bucket: int, buckets: int) -> str:
+    return f"hash(mmsi) % {buckets} = {bucket}"
+
+
+def _tracks(con: duckdb.DuckDBPyConnection, positions: str, window: Window, bucket: int, buckets: int) -> pl.DataFrame:
+    query = (
+        f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line FROM {positions} "
+        f"WHERE {window.where()} AND {_bucket(bucket, buckets)} ORDER BY mmsi, ts, line"
+    )
+    frame = pl.from_arrow(con.sql(query).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _static(con: duckdb.DuckDBPyConnection, store: Store, window: Window, bucket: int, buckets: int) -> pl.DataFrame:
+    columns = "mmsi, epoch_us(ts) AS ts, imo, name, callsign, ship_type, length_m, beam_m, draught_m, source, line"
+    if not store.files(STATIC):
+        return pl.DataFrame(
+            schema={
+                "mmsi": pl.Int64,
+                "ts": pl.Int64,
+                "imo": pl.Int64,
+                "name": pl.String,
+                "callsign": pl.String,
+                "ship_type": pl.Int16,
+                "length_m": pl.Float32,
+                "beam_m": pl.Float32,
+                "draught_m": pl.Float32,
+                "source": pl.String,
+                "line": pl.Int64,
+            }
+        )
+    where = Window(window.since, window.until).where().replace("lat IS NOT NULL AND lon IS NOT NULL", "TRUE")
+    query = (
+        f"SELECT {columns} FROM read_parquet('{store.glob(STATIC)}') WHERE {where} AND {_bucket(bucket, buckets)} "
+        "ORDER BY mmsi, ts, line"
+    )
+    frame = pl.from_arrow(con.sql(query).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(
+        pl.col("length_m").cast(pl.Float64), pl.col("beam_m").cast(pl.Float64), pl.col("draught_m").cast(pl.Float64)
+    )

@@ -1,0 +1,200 @@
+"""Detectors on hand-built tracks with known answers, the event contract, and the detect command."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cli import ingest_json, run
+from shadowfleet.detect.draught import tonnes_per_cm
+from shadowfleet.detect.events import Config, event_id
+from shadowfleet.detect.identity import imo_valid, mmsi_problem
+from shadowfleet.detect.runner import Window
+from shadowfleet.detect.runner import run as run_detectors
+from shadowfleet.detect.write import read_events, write_events
+from shadowfleet.schema import EVENTS, POSITIONS, STATIC
+from shadowfleet.store.store import Store
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+SEA = (35.0, 124.0)  # Yellow Sea, ~100 nm from any shore
+NAMPO = (38.72, 125.38)  # in the port of Nampo
+
+
+def track(
+    mmsi: int, start_min: float, minutes: float, every_min: float, at: tuple[float, float], knots_east: float = 0.0
+) -> list[dict[str, Any]]:
+    rows = []
+    steps = int(minutes // every_min) + 1
+    for k in range(steps):
+        t = start_min + k * every_min
+        lon = at[1] + knots_east * (t / 60) / 60 / 0.819  # 1 kn east ~ 1/49 deg lon per hour at 35N
+        rows.append({"mmsi": mmsi, "ts": T0 + timedelta(minutes=t), "lat": at[0], "lon": lon})
+    return rows
+
+
+def positions_table(rows: list[dict[str, Any]]) -> pa.Table:
+    full = [
+        {
+            "sog_kn": None,
+            "cog_deg": None,
+            "heading_deg": None,
+            "nav_status": None,
+            "msg_type": 1,
+            "source": "synthetic.nmea",
+            "station": None,
+            **r,
+            "line": i + 1,
+        }
+        for i, r in enumerate(rows)
+    ]
+    return pa.Table.from_pylist(full, schema=POSITIONS.schema)
+
+
+def static_table(rows: list[dict[str, Any]]) -> pa.Table:
+    keys = ("imo", "name", "callsign", "ship_type", "length_m", "beam_m", "draught_m", "destination", "eta")
+    full = [
+        {**dict.fromkeys(keys), "msg_type": 5, "source": "synthetic.nmea", "station": None, **r, "line": 1000 + i}
+        for i, r in enumerate(rows)
+    ]
+    return pa.Table.from_pylist(full, schema=STATIC.schema)
+
+
+def detect(
+    tmp_path: Path, rows: list[dict[str, Any]], static: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    files = [tmp_path / "positions.parquet"]
+    pq.write_table(positions_table(rows), files[0])
+    if static:
+        files.append(tmp_path / "static.parquet")
+        pq.write_table(static_table(static), files[1])
+    store = tmp_path / "store"
+    ingest_json(*files, "--store", store)
+    events: list[dict[str, Any]] = run_detectors(Store.open(store), Config.load(), Window()).to_pylist()
+    return events
+
+
+def of_type(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["event_type"] == kind]
+
+
+def test_gaps_at_sea_not_in_port_not_short(tmp_path: Path) -> None:
+    rows = (
+        track(1, 0, 12 * 60, 5, SEA)
+        + track(1, 26 * 60, 12 * 60, 5, SEA)  # 14 h silent at sea, then back
+        + track(2, 0, 38 * 60, 10, (34.5, 123.5))
+        + track(2, 0, 0, 1, (34.5, 123.5))  # covers the whole span
+        + track(3, 0, 12 * 60, 5, NAMPO)
+        + track(3, 24 * 60, 60, 5, NAMPO)  # berthed in Nampo: not dark
+        + track(4, 0, 20 * 60, 5, (33.0, 125.0))  # falls silent 20 h in and never returns: an open gap
+    )
+    rows += [r for r in track(5, 0, 38 * 60, 5, (34.0, 124.5)) if not 300 <= (r["ts"] - T0).seconds // 60 <= 340]
+    gaps = of_type(detect(tmp_path, rows), "ais_gap")
+    assert sorted(e["mmsi"] for e in gaps) == [1, 4]
+    closed = next(e for e in gaps if e["mmsi"] == 1)
+    assert closed["duration_h"] == pytest.approx(14.0)
+    assert closed["score"] >= 0.9  # >= 12 h and >= 50 nm from shore
+    details = json.loads(closed["details"])
+    assert details["open"] is False and details["shore_distance_start_nm"] > 50
+    assert closed["evidence"]["positions"] == 2 and closed["evidence"]["sources"] == ["synthetic.nmea"]
+    still = next(e for e in gaps if e["mmsi"] == 4)
+    assert json.loads(still["details"])["open"] is True
+    assert still["end_time"] == T0 + timedelta(hours=38)
+
+
+def test_jumps_told_apart(tmp_path: Path) -> None:
+    base = track(7, 0, 120, 2, SEA)
+    bad_fix = [dict(r) for r in base]
+    bad_fix[30]["lat"] = 36.5  # one fix 90 nm away
+    excursion = [dict(r, mmsi=8) for r in base]
+    for r in excursion[40:45]:
+        r["lat"], r["lon"] = 39.0, 125.75  # five fixes on land near Pyongyang, then back
+    one_way = [dict(r, mmsi=9) for r in base]
+    for r in one_way[50:]:
+        r["lat"] = 37.0
+    jumps = of_type(detect(tmp_path, bad_fix + excursion + one_way), "position_jump")
+    kinds = {e["mmsi"]: json.loads(e["details"]) for e in jumps}
+    assert kinds[7]["kind"] == "bad_fix" and kinds[8]["kind"] == "excursion" and kinds[9]["kind"] == "jump"
+    assert kinds[8]["off_track_fixes"] == 5 and kinds[8]["on_land"] == 5
+    assert len(jumps) == 3
+
+
+def test_one_mmsi_in_two_places_at_once(tmp_path: Path) -> None:
+    honest = track(10, 0, 180, 3, SEA, knots_east=10)
+    clone = [dict(r, lat=r["lat"] + 1.0, ts=r["ts"] + timedelta(seconds=50)) for r in track(10, 30, 120, 3, SEA)]
+    clashes = of_type(detect(tmp_path, honest + clone), "identity_clash")
+    assert len(clashes) == 1
+    (clash,) = clashes
+    assert clash["distance_m"] == pytest.approx(111_000, rel=0.05)
+    assert clash["duration_h"] == pytest.approx(2.0, abs=0.1)
+
+
+def test_identity_checks() -> None:
+    assert imo_valid(9074729) and not imo_valid(9074728) and not imo_valid(123)
+    assert mmsi_problem(445123456) is None  # DPRK's MID is allocated (to the DPRK)
+    assert "digits" in (mmsi_problem(12345) or "")
+    assert "MID 799" in (mmsi_problem(799123456) or "")
+    assert mmsi_problem(970123456) is None  # an AIS-SART, not a ship station: no MID to check
+
+
+def test_invalid_identity_events(tmp_path: Path) -> None:
+    rows = track(12345, 0, 30, 5, SEA) + track(445123456, 0, 30, 5, SEA)
+    static = [
+        {"mmsi": 445123456, "ts": T0, "imo": 9074728, "name": "KUM UN SAN"},
+        {"mmsi": 445123456, "ts": T0 + timedelta(minutes=10), "imo": 9074728, "name": "SHIN PHYONG"},
+    ]
+    events = of_type(detect(tmp_path, rows, static), "invalid_identity")
+    checks = sorted((e["mmsi"], json.loads(e["details"])["check"]) for e in events)
+    assert checks == [(12345, "mmsi"), (445123456, "identity_change"), (445123456, "imo")]
+    change = next(e for e in events if json.loads(e["details"])["check"] == "identity_change")
+    assert "KUM UN SAN -> SHIN PHYONG" in change["reason"]
+
+
+def test_draught_change_with_cargo_estimate(tmp_path: Path) -> None:
+    rows = track(20, 0, 10 * 60, 5, SEA) + track(20, 24 * 60, 2 * 60, 5, SEA)
+    static = [
+        {"mmsi": 20, "ts": T0 + timedelta(hours=1), "draught_m": 5.0, "length_m": 80.0, "beam_m": 12.5},
+        {"mmsi": 20, "ts": T0 + timedelta(hours=25), "draught_m": 7.0, "length_m": 80.0, "beam_m": 12.5},
+    ]
+    (event,) = of_type(detect(tmp_path, rows, static), "draught_change")
+    details = json.loads(event["details"])
+    assert tonnes_per_cm(80, 12.5, 0.8, 1.025) == pytest.approx(8.2)
+    assert details["tonnes"] == 1640 and details["barrels"] == round(1640 * 7.46)
+    assert details["across_gap"] is True and event["score"] >= 0.7
+
+
+def test_event_ids_are_deterministic() -> None:
+    assert event_id("ais_gap", 1, None, 5) == event_id("ais_gap", 1, None, 5)
+    assert event_id("ais_gap", 1, None, 5) != event_id("ais_gap", 1, 2, 5)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl", ".csv", ".geojson"])
+def test_detect_command_writes_every_format_and_upserts(tmp_path: Path, suffix: str) -> None:
+    rows = track(412345678, 0, 12 * 60, 5, SEA) + track(412345678, 26 * 60, 60, 5, SEA)
+    pq.write_table(positions_table(rows), tmp_path / "p.parquet")
+    store = tmp_path / "store"
+    ingest_json(tmp_path / "p.parquet", "--store", store)
+    out = tmp_path / f"events{suffix}"
+    for _ in range(2):  # a rerun replaces, never duplicates
+        result = run("detect", "--store", store, "--out", out, "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["in_file"] == 1
+    if suffix in (".parquet", ".jsonl"):
+        events = read_events(out)
+        assert events.schema == EVENTS.schema and events.num_rows == 1
+    elif suffix == ".geojson":
+        features = json.loads(out.read_text())["features"]
+        assert features[0]["geometry"]["type"] == "Point" and features[0]["properties"]["event_type"] == "ais_gap"
+    else:
+        header = out.read_text().splitlines()[0]
+        assert header.replace('"', "").split(",") == [c for c in EVENTS.names if c != "evidence"] + ["evidence"]
+
+
+def test_write_events_rejects_unknown_format(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown output format"):
+        write_events(EVENTS.schema.empty_table(), tmp_path / "x.xlsx")
