@@ -198,3 +198,65 @@ def test_detect_command_writes_every_format_and_upserts(tmp_path: Path, suffix: 
 def test_write_events_rejects_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown output format"):
         write_events(EVENTS.schema.empty_table(), tmp_path / "x.xlsx")
+
+
+def near(at: tuple[float, float], north_m: float) -> tuple[float, float]:
+    return at[0] + north_m / 111_195, at[1]
+
+
+def encounters_of(tmp_path: Path, rows: list[dict[str, Any]], config: str | None = None) -> list[dict[str, Any]]:
+    pq.write_table(positions_table(rows), tmp_path / "p.parquet")
+    store = tmp_path / "store"
+    if not store.exists():
+        ingest_json(tmp_path / "p.parquet", "--store", store)
+    settings = None
+    if config:
+        (tmp_path / "c.toml").write_text(config)
+        settings = tmp_path / "c.toml"
+    events = run_detectors(Store.open(store), Config.load(settings), Window()).to_pylist()
+    return of_type(events, "encounter")
+
+
+def test_encounter_across_midnight_found_once_and_whole(tmp_path: Path) -> None:
+    start = 22 * 60  # 22:00, three hours: GFW loses encounters that start 22:00-24:00
+    rows = track(412000001, start, 180, 5, SEA) + track(413000002, start, 180, 5, near(SEA, 300))
+    (event,) = encounters_of(tmp_path, rows)
+    assert (event["mmsi"], event["other_mmsi"]) == (412000001, 413000002)
+    assert event["start_time"] == T0 + timedelta(hours=22) and event["duration_h"] == pytest.approx(3.0, abs=0.2)
+    assert event["distance_m"] == pytest.approx(300, abs=5)
+    assert json.loads(event["details"])["in_port"] is False and event["score"] >= 0.5
+    small_chunks = encounters_of(tmp_path, rows, "[encounter]\nchunk_h = 1.0\n")
+    assert [(e["event_id"], e["duration_h"]) for e in small_chunks] == [(event["event_id"], event["duration_h"])]
+
+
+def test_encounter_decoys(tmp_path: Path) -> None:
+    crossing = track(412000011, 0, 180, 2, SEA, knots_east=12) + [
+        dict(r, mmsi=413000012, lat=r["lat"] + 0.0015) for r in track(0, 0, 180, 2, SEA, knots_east=-12)
+    ]
+    trawlers = track(412000021, 0, 240, 5, (34.0, 123.0), knots_east=3) + track(
+        413000022, 0, 240, 5, near((34.0, 123.0), 200), knots_east=3
+    )
+    tug = track(412000031, 0, 50, 5, (33.5, 124.5)) + track(413000032, 0, 50, 5, near((33.5, 124.5), 100))
+    assert encounters_of(tmp_path, crossing + trawlers + tug) == []
+
+
+def test_encounter_in_port_is_kept_but_scored_low(tmp_path: Path) -> None:
+    rows = track(445000001, 0, 240, 5, NAMPO) + track(413000002, 0, 240, 5, near(NAMPO, 150))
+    (event,) = encounters_of(tmp_path, rows)
+    assert json.loads(event["details"])["in_port"] is True and event["score"] <= 0.2
+
+
+def test_runs_merge_and_three_vessels_share_a_cluster(tmp_path: Path) -> None:
+    rows = (
+        track(412000001, 0, 90, 5, SEA)
+        + track(412000001, 180, 90, 5, SEA)
+        + track(413000002, 0, 270, 5, near(SEA, 200))
+        + track(414000003, 0, 270, 5, near(SEA, 400))
+    )
+    events = encounters_of(tmp_path, rows)
+    pairs = sorted((e["mmsi"], e["other_mmsi"]) for e in events)
+    assert pairs == [(412000001, 413000002), (412000001, 414000003), (413000002, 414000003)]
+    clusters = {json.loads(e["details"])["cluster_id"] for e in events}
+    assert len(clusters) == 1 and next(iter(clusters)).endswith(":3")
+    merged = next(e for e in events if (e["mmsi"], e["other_mmsi"]) == (412000001, 413000002))
+    assert merged["duration_h"] == pytest.approx(4.5, abs=0.2)  # two runs 1.5 h apart are one encounter

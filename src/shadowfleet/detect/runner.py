@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from shadowfleet.detect.draught import detect_draught_changes
+from shadowfleet.detect.encounters import EncounterFinder, median_speed_kn
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.gaps import Coverage, detect_gaps
 from shadowfleet.detect.identity import detect_identity_clash, detect_invalid_identity
@@ -25,6 +26,7 @@ from shadowfleet.schema import EVENTS, POSITIONS, STATIC
 from shadowfleet.store.store import Store
 
 ROWS_PER_PARTITION = 5_000_000
+_US_PER_H = 3_600_000_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
         _detect(tracks, static, coverage, config, out)
         if progress:
             progress(bucket + 1, buckets)
+    _encounters(con, positions, window, coverage, config, out)
     events = out.table()
     if window.bbox:
         lon_min, lat_min, lon_max, lat_max = window.bbox
@@ -80,6 +83,42 @@ def _detect(tracks: pl.DataFrame, static: pl.DataFrame, coverage: Coverage, conf
     detect_identity_clash(tracks, config, out)
     detect_invalid_identity(tracks, static, config, out)
     detect_draught_changes(static, tracks, gaps, config, out)
+
+
+def _encounters(
+    con: duckdb.DuckDBPyConnection,
+    positions: str,
+    window: Window,
+    coverage: Coverage,
+    config: Config,
+    out: EventBuilder,
+) -> None:
+    """Pairwise: all vessels of one time chunk at a time (with an hour's margin for interpolation)."""
+    finder = EncounterFinder(config)
+    chunk = int(config.number("encounter", "chunk_h") * _US_PER_H)
+    for first, last in zip(coverage.starts.tolist(), coverage.ends.tolist(), strict=True):
+        for lo in range(first // chunk * chunk, last + 1, chunk):
+            query = (
+                f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line FROM {positions} WHERE {window.where()} "
+                f"AND epoch_us(ts) >= {lo - _US_PER_H} AND epoch_us(ts) < {lo + chunk + _US_PER_H} "
+                "ORDER BY mmsi, ts, line"
+            )
+            finder.add(_frame(con, query), lo, lo + chunk)
+
+    def speed_of(mmsi: int, start: int, end: int) -> float:
+        query = (
+            f"SELECT epoch_us(ts) AS ts, lat, lon FROM {positions} WHERE {window.where()} AND mmsi = {mmsi} "
+            f"AND epoch_us(ts) BETWEEN {start} AND {end} ORDER BY ts"
+        )
+        return median_speed_kn(_frame(con, query))
+
+    finder.finish(speed_of, out)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
+    frame = pl.from_arrow(con.sql(query).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def _bucket(bucket: int, buckets: int) -> str:

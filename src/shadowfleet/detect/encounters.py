@@ -1,0 +1,250 @@
+"""encounter: two vessels together, slowly, for hours: a possible ship-to-ship transfer.
+
+After GFW's pipe-encounters (reference.md §1), with its flaws fixed. Each track is resampled to
+a 10-minute grid (interpolated only across silences shorter than an hour). In each time slot,
+points are bucketed into cells of 0.01° latitude by 0.02° longitude (at least 500 m up to ~75°
+latitude) and joined with the neighbouring cells, then measured on the sphere. Close slots of a
+pair become runs; runs less than 4 h apart merge; merged runs of 2 h or more, with both vessels
+slow, are events. The close slots of every time chunk are gathered before runs are formed, so an
+encounter across midnight or any chunk boundary is found once and whole. Encounters near a port
+are kept, marked `in_port` and scored low; three or more vessels together share a `cluster_id`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.geo import NM_M, circular_mean_deg, haversine_m, ports
+
+_US_PER_MIN = 60_000_000
+_US_PER_H = 3_600_000_000
+LAT_CELL, LON_CELL = 0.01, 0.02
+
+
+def resample(tracks: pl.DataFrame, slot_us: int, max_interp_us: int, lo: int, hi: int) -> pl.DataFrame:
+    """Positions at every slot boundary in [lo, hi) that lies between two fixes less than
+    `max_interp_us` apart (linear interpolation), with the source/line of the fix before it."""
+    t = tracks.with_columns(
+        pl.col("ts").shift(-1).over("mmsi").alias("t1"),
+        pl.col("lat").shift(-1).over("mmsi").alias("lat1"),
+        pl.col("lon").shift(-1).over("mmsi").alias("lon1"),
+    ).filter(pl.col("t1").is_not_null() & (pl.col("t1") - pl.col("ts") <= max_interp_us))
+    first_slot = ((pl.col("ts") + slot_us - 1) // slot_us) * slot_us
+    t = t.with_columns(first_slot.alias("s0"), ((pl.col("t1") // slot_us) * slot_us).alias("s1"))
+    t = t.filter(pl.col("s1") >= pl.col("s0"))
+    t = t.with_columns(pl.int_ranges(pl.col("s0"), pl.col("s1") + 1, slot_us).alias("slot")).explode("slot")
+    t = t.filter((pl.col("slot") >= lo) & (pl.col("slot") < hi))
+    f = ((pl.col("slot") - pl.col("ts")) / (pl.col("t1") - pl.col("ts")).clip(lower_bound=1)).clip(0, 1)
+    dlon = ((pl.col("lon1") - pl.col("lon") + 540) % 360) - 180  # the short way across the antimeridian
+    return t.select(
+        "mmsi",
+        "slot",
+        (pl.col("lat") + f * (pl.col("lat1") - pl.col("lat"))).alias("lat"),
+        (((pl.col("lon") + f * dlon) + 540) % 360 - 180).alias("lon"),
+        "source",
+        "line",
+    ).unique(subset=["mmsi", "slot"], keep="first", maintain_order=True)
+
+
+def close_slots(points: pl.DataFrame, max_distance_m: float) -> pl.DataFrame:
+    """Pairs (a < b) within `max_distance_m` in the same slot: the spatial self-join."""
+    cells = points.with_columns(
+        (pl.col("lat") / LAT_CELL).floor().cast(pl.Int64).alias("cy"),
+        (pl.col("lon") / LON_CELL).floor().cast(pl.Int64).alias("cx"),
+    )
+    neighbours = pl.concat(
+        [
+            cells.with_columns((pl.col("cy") + dy).alias("cy"), (pl.col("cx") + dx).alias("cx"))
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        ]
+    )
+    pairs = cells.join(neighbours, on=["slot", "cy", "cx"], suffix="_b").filter(pl.col("mmsi") < pl.col("mmsi_b"))
+    if not pairs.height:
+        return pairs.select("mmsi", "mmsi_b", "slot").with_columns(pl.lit(0.0).alias("distance_m"))
+    distance = haversine_m(
+        pairs["lat"].to_numpy(), pairs["lon"].to_numpy(), pairs["lat_b"].to_numpy(), pairs["lon_b"].to_numpy()
+    )
+    return pairs.with_columns(pl.Series("distance_m", distance)).filter(pl.col("distance_m") <= max_distance_m)
+
+
+def _runs(slots: pl.DataFrame, slot_us: int, merge_us: int) -> pl.DataFrame:
+    """Runs of close slots per pair; runs less than `merge_us` apart are one encounter."""
+    slots = slots.sort("mmsi", "mmsi_b", "slot")
+    new_run = (
+        (pl.col("mmsi") != pl.col("mmsi").shift(1))
+        | (pl.col("mmsi_b") != pl.col("mmsi_b").shift(1))
+        | (pl.col("slot") - pl.col("slot").shift(1) > merge_us)
+    ).fill_null(True)
+    return (
+        slots.with_columns(new_run.cum_sum().alias("run"))
+        .group_by("run", "mmsi", "mmsi_b")
+        .agg(
+            pl.col("slot").min().alias("start"),
+            (pl.col("slot").max() + slot_us).alias("end"),
+            pl.col("distance_m").median().alias("median_m"),
+            pl.col("lat").alias("lats"),
+            pl.col("lon").alias("lons"),
+            pl.len().alias("close_slots"),
+            pl.col("source"),
+            pl.col("line"),
+            pl.col("source_b"),
+            pl.col("line_b"),
+        )
+    )
+
+
+def median_speed_kn(fixes: pl.DataFrame) -> float:
+    """Median implied speed of one vessel's fixes (ts, lat, lon sorted by time); 0 with fewer than two."""
+    if fixes.height < 2:
+        return 0.0
+    lat, lon, ts = fixes["lat"].to_numpy(), fixes["lon"].to_numpy(), fixes["ts"].to_numpy()
+    hours = np.maximum(np.diff(ts), 1_000_000) / _US_PER_H
+    return float(np.median(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / NM_M / hours))
+
+
+SpeedOf = Callable[[int, int, int], float]  # (mmsi, start µs, end µs) -> median speed, knots
+
+
+class EncounterFinder:
+    """Gathers close slots chunk by chunk (`add`), then forms runs and emits events (`finish`)."""
+
+    def __init__(self, config: Config) -> None:
+        section = "encounter"
+        self.config = config
+        self.slot_us = int(config.number(section, "slot_min") * _US_PER_MIN)
+        self.max_interp_us = int(config.number(section, "max_interpolation_h") * _US_PER_H)
+        self.max_m = config.number(section, "max_distance_m")
+        self.slots: list[pl.DataFrame] = []
+
+    def add(self, tracks: pl.DataFrame, lo: int, hi: int) -> None:
+        """`tracks`: every vessel's fixes from `lo` - 1 h to `hi` + 1 h; slots in [lo, hi) are kept."""
+        points = resample(tracks, self.slot_us, self.max_interp_us, lo, hi)
+        close = close_slots(points, self.max_m)
+        if close.height:
+            self.slots.append(
+                close.select(
+                    "mmsi", "mmsi_b", "slot", "distance_m", "lat", "lon", "source", "line", "source_b", "line_b"
+                )
+            )
+
+    def finish(self, speed_of: SpeedOf, out: EventBuilder) -> None:
+        """`speed_of` fetches a vessel's fixes from wherever the runner keeps them."""
+        if not self.slots:
+            return
+        section = "encounter"
+        runs = _runs(pl.concat(self.slots), self.slot_us, int(self.config.number(section, "merge_gap_h") * _US_PER_H))
+        runs = runs.filter(pl.col("end") - pl.col("start") >= self.config.number(section, "min_duration_h") * _US_PER_H)
+        clusters = _clusters(runs)
+        columns = (
+            "run",
+            "mmsi",
+            "mmsi_b",
+            "start",
+            "end",
+            "median_m",
+            "lats",
+            "lons",
+            "close_slots",
+            "source",
+            "line",
+            "source_b",
+            "line_b",
+        )
+        for values in runs.sort("start").select(columns).iter_rows():
+            self._emit(_Run(*values), clusters.get(values[0]), speed_of, out)
+
+    def _emit(self, run: _Run, cluster: str | None, speed_of: SpeedOf, out: EventBuilder) -> None:
+        section = "encounter"
+        speeds = [speed_of(m, run.start, run.end) for m in (run.mmsi, run.mmsi_b)]
+        if max(speeds) >= self.config.number(section, "max_median_speed_kn"):
+            return  # moving together (pair trawlers, escorts), not lying together
+        lat, lon = float(np.mean(run.lats)), circular_mean_deg(np.asarray(run.lons))
+        _, port_m = ports().nearest(np.array([lat]), np.array([lon]))
+        in_port = bool(port_m[0] <= self.config.number(section, "port_radius_km") * 1000)
+        hours = (run.end - run.start) / _US_PER_H
+        refs = [*zip(run.source, run.line, strict=True), *zip(run.source_b, run.line_b, strict=True)]
+        where = f"{abs(lat):.3f}{'N' if lat >= 0 else 'S'} {abs(lon):.3f}{'E' if lon >= 0 else 'W'}"
+        out.add(
+            "encounter",
+            run.mmsi,
+            run.start,
+            run.end,
+            other_mmsi=run.mmsi_b,
+            lat=lat,
+            lon=lon,
+            distance_m=run.median_m,
+            score=0.1 if in_port else min(0.5 + 0.05 * hours, 0.9),
+            version=self.config.text(section, "version"),
+            refs=sorted(set(refs))[:500],
+            reason=(
+                f"MMSI {run.mmsi} and {run.mmsi_b} within {run.median_m:.0f} m (median) for {hours:.1f} h at {where},"
+                f" both slow ({speeds[0]:.1f} and {speeds[1]:.1f} kn)"
+                + (", in port" if in_port else "")
+                + (f"; one of {cluster.split(':')[1]} vessels together" if cluster else "")
+            ),
+            details={
+                "in_port": in_port,
+                "median_speed_kn": [round(v, 2) for v in speeds],
+                "close_slots": run.close_slots,
+                "cluster_id": cluster,
+            },
+        )
+
+
+@dataclass
+class _Run:
+    """One merged encounter of a pair, as gathered from its close slots."""
+
+    run: int
+    mmsi: int
+    mmsi_b: int
+    start: int
+    end: int
+    median_m: float
+    lats: list[float]
+    lons: list[float]
+    close_slots: int
+    source: list[str]
+    line: list[int]
+    source_b: list[str]
+    line_b: list[int]
+
+
+def _clusters(runs: pl.DataFrame) -> dict[int, str]:
+    """Encounters that overlap in time and share a vessel form a group; a group of three or more
+    vessels gets one id, 'hash:size', the same for each of its pairwise events."""
+    rows = runs.select("run", "mmsi", "mmsi_b", "start", "end").sort("start").rows()
+    parent = {r[0]: r[0] for r in rows}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, (run, a, b, _, end) in enumerate(rows):
+        for other, c, d, start2, _ in rows[i + 1 :]:
+            if start2 >= end:
+                break
+            if {a, b} & {c, d}:
+                parent[find(other)] = find(run)
+    members: dict[int, set[int]] = {}
+    first: dict[int, int] = {}
+    for run, a, b, start, _ in rows:
+        root = find(run)
+        members.setdefault(root, set()).update((a, b))
+        first[root] = min(first.get(root, start), start)
+    out = {}
+    for run, *_ in rows:
+        root = find(run)
+        if len(members[root]) >= 3:
+            key = hashlib.sha256(f"{sorted(members[root])}|{first[root]}".encode()).hexdigest()[:12]
+            out[run] = f"{key}:{len(members[root])}"
+    return out
