@@ -175,7 +175,7 @@ def test_event_ids_are_deterministic() -> None:
 
 @pytest.mark.parametrize("suffix", [".parquet", ".jsonl", ".csv", ".geojson"])
 def test_detect_command_writes_every_format_and_upserts(tmp_path: Path, suffix: str) -> None:
-    rows = track(412345678, 0, 12 * 60, 5, SEA) + track(412345678, 26 * 60, 60, 5, SEA)
+    rows = track(412345678, 0, 12 * 60, 5, SEA, knots_east=8) + track(412345678, 26 * 60, 60, 5, (35.0, 127.0))
     pq.write_table(positions_table(rows), tmp_path / "p.parquet")
     store = tmp_path / "store"
     ingest_json(tmp_path / "p.parquet", "--store", store)
@@ -260,3 +260,24 @@ def test_runs_merge_and_three_vessels_share_a_cluster(tmp_path: Path) -> None:
     assert len(clusters) == 1 and next(iter(clusters)).endswith(":3")
     merged = next(e for e in events if (e["mmsi"], e["other_mmsi"]) == (412000001, 413000002))
     assert merged["duration_h"] == pytest.approx(4.5, abs=0.2)  # two runs 1.5 h apart are one encounter
+
+
+def test_loitering_far_out_but_not_near_shore(tmp_path: Path) -> None:
+    rows = (
+        track(412000041, 0, 6 * 60, 10, (36.0, 123.0))  # Korea Bay / Yellow Sea hot spot, far out
+        + track(412000042, 0, 6 * 60, 10, (37.4, 126.4))  # off Incheon: within 20 nm of shore
+        + track(412000043, 0, 3 * 60, 10, (33.0, 125.5))  # only 3 h
+    )
+    events = of_type(detect(tmp_path, rows), "loitering")
+    assert [e["mmsi"] for e in events] == [412000041]
+    details = json.loads(events[0]["details"])
+    assert details["hotspot"] == "korea_bay_yellow_sea" and events[0]["score"] >= 0.6
+
+
+def test_dprk_port_and_waters(tmp_path: Path) -> None:
+    rows = track(352000001, 0, 180, 10, NAMPO) + track(445000009, 0, 180, 10, (38.6, 125.0))
+    visits = of_type(detect(tmp_path, rows), "zone_visit")
+    kinds = sorted((e["mmsi"], json.loads(e["details"])["kind"]) for e in visits)
+    assert kinds == [(352000001, "port"), (352000001, "waters"), (445000009, "waters")]
+    assert max(e["score"] for e in visits if e["mmsi"] == 352000001) == 1.0
+    assert all(e["score"] <= 0.3 for e in visits if e["mmsi"] == 445000009)  # a DPRK ship at home

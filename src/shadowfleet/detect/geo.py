@@ -19,7 +19,9 @@ EARTH_RADIUS_M = 6_371_008.8
 NM_M = 1852.0
 
 
-def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+def haversine_m(
+    lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: np.ndarray | float, lon2: np.ndarray | float
+) -> np.ndarray:
     """Great-circle distance in metres (arrays broadcast)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))

@@ -22,6 +22,8 @@ from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.gaps import Coverage, detect_gaps
 from shadowfleet.detect.identity import detect_identity_clash, detect_invalid_identity
 from shadowfleet.detect.jumps import detect_jumps
+from shadowfleet.detect.loitering import detect_loitering
+from shadowfleet.detect.zones import detect_zone_visits
 from shadowfleet.schema import EVENTS, POSITIONS, STATIC
 from shadowfleet.store.store import Store
 
@@ -80,6 +82,8 @@ def _detect(tracks: pl.DataFrame, static: pl.DataFrame, coverage: Coverage, conf
     detect_gaps(tracks, coverage, config, out)
     gaps = [(r["mmsi"], r["start_time"], r["end_time"]) for r in out.rows[before:] if r["event_type"] == "ais_gap"]
     detect_jumps(tracks, config, out)
+    detect_loitering(tracks, config, out)
+    detect_zone_visits(tracks, config, out)
     detect_identity_clash(tracks, config, out)
     detect_invalid_identity(tracks, static, config, out)
     detect_draught_changes(static, tracks, gaps, config, out)

@@ -1,0 +1,101 @@
+"""zone_visit: a vessel inside a configured zone: by default North Korea's land and 12 nm territorial
+sea (OpenStreetMap via geo-maps, ODbL) and the DPRK ports of the World Port Index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import polars as pl
+import shapely
+
+from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.geo import haversine_m, ports
+
+_US_PER_H = 3_600_000_000
+_GAP_US = 6 * _US_PER_H  # a vessel unseen this long left the zone and came back: two visits
+
+
+@dataclass(frozen=True)
+class Zone:
+    name: str
+    kind: str  # "waters" or "port"
+    geometry: shapely.Geometry | None = None  # for waters
+    lat: float = 0.0  # for a port
+    lon: float = 0.0
+
+
+@cache
+def dprk_waters() -> shapely.Geometry:
+    text = resources.files("shadowfleet.reference").joinpath("dprk_land_and_12nm.geojson").read_text(encoding="utf-8")
+    data = json.loads(text)
+    features = data["features"] if data.get("type") == "FeatureCollection" else [data]
+    return shapely.union_all([shapely.from_geojson(json.dumps(f["geometry"])) for f in features])
+
+
+def default_zones() -> list[Zone]:
+    table = ports()
+    dprk = np.flatnonzero(table.countries == "North Korea")
+    return [Zone("DPRK land and 12 nm waters", "waters", geometry=dprk_waters())] + [
+        Zone(f"DPRK port {table.names[i]}", "port", lat=float(table.lat[i]), lon=float(table.lon[i])) for i in dprk
+    ]
+
+
+def detect_zone_visits(
+    tracks: pl.DataFrame, config: Config, out: EventBuilder, zones: list[Zone] | None = None
+) -> None:
+    if not tracks.height:
+        return
+    lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
+    radius = config.number("zone_visit", "port_radius_km") * 1000
+    for zone in zones if zones is not None else default_zones():
+        if zone.kind == "port":
+            inside = haversine_m(lat, lon, zone.lat, zone.lon) <= radius
+        else:
+            shapely.prepare(zone.geometry)
+            inside = shapely.contains_xy(zone.geometry, lon, lat)
+        if inside.any():
+            _visits(tracks.filter(pl.Series(inside)), zone, config, out)
+
+
+def _visits(inside: pl.DataFrame, zone: Zone, config: Config, out: EventBuilder) -> None:
+    dprk_mid = int(config.number("zone_visit", "dprk_mid"))
+    new_visit = (
+        (pl.col("mmsi") != pl.col("mmsi").shift(1)) | (pl.col("ts") - pl.col("ts").shift(1) > _GAP_US)
+    ).fill_null(True)
+    visits = (
+        inside.with_columns(new_visit.cum_sum().alias("visit"))
+        .group_by("visit", maintain_order=True)
+        .agg(
+            pl.col("mmsi").first(),
+            pl.col("ts").min().alias("start"),
+            pl.col("ts").max().alias("end"),
+            pl.col("lat").mean(),
+            pl.col("lon").mean(),
+            pl.len().alias("fixes"),
+            pl.col("source"),
+            pl.col("line"),
+        )
+    )
+    for _, mmsi, start, end, lat, lon, fixes, sources, lines in visits.rows():
+        own_flag = mmsi // 1_000_000 == dprk_mid
+        score = (1.0 if zone.kind == "port" else 0.9) if not own_flag else 0.3
+        hours = (end - start) / _US_PER_H
+        out.add(
+            "zone_visit",
+            mmsi,
+            start,
+            end,
+            lat=lat,
+            lon=lon,
+            score=score,
+            reason=(
+                f"{'DPRK-flagged ' if own_flag else ''}MMSI {mmsi} in {zone.name} for {hours:.1f} h ({fixes} fixes)"
+            ),
+            refs=list(zip(sources, lines, strict=True))[:500],
+            version=config.text("zone_visit", "version"),
+            details={"zone": zone.name, "kind": zone.kind, "fixes": fixes, "dprk_flag": own_flag},
+        )
