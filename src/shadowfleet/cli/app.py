@@ -14,16 +14,18 @@ import typer
 from rich.console import Console
 
 from shadowfleet import __version__
-from shadowfleet.cli.render import RichProgress, print_events, print_ingest, print_summary
+from shadowfleet.cli.render import RichProgress, print_evaluation, print_events, print_ingest, print_summary
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window, run
-from shadowfleet.detect.write import format_of, write_events
+from shadowfleet.detect.write import format_of, read_events, write_events
+from shadowfleet.evaluate import evaluate
 from shadowfleet.ingest.csv_layouts import LayoutError, parse_mapping
 from shadowfleet.ingest.feed_pipeline import FeedLimits, ingest_feed
 from shadowfleet.ingest.feeds import FeedError, parse_feed
 from shadowfleet.ingest.formats import FORMATS
 from shadowfleet.ingest.pipeline import IngestOptions, ingest, parse_start
 from shadowfleet.schema import TABLES
+from shadowfleet.simulate import simulate
 from shadowfleet.store.store import Store, StoreError
 from shadowfleet.store.summary import summarize
 
@@ -182,6 +184,35 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     except ValueError:
         raise ValueError(f"--bbox {text!r} is not lon_min,lat_min,lon_max,lat_max") from None
     return lon_min, lat_min, lon_max, lat_max
+
+
+@app.command("simulate")
+def simulate_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for ais.csv and truth.json.")],
+    vessels: Annotated[int, typer.Option(help="Background vessels (the planted cases and decoys come on top).")] = 40,
+    days: Annotated[float, typer.Option(help="Days of traffic (at least 3: the Nampo call takes that long).")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same traffic.")] = 1,
+) -> None:
+    """Synthetic North Korea scenario: traffic with planted STS, gaps, spoofing, clones, Nampo call, decoys."""
+    csv_path, truth_path, rows = simulate(out_dir, vessels, days, seed)
+    out.print(f"{rows:,} positions in [b]{csv_path}[/b]; planted cases and decoys in [b]{truth_path}[/b]")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    truth: Annotated[Path, typer.Option(help="truth.json written by `shadowfleet simulate`.")],
+    events_path: Annotated[Path, typer.Option("--events", help="Events file (.parquet or .jsonl) from detect.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Precision, recall and F1 per event type, and the alarms raised on decoys."""
+    try:
+        result = evaluate(truth, read_events(events_path).to_pylist())
+    except (OSError, ValueError, KeyError) as exc:
+        raise fail(f"{events_path}: {exc}") from exc
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json()) + "\n")
+    else:
+        print_evaluation(out, result)
 
 
 @app.command("schema")

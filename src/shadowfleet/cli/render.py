@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from shadowfleet.evaluate import Evaluation
 from shadowfleet.ingest.pipeline import IngestReport
 from shadowfleet.store.summary import Summary
 
@@ -134,3 +135,17 @@ def print_events(console: Console, events: pa.Table, top: int) -> None:
             r["reason"],
         )
     console.print(table)
+
+
+def print_evaluation(console: Console, result: Evaluation) -> None:
+    table = Table(title="detection against the planted truth", title_justify="left")
+    for name in ("event type", "cases", "events", "precision", "recall", "F1"):
+        table.add_column(name, justify="left" if name == "event type" else "right")
+    for s in result.scores:
+        table.add_row(s.event_type, str(s.cases), str(s.events), f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}")
+    console.print(table)
+    if result.decoy_alarms:
+        for alarm in result.decoy_alarms:
+            console.print(f"[red]alarm on decoy[/red] {alarm['decoy']}: {alarm['event_type']}: {alarm['reason']}")
+    else:
+        console.print("no alarm on any decoy")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -66,6 +67,7 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
         if progress:
             progress(bucket + 1, buckets)
     _encounters(con, positions, window, coverage, config, out)
+    out.rows = explained_away(out.rows)
     events = out.table()
     if window.bbox:
         lon_min, lat_min, lon_max, lat_max = window.bbox
@@ -74,6 +76,28 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
         inside = pl.col("lat").is_between(lat_min, lat_max) & pl.col("lon").is_between(lon_min, lon_max)
         events = frame.filter(inside | pl.col("lat").is_null()).to_arrow().cast(EVENTS.schema)
     return events.sort_by([("start_time", "ascending"), ("event_id", "ascending")])
+
+
+def explained_away(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop events that a stronger event explains: impossible jumps of an MMSI caught transmitting
+    from two places (the clash is the finding), and loitering beside a visible partner (an encounter)."""
+
+    def windows(kind: str) -> dict[int, list[tuple[int, int]]]:
+        found: dict[int, list[tuple[int, int]]] = {}
+        for r in rows:
+            if r["event_type"] == kind:
+                for vessel in (r["mmsi"], r["other_mmsi"]):
+                    if vessel is not None:
+                        found.setdefault(vessel, []).append((r["start_time"], r["end_time"]))
+        return found
+
+    clashes, encounters = windows("identity_clash"), windows("encounter")
+
+    def explained(r: dict[str, Any]) -> bool:
+        by = {"position_jump": clashes, "loitering": encounters}.get(r["event_type"])
+        return by is not None and any(s <= r["end_time"] and r["start_time"] <= e for s, e in by.get(r["mmsi"], []))
+
+    return [r for r in rows if not explained(r)]
 
 
 def _detect(tracks: pl.DataFrame, static: pl.DataFrame, coverage: Coverage, config: Config, out: EventBuilder) -> None:
