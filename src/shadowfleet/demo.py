@@ -1,4 +1,6 @@
-"""`make demo`: the whole pipeline, as far as it goes, on the real sample data bundled in data/samples."""
+"""`make demo`: the whole pipeline on the real AIS samples bundled in data/samples plus a simulated
+North Korea scenario (Yellow Sea STS at a hot spot, a tanker calling at Nampo, dark periods,
+spoofing, a cloned MMSI, and decoys), ending with the detected events and where everything is."""
 
 from __future__ import annotations
 
@@ -10,9 +12,14 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from shadowfleet.cli.render import print_ingest, print_summary
+from shadowfleet.cli.render import print_evaluation, print_events, print_ingest, print_summary
+from shadowfleet.detect.events import Config
+from shadowfleet.detect.runner import Window, run
+from shadowfleet.detect.write import write_events
+from shadowfleet.evaluate import evaluate
 from shadowfleet.ingest.pipeline import IngestOptions, ingest
 from shadowfleet.schema import POSITIONS, STATIC
+from shadowfleet.simulate import simulate
 from shadowfleet.store.store import Store
 from shadowfleet.store.summary import summarize
 
@@ -56,13 +63,29 @@ def main() -> None:
     console = Console(width=max(Console().width, 120))
     store_dir: Path = args.out / "store"
     shutil.rmtree(store_dir, ignore_errors=True)  # a demo starts from scratch
-    console.rule("[b]shadowfleet demo: ingest real AIS samples (DMA NMEA logs, NOAA, DMA and Solent CSV)")
-    report = ingest([args.samples], store_dir, IngestOptions())
+    console.rule("[b]1. simulate a North Korea scenario with planted evasion and decoys")
+    sim_csv, truth, rows = simulate(args.out / "scenario", vessels=40, days=3, seed=2397)
+    console.print(f"{rows:,} simulated positions in {sim_csv}; the planted truth in {truth}")
+    console.rule("[b]2. ingest it with real AIS samples (DMA NMEA logs, NOAA, DMA and Solent CSV)")
+    report = ingest([args.samples, sim_csv], store_dir, IngestOptions())
     print_ingest(console, report)
     store = Store.open(store_dir)
     print_summary(console, summarize(store))
     _busiest(console, store)
+    console.rule("[b]3. detect")
+    events = run(store, Config.load(), Window())
+    events_geojson, events_parquet = args.out / "events.geojson", args.out / "events.parquet"
+    for path in (events_geojson, events_parquet):
+        path.unlink(missing_ok=True)
+        write_events(events, path)
+    print_events(console, events, 12)
+    console.rule("[b]4. score the scenario's events against its planted truth")
+    simulated = str(sim_csv.resolve())
+    print_evaluation(console, evaluate(truth, [e for e in events.to_pylist() if simulated in e["evidence"]["sources"]]))
     console.rule("[b]results")
+    console.print(
+        f"events: [b]{events_geojson.resolve()}[/b] (map-ready) and {events_parquet.resolve()}", soft_wrap=True
+    )
     console.print(f"store (Parquet by UTC date, DuckDB-queryable): [b]{store.root.resolve()}[/b]")
     console.print(f"  positions: {store.glob(POSITIONS)}", soft_wrap=True)
     console.print(f"  try: .venv/bin/shadowfleet info --store {store_dir}", soft_wrap=True)
