@@ -53,11 +53,12 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
         return EVENTS.schema.empty_table()
     con = duckdb.connect()
     positions = f"read_parquet('{store.glob(POSITIONS)}')"
-    spans = con.execute(
-        f"SELECT count(*), epoch_us(min(ts)), epoch_us(max(ts)) FROM {positions} WHERE {window.where()} GROUP BY source"
+    hours = con.execute(
+        f"SELECT source, epoch_us(ts) // {_US_PER_H} AS hour, count(*), epoch_us(min(ts)), epoch_us(max(ts)) "
+        f"FROM {positions} WHERE {window.where()} GROUP BY ALL"
     ).fetchall()
-    total = sum(int(n) for n, _, _ in spans)
-    coverage = Coverage.of([(int(a), int(b)) for _, a, b in spans])
+    total = sum(int(n) for _, _, n, _, _ in hours)
+    coverage = recording(hours)
     buckets = max(1, -(-int(total) // ROWS_PER_PARTITION))
     out = EventBuilder()
     for bucket in range(buckets):
@@ -76,6 +77,21 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
         inside = pl.col("lat").is_between(lat_min, lat_max) & pl.col("lon").is_between(lon_min, lon_max)
         events = frame.filter(inside | pl.col("lat").is_null()).to_arrow().cast(EVENTS.schema)
     return events.sort_by([("start_time", "ascending"), ("event_id", "ascending")])
+
+
+def recording(hours: list[tuple[str, int, int, int, int]], within_source_h: int = 24) -> Coverage:
+    """When the store was recording, from (source, hour, count, first µs, last µs) rows: each source from
+    its first to its last message across silences of up to a day (a log records on while ships are
+    quiet), but not across longer holes (a file holding two snapshots a year apart did not record in
+    between)."""
+    by_source: dict[str, list[tuple[int, int]]] = {}
+    for source, _, _, first, last in hours:
+        by_source.setdefault(source, []).append((int(first), int(last)))
+    spans = []
+    for source_spans in by_source.values():
+        merged = Coverage.of(source_spans, slack_us=within_source_h * _US_PER_H)
+        spans += list(zip(merged.starts.tolist(), merged.ends.tolist(), strict=True))
+    return Coverage.of(spans)
 
 
 def explained_away(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -128,7 +144,7 @@ def _encounters(
         for lo in range(first // chunk * chunk, last + 1, chunk):
             query = (
                 f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line FROM {positions} WHERE {window.where()} "
-                f"AND epoch_us(ts) >= {lo - _US_PER_H} AND epoch_us(ts) < {lo + chunk + _US_PER_H} "
+                f"AND ts >= make_timestamptz({lo - _US_PER_H}) AND ts < make_timestamptz({lo + chunk + _US_PER_H}) "
                 "ORDER BY mmsi, ts, line"
             )
             finder.add(_frame(con, query), lo, lo + chunk)
@@ -136,7 +152,7 @@ def _encounters(
     def speed_of(mmsi: int, start: int, end: int) -> float:
         query = (
             f"SELECT epoch_us(ts) AS ts, lat, lon FROM {positions} WHERE {window.where()} AND mmsi = {mmsi} "
-            f"AND epoch_us(ts) BETWEEN {start} AND {end} ORDER BY ts"
+            f"AND ts BETWEEN make_timestamptz({start}) AND make_timestamptz({end}) ORDER BY ts"
         )
         return median_speed_kn(_frame(con, query))
 
