@@ -143,13 +143,23 @@ def detect_command(
     config: Annotated[Path | None, typer.Option(help="TOML file overriding detector parameters.")] = None,
     top: Annotated[int, typer.Option(help="Rows of the highest-scoring events to print.")] = 15,
     as_json: Annotated[bool, typer.Option("--json", help="Print counts per event type as one JSON object.")] = False,
+    engine: Annotated[str, typer.Option(help="duckdb (embedded, the default) or spark (local[2] here).")] = "duckdb",
 ) -> None:
-    """Detect AIS gaps, impossible jumps, identity clashes, invalid identities and draught changes."""
+    """Detect encounters, loitering, AIS gaps, position jumps, identity clashes and invalid identities,
+    DPRK zone visits and draught changes."""
     try:
         format_of(out_path)
         window = Window(_time(since, "--since"), _time(until, "--until"), _bbox(bbox))
         settings = Config.load(config)
-        events = run(Store.open(store), settings, window)
+        if engine not in ("duckdb", "spark"):
+            raise ValueError(f"--engine {engine!r}: choose duckdb or spark")
+        opened = Store.open(store)
+        if engine == "spark":
+            from shadowfleet.detect.spark_runner import run_spark
+
+            events = run_spark(opened, settings, window)
+        else:
+            events = run(opened, settings, window)
         written = write_events(events, out_path)
     except (StoreError, ValueError, OSError) as exc:
         raise fail(str(exc)) from exc

@@ -122,6 +122,7 @@ class EncounterFinder:
         self.max_interp_us = int(config.number(section, "max_interpolation_h") * _US_PER_H)
         self.max_m = config.number(section, "max_distance_m")
         self.slots: list[pl.DataFrame] = []
+        self._runs: pl.DataFrame | None = None
 
     def add(self, tracks: pl.DataFrame, lo: int, hi: int) -> None:
         """`tracks`: every vessel's fixes from `lo` - 1 h to `hi` + 1 h; slots in [lo, hi) are kept."""
@@ -134,13 +135,32 @@ class EncounterFinder:
                 )
             )
 
-    def finish(self, speed_of: SpeedOf, out: EventBuilder) -> None:
-        """`speed_of` fetches a vessel's fixes from wherever the runner keeps them."""
-        if not self.slots:
-            return
+    def runs(self) -> pl.DataFrame:
+        """The merged runs long enough to be encounters (before the speed check)."""
         section = "encounter"
-        runs = _runs(pl.concat(self.slots), self.slot_us, int(self.config.number(section, "merge_gap_h") * _US_PER_H))
-        runs = runs.filter(pl.col("end") - pl.col("start") >= self.config.number(section, "min_duration_h") * _US_PER_H)
+        if self._runs is None:
+            merge = int(self.config.number(section, "merge_gap_h") * _US_PER_H)
+            runs = (
+                _runs(pl.concat(self.slots), self.slot_us, merge)
+                if self.slots
+                else pl.DataFrame(
+                    schema={"run": pl.UInt32, "mmsi": pl.Int64, "mmsi_b": pl.Int64, "start": pl.Int64, "end": pl.Int64}
+                )
+            )
+            longest = self.config.number(section, "min_duration_h") * _US_PER_H
+            self._runs = runs.filter(pl.col("end") - pl.col("start") >= longest)
+        return self._runs
+
+    def speed_requests(self) -> list[tuple[int, int, int]]:
+        """(mmsi, start, end) of every vessel whose speed during a run decides whether it is an encounter."""
+        rows = self.runs().select("mmsi", "mmsi_b", "start", "end").rows()
+        return sorted({(v, start, end) for a, b, start, end in rows for v in (a, b)})
+
+    def finish(self, speed_of: SpeedOf, out: EventBuilder) -> None:
+        """`speed_of` answers `speed_requests` from wherever the runner keeps the fixes."""
+        runs = self.runs()
+        if not runs.height:
+            return
         clusters = _clusters(runs)
         columns = (
             "run",
