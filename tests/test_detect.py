@@ -281,3 +281,29 @@ def test_dprk_port_and_waters(tmp_path: Path) -> None:
     assert kinds == [(352000001, "port"), (352000001, "waters"), (445000009, "waters")]
     assert max(e["score"] for e in visits if e["mmsi"] == 352000001) == 1.0
     assert all(e["score"] <= 0.3 for e in visits if e["mmsi"] == 445000009)  # a DPRK ship at home
+
+
+def test_user_zones_from_geojson(tmp_path: Path) -> None:
+    box = {
+        "type": "Polygon",
+        "coordinates": [[[123.9, 34.9], [124.1, 34.9], [124.1, 35.1], [123.9, 35.1], [123.9, 34.9]]],
+    }
+    zones = tmp_path / "zones.geojson"
+    zones.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {"name": "watch box"}, "geometry": box}],
+            }
+        )
+    )
+    pq.write_table(positions_table(track(412000051, 0, 120, 10, SEA)), tmp_path / "p.parquet")
+    store = tmp_path / "store"
+    ingest_json(tmp_path / "p.parquet", "--store", store)
+    result = run("detect", "--store", store, "--out", tmp_path / "e.jsonl", "--zones", zones, "--json")
+    assert result.returncode == 0, result.stderr
+    (visit,) = [e for e in read_events(tmp_path / "e.jsonl").to_pylist() if e["event_type"] == "zone_visit"]
+    assert json.loads(visit["details"])["zone"] == "watch box"
+    (tmp_path / "bad.geojson").write_text("{}")
+    bad = run("detect", "--store", store, "--out", tmp_path / "f.jsonl", "--zones", tmp_path / "bad.geojson")
+    assert bad.returncode == 2 and "not a GeoJSON file of polygons" in bad.stderr

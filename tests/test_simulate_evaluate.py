@@ -12,9 +12,11 @@ from cli import ingest_json, run
 MIN_SCORE = 0.9
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_planted_cases_found_and_decoys_quiet(tmp_path: Path, seed: int) -> None:
-    result = run("simulate", "--out", tmp_path / "sim", "--vessels", "15", "--days", "3", "--seed", str(seed))
+@pytest.mark.parametrize(("seed", "region"), [(1, "yellow_sea"), (2, "east_china_sea")])
+def test_planted_cases_found_and_decoys_quiet(tmp_path: Path, seed: int, region: str) -> None:
+    result = run(
+        "simulate", "--out", tmp_path / "sim", "--vessels", "15", "--days", "3", "--seed", str(seed), "--region", region
+    )
     assert result.returncode == 0, result.stderr
     report = ingest_json(tmp_path / "sim" / "ais.csv", "--store", tmp_path / "store")
     assert report["rejected"] == 0 and report["accepted"] > 50_000

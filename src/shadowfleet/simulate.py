@@ -21,8 +21,30 @@ import numpy as np
 
 from shadowfleet.detect.geo import NM_M
 
-SEA = (34.0, 36.0, 122.8, 124.5)  # lat_min, lat_max, lon_min, lon_max: > 40 nm from any shore
 NAMPO_ROUTE = [(36.0, 124.0), (38.4, 124.6), (38.72, 125.30)]
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where the traffic sails and the scenes are played (every point checked > 40 nm from shore)."""
+
+    sea: tuple[float, float, float, float]  # lat_min, lat_max, lon_min, lon_max
+    meet: tuple[float, float]  # the STS, inside a hot spot of reference.md §2
+    loiter: tuple[float, float]
+    crossing_lat: float
+    trawl: tuple[float, float]
+    tug: tuple[float, float]
+    min_days: float  # long enough for the tanker to reach Nampo and stay
+
+
+REGIONS = {
+    "yellow_sea": Region(
+        (34.0, 36.0, 122.8, 124.5), (35.6, 123.6), (35.0, 123.2), 34.5, (35.5, 122.9), (34.8, 124.0), 3.0
+    ),
+    "east_china_sea": Region(
+        (27.5, 30.5, 123.5, 126.0), (29.0, 124.8), (28.5, 125.2), 28.0, (29.8, 124.3), (28.8, 125.5), 5.0
+    ),
+}
 NAMPO = (38.72, 125.38)
 QINGDAO_ANCHORAGE = (36.0, 120.33)  # 7 km from Qingdao Gang (World Port Index), 2 nm off the coast
 NOAA_HEADER = [
@@ -71,9 +93,9 @@ class Case:
 
 
 class Simulator:
-    def __init__(self, seed: int, days: float, start: datetime) -> None:
+    def __init__(self, seed: int, days: float, start: datetime, region: Region) -> None:
         self.rng = np.random.default_rng(seed)
-        self.days, self.start = days, start
+        self.days, self.start, self.region = days, start, region
         self.vessels: list[Vessel] = []
         self.cases: list[Case] = []
         self.next_mmsi = 412_100_000
@@ -97,7 +119,8 @@ class Simulator:
         return v
 
     def sea_point(self) -> tuple[float, float]:
-        return float(self.rng.uniform(SEA[0], SEA[1])), float(self.rng.uniform(SEA[2], SEA[3]))
+        sea = self.region.sea
+        return float(self.rng.uniform(sea[0], sea[1])), float(self.rng.uniform(sea[2], sea[3]))
 
     def sail(self, v: Vessel, t0: float, t1: float, start: tuple[float, float], knots: float) -> tuple[float, float]:
         """Straight legs between random sea waypoints from t0 to t1 (seconds); returns the end point."""
@@ -196,7 +219,7 @@ def plant(sim: Simulator, background: int) -> None:
 def _plant_encounter(sim: Simulator, end: float) -> None:
     """An STS across midnight: tanker B receives from tanker A (draught rises 2 m), then calls at Nampo."""
     a, b = sim.vessel(80), sim.vessel(80)
-    meet = (35.6, 123.6)  # Korea Bay / Yellow Sea hot spot
+    meet = sim.region.meet
     t0, t1 = 22 * 3600.0, 27 * 3600.0
     sim.arrive(a, meet, t0, 11)
     sim.arrive(b, _offset(meet, 120), t0, 11)
@@ -205,7 +228,7 @@ def _plant_encounter(sim: Simulator, end: float) -> None:
     b.draughts = [(0.0, 5.0), (t1 - 1800, 7.0)]
     sim.case("encounter", a, t0, t1, other=b)
     sim.case("draught_change", b, t0, t1)
-    arrive = sim.leg(b, t1 + 60, _offset(meet, 120), NAMPO_ROUTE[0], 10)
+    arrive = sim.leg(b, t1 + 60, _offset(meet, 120), NAMPO_ROUTE[0], 12)
     arrive = sim.leg(b, arrive, NAMPO_ROUTE[0], NAMPO_ROUTE[1], 10)
     arrive = sim.leg(b, arrive, NAMPO_ROUTE[1], NAMPO_ROUTE[2], 8)
     arrive = sim.leg(b, arrive, NAMPO_ROUTE[2], NAMPO, 5)
@@ -216,7 +239,7 @@ def _plant_encounter(sim: Simulator, end: float) -> None:
 
 def _plant_track_cases(sim: Simulator, end: float) -> None:
     lone = sim.vessel(80)  # loiters alone: a dark partner?
-    spot = (35.0, 123.2)
+    spot = sim.region.loiter
     sim.arrive(lone, spot, 12 * 3600, 11)
     sim.stay(lone, 12 * 3600, 19 * 3600, spot)
     sim.case("loitering", lone, 12 * 3600, 19 * 3600)
@@ -258,18 +281,21 @@ def _plant_decoys(sim: Simulator, end: float) -> None:
     sim.stay(b, 0, 8 * 3600, _offset(QINGDAO_ANCHORAGE, 150))
     sim.case("anchorage_pair", a, 0, 8 * 3600, other=b, decoy=True)
     c, d = sim.vessel(70), sim.vessel(70)  # cross within ~110 m at speed
-    sim.leg(c, 3600, (34.5, 123.0), (34.5, 124.2), 14)
-    sim.leg(d, 3600, (34.501, 124.2), (34.501, 123.0), 14)
+    lat, (_, _, west, east) = sim.region.crossing_lat, sim.region.sea
+    sim.leg(c, 3600, (lat, west + 0.2), (lat, east - 0.3), 14)
+    sim.leg(d, 3600, (lat + 0.001, east - 0.3), (lat + 0.001, west + 0.2), 14)
     sim.case("fast_crossing", c, 3600, 5 * 3600, other=d, decoy=True)
     e, f = sim.vessel(30), sim.vessel(30)  # pair trawlers together at 3 kn
-    sim.leg(e, 0, (35.5, 122.9), (35.5, 123.4), 3)
-    sim.leg(f, 0, _offset((35.5, 122.9), 200), _offset((35.5, 123.4), 200), 3)
+    trawl = sim.region.trawl
+    sim.leg(e, 0, trawl, (trawl[0], trawl[1] + 0.5), 3)
+    sim.leg(f, 0, _offset(trawl, 200), _offset((trawl[0], trawl[1] + 0.5), 200), 3)
     sim.case("pair_trawlers", e, 0, 8 * 3600, other=f, decoy=True)
     g, h = sim.vessel(52), sim.vessel(70)  # a tug assist under an hour
-    sim.arrive(g, (34.8, 124.0), 4 * 3600, 10)
-    sim.arrive(h, _offset((34.8, 124.0), 60), 4 * 3600, 10)
-    sim.stay(g, 4 * 3600, 4.8 * 3600, (34.8, 124.0))
-    sim.stay(h, 4 * 3600, 4.8 * 3600, _offset((34.8, 124.0), 60))
+    tug = sim.region.tug
+    sim.arrive(g, tug, 4 * 3600, 10)
+    sim.arrive(h, _offset(tug, 60), 4 * 3600, 10)
+    sim.stay(g, 4 * 3600, 4.8 * 3600, tug)
+    sim.stay(h, 4 * 3600, 4.8 * 3600, _offset(tug, 60))
     sim.case("tug_assist", g, 4 * 3600, 4.8 * 3600, other=h, decoy=True)
     for v in (c, d, e, f, g, h):
         sim.carry_on(v, 0, end)
@@ -326,7 +352,10 @@ def write(sim: Simulator, out: Path) -> tuple[Path, Path, int]:
     return csv_path, truth_path, rows
 
 
-def simulate(out: Path, vessels: int, days: float, seed: int) -> tuple[Path, Path, int]:
-    sim = Simulator(seed, max(days, 3.0), datetime(2024, 3, 1, tzinfo=UTC))  # the Nampo call needs 3 days
+def simulate(out: Path, vessels: int, days: float, seed: int, region: str = "yellow_sea") -> tuple[Path, Path, int]:
+    if region not in REGIONS:
+        raise ValueError(f"unknown region {region!r}: choose {', '.join(REGIONS)}")
+    where = REGIONS[region]
+    sim = Simulator(seed, max(days, where.min_days), datetime(2024, 3, 1, tzinfo=UTC), where)
     plant(sim, vessels)
     return write(sim, out)

@@ -18,6 +18,7 @@ from shadowfleet.cli.render import RichProgress, print_evaluation, print_events,
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window, run
 from shadowfleet.detect.write import format_of, read_events, write_events
+from shadowfleet.detect.zones import user_zones
 from shadowfleet.evaluate import evaluate
 from shadowfleet.ingest.csv_layouts import LayoutError, parse_mapping
 from shadowfleet.ingest.feed_pipeline import FeedLimits, ingest_feed
@@ -141,6 +142,9 @@ def detect_command(
     until: Annotated[str | None, typer.Option(help="Only data before this time (ISO-8601, UTC).")] = None,
     bbox: Annotated[str | None, typer.Option(help="Only events inside lon_min,lat_min,lon_max,lat_max.")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML file overriding detector parameters.")] = None,
+    zones: Annotated[
+        list[Path] | None, typer.Option("--zones", help="GeoJSON polygons to watch besides DPRK waters and ports.")
+    ] = None,
     top: Annotated[int, typer.Option(help="Rows of the highest-scoring events to print.")] = 15,
     as_json: Annotated[bool, typer.Option("--json", help="Print counts per event type as one JSON object.")] = False,
     engine: Annotated[str, typer.Option(help="duckdb (embedded, the default) or spark (local[2] here).")] = "duckdb",
@@ -150,7 +154,9 @@ def detect_command(
     try:
         format_of(out_path)
         window = Window(_time(since, "--since"), _time(until, "--until"), _bbox(bbox))
-        settings = Config.load(config)
+        settings = Config.load(config, tuple(zones or ()))
+        for path in settings.zone_files:
+            user_zones(path)  # a broken file is an error now, not halfway through the run
         if engine not in ("duckdb", "spark"):
             raise ValueError(f"--engine {engine!r}: choose duckdb or spark")
         opened = Store.open(store)
@@ -202,9 +208,13 @@ def simulate_command(
     vessels: Annotated[int, typer.Option(help="Background vessels (the planted cases and decoys come on top).")] = 40,
     days: Annotated[float, typer.Option(help="Days of traffic (at least 3: the Nampo call takes that long).")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same traffic.")] = 1,
+    region: Annotated[str, typer.Option(help="yellow_sea or east_china_sea.")] = "yellow_sea",
 ) -> None:
     """Synthetic North Korea scenario: traffic with planted STS, gaps, spoofing, clones, Nampo call, decoys."""
-    csv_path, truth_path, rows = simulate(out_dir, vessels, days, seed)
+    try:
+        csv_path, truth_path, rows = simulate(out_dir, vessels, days, seed, region)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     out.print(f"{rows:,} positions in [b]{csv_path}[/b]; planted cases and decoys in [b]{truth_path}[/b]")
 
 

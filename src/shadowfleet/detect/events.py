@@ -28,9 +28,10 @@ class Config:
     """Detector parameters: the bundled defaults, overridden key by key by a user's TOML file."""
 
     sections: dict[str, dict[str, Any]]
+    zone_files: tuple[Path, ...] = ()  # GeoJSON files of extra zones for zone_visit
 
     @classmethod
-    def load(cls, override: Path | None = None) -> Config:
+    def load(cls, override: Path | None = None, zone_files: tuple[Path, ...] = ()) -> Config:
         text = resources.files("shadowfleet.reference").joinpath("detect_defaults.toml").read_text(encoding="utf-8")
         sections = tomllib.loads(text)
         if override is not None:
@@ -41,7 +42,7 @@ class Config:
                 if unknown:
                     raise ValueError(f"{override}: [{name}] has no parameter {', '.join(sorted(unknown))}")
                 sections[name].update(values)
-        return cls(sections)
+        return cls(sections, zone_files)
 
     def number(self, section: str, key: str) -> float:
         return float(self.sections[section][key])

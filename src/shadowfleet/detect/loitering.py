@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.geo import NM_M, haversine_m, land, ports
+from shadowfleet.detect.geo import NM_M, circular_mean_deg, haversine_m, land, ports
 
 _US_PER_H = 3_600_000_000
 
@@ -93,7 +93,7 @@ def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spel
                 chain[0][1],
                 chain[-1][2],
                 float(np.mean([r[3] for r in chain])),
-                float(np.mean([r[4] for r in chain])),
+                circular_mean_deg(np.array([r[4] for r in chain])),
                 b - a,
                 [(chain[0][5], chain[0][6]), (chain[-1][7], chain[-1][8])],
             )

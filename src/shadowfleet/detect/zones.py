@@ -7,13 +7,14 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import shapely
 
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.geo import haversine_m, ports
+from shadowfleet.detect.geo import circular_mean_deg, haversine_m, ports
 
 _US_PER_H = 3_600_000_000
 _GAP_US = 6 * _US_PER_H  # a vessel unseen this long left the zone and came back: two visits
@@ -44,6 +45,21 @@ def default_zones() -> list[Zone]:
     ]
 
 
+def user_zones(path: Path) -> list[Zone]:
+    """Each (multi)polygon feature of a GeoJSON file is a zone, named by its `name` property."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features = data["features"] if data.get("type") == "FeatureCollection" else [data]
+        zones = []
+        for i, feature in enumerate(features):
+            properties = feature.get("properties") or {}
+            name = str(properties.get("name") or properties.get("NAME") or f"{path.stem} #{i + 1}")
+            zones.append(Zone(name, "waters", geometry=shapely.from_geojson(json.dumps(feature["geometry"]))))
+    except (OSError, ValueError, KeyError, TypeError, shapely.errors.GEOSException) as exc:
+        raise ValueError(f"{path}: not a GeoJSON file of polygons ({exc})") from exc
+    return zones
+
+
 def detect_zone_visits(
     tracks: pl.DataFrame, config: Config, out: EventBuilder, zones: list[Zone] | None = None
 ) -> None:
@@ -51,7 +67,9 @@ def detect_zone_visits(
         return
     lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
     radius = config.number("zone_visit", "port_radius_km") * 1000
-    for zone in zones if zones is not None else default_zones():
+    if zones is None:
+        zones = default_zones() + [z for path in config.zone_files for z in user_zones(path)]
+    for zone in zones:
         if zone.kind == "port":
             inside = haversine_m(lat, lon, zone.lat, zone.lon) <= radius
         else:
@@ -74,13 +92,14 @@ def _visits(inside: pl.DataFrame, zone: Zone, config: Config, out: EventBuilder)
             pl.col("ts").min().alias("start"),
             pl.col("ts").max().alias("end"),
             pl.col("lat").mean(),
-            pl.col("lon").mean(),
+            pl.col("lon"),
             pl.len().alias("fixes"),
             pl.col("source"),
             pl.col("line"),
         )
     )
-    for _, mmsi, start, end, lat, lon, fixes, sources, lines in visits.rows():
+    for _, mmsi, start, end, lat, lons, fixes, sources, lines in visits.rows():
+        lon = circular_mean_deg(np.asarray(lons))
         own_flag = mmsi // 1_000_000 == dprk_mid
         score = (1.0 if zone.kind == "port" else 0.9) if not own_flag else 0.3
         hours = (end - start) / _US_PER_H
