@@ -89,7 +89,7 @@ def detect_run(store_dir: Path) -> tuple[float, float, dict[str, int]]:
         "collections.Counter(e.column('event_type').to_pylist())]))"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-    seconds, peak_mib, counts = json.loads(out)
+    seconds, peak_mib, counts = json.loads(out.strip().splitlines()[-1])
     return float(seconds), float(peak_mib), dict(counts)
 
 
