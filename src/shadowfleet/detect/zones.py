@@ -69,14 +69,28 @@ def detect_zone_visits(
     radius = config.number("zone_visit", "port_radius_km") * 1000
     if zones is None:
         zones = default_zones() + [z for path in config.zone_files for z in user_zones(path)]
+    margin = radius / 111_000 / max(np.cos(np.radians(60)), 0.1)  # degrees, generous up to 60° latitude
     for zone in zones:
+        # a cheap box test first: most of the world's traffic is nowhere near a zone
+        south, west, north, east = _bounds(zone, margin)
+        near = np.flatnonzero((lat >= south) & (lat <= north) & (lon >= west) & (lon <= east))
+        if not len(near):
+            continue
         if zone.kind == "port":
-            inside = haversine_m(lat, lon, zone.lat, zone.lon) <= radius
+            inside = haversine_m(lat[near], lon[near], zone.lat, zone.lon) <= radius
         else:
             shapely.prepare(zone.geometry)
-            inside = shapely.contains_xy(zone.geometry, lon, lat)
+            inside = shapely.contains_xy(zone.geometry, lon[near], lat[near])
         if inside.any():
-            _visits(tracks.filter(pl.Series(inside)), zone, config, out)
+            _visits(tracks[near[inside]], zone, config, out)
+
+
+def _bounds(zone: Zone, margin: float) -> tuple[float, float, float, float]:
+    """south, west, north, east of a zone, with `margin` degrees around a port."""
+    if zone.kind == "port":
+        return zone.lat - margin, zone.lon - margin, zone.lat + margin, zone.lon + margin
+    west, south, east, north = shapely.bounds(zone.geometry)
+    return float(south), float(west), float(north), float(east)
 
 
 def _visits(inside: pl.DataFrame, zone: Zone, config: Config, out: EventBuilder) -> None:
