@@ -24,6 +24,8 @@ from shadowfleet.schema import EVENTS, POSITIONS, STATIC
 from shadowfleet.store.store import Store
 
 ROWS_PER_PARTITION = 5_000_000
+# DuckDB caches and sorts within this; beyond it, it spills to disk rather than grow the process
+DUCKDB_MEMORY = "1GB"
 _US_PER_H = 3_600_000_000
 
 
@@ -46,7 +48,7 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
     """Every detector over every partition; returns the events (EVENTS schema), sorted by start."""
     if not store.files(POSITIONS):
         return EVENTS.schema.empty_table()
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False})
     positions = f"read_parquet('{store.glob(POSITIONS)}')"
     hours = con.execute(
         f"SELECT source, epoch_us(ts) // {_US_PER_H} AS hour, count(*), epoch_us(min(ts)), epoch_us(max(ts)) "
@@ -82,17 +84,13 @@ def _encounters(
     config: Config,
     out: EventBuilder,
 ) -> None:
-    """Pairwise: all vessels of one time chunk at a time (with an hour's margin for interpolation)."""
+    """Pairwise: all vessels of one time chunk at a time. Interpolation across the chunk's edges needs
+    only each vessel's last fix in the hour before and first fix in the hour after, not the whole hour."""
     finder = EncounterFinder(config)
     chunk = int(config.number("encounter", "chunk_h") * _US_PER_H)
     for first, last in zip(coverage.starts.tolist(), coverage.ends.tolist(), strict=True):
         for lo in range(first // chunk * chunk, last + 1, chunk):
-            query = (
-                f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line FROM {positions} WHERE {window.where()} "
-                f"AND ts >= make_timestamptz({lo - _US_PER_H}) AND ts < make_timestamptz({lo + chunk + _US_PER_H}) "
-                "ORDER BY mmsi, ts, line"
-            )
-            finder.add(_frame(con, query), lo, lo + chunk)
+            finder.add(_frame(con, _chunk_query(positions, window, lo, lo + chunk)), lo, lo + chunk)
 
     def speed_of(mmsi: int, start: int, end: int) -> float:
         query = (
@@ -102,6 +100,26 @@ def _encounters(
         return median_speed_kn(_frame(con, query))
 
     finder.finish(speed_of, out)
+
+
+def _chunk_query(positions: str, window: Window, lo: int, hi: int) -> str:
+    columns = "epoch_us(ts) AS ts, lat, lon, source, line"
+    fix = "struct_pack(ts := epoch_us(ts), lat := lat, lon := lon, source := source, line := line)"
+
+    def edge(pick: str, start: int, end: int) -> str:
+        return (
+            f"SELECT mmsi, unnest({pick}({fix}, ts)) FROM {positions} WHERE {window.where()} "
+            f"AND ts >= make_timestamptz({start}) AND ts < make_timestamptz({end}) GROUP BY mmsi"
+        )
+
+    inside = (
+        f"SELECT mmsi, {columns} FROM {positions} WHERE {window.where()} "
+        f"AND ts >= make_timestamptz({lo}) AND ts < make_timestamptz({hi})"
+    )
+    return (
+        f"SELECT * FROM ({inside} UNION ALL {edge('arg_max', lo - _US_PER_H, lo)} "
+        f"UNION ALL {edge('arg_min', hi, hi + _US_PER_H)}) ORDER BY mmsi, ts, line"
+    )
 
 
 def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
