@@ -8,9 +8,11 @@ bounded by the bucket size, not the store.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -58,13 +60,23 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
     coverage = recording(hours)
     buckets = max(1, -(-int(total) // ROWS_PER_PARTITION))
     out = EventBuilder()
-    for bucket in range(buckets):
-        tracks = _tracks(con, positions, window, bucket, buckets)
-        static = _static(con, store, window, bucket, buckets)
-        detect_vessels(tracks, static, coverage, config, out)
-        if progress:
-            progress(bucket + 1, buckets)
-    _encounters(con, positions, window, coverage, config, out)
+    chunk = int(config.number("encounter", "chunk_h") * _US_PER_H)
+    with tempfile.TemporaryDirectory(prefix=".scratch-", dir=store.root) as scratch:
+        # one pass writes the window's fixes partitioned twice (by vessel bucket and by time chunk), so each
+        # partition below reads its own files instead of scanning the whole store again
+        fixes = f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line FROM {positions} WHERE {window.where()}"
+        for name, key in (("bucket", f"hash(mmsi) % {buckets}"), ("chunk", f"ts // {chunk}")):
+            con.execute(
+                f"COPY (SELECT {key} AS {name}, * FROM ({fixes})) TO '{scratch}/{name}' "
+                f"(FORMAT parquet, PARTITION_BY ({name}))"
+            )
+        for bucket in range(buckets):
+            tracks = _partition(con, Path(scratch) / "bucket", [bucket])
+            static = _static(con, store, window, bucket, buckets)
+            detect_vessels(tracks, static, coverage, config, out)
+            if progress:
+                progress(bucket + 1, buckets)
+        _encounters(con, Path(scratch) / "chunk", positions, window, coverage, config, out)
     out.rows = explained_away(out.rows)
     events = out.table()
     if window.bbox:
@@ -78,6 +90,7 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
 
 def _encounters(
     con: duckdb.DuckDBPyConnection,
+    chunks: Path,
     positions: str,
     window: Window,
     coverage: Coverage,
@@ -90,7 +103,9 @@ def _encounters(
     chunk = int(config.number("encounter", "chunk_h") * _US_PER_H)
     for first, last in zip(coverage.starts.tolist(), coverage.ends.tolist(), strict=True):
         for lo in range(first // chunk * chunk, last + 1, chunk):
-            finder.add(_frame(con, _chunk_query(positions, window, lo, lo + chunk)), lo, lo + chunk)
+            frame = _chunk_frame(con, chunks, chunk, lo)
+            if frame.height:
+                finder.add(frame, lo, lo + chunk)
 
     def speed_of(mmsi: int, start: int, end: int) -> float:
         query = (
@@ -102,24 +117,46 @@ def _encounters(
     finder.finish(speed_of, out)
 
 
-def _chunk_query(positions: str, window: Window, lo: int, hi: int) -> str:
-    columns = "epoch_us(ts) AS ts, lat, lon, source, line"
-    fix = "struct_pack(ts := epoch_us(ts), lat := lat, lon := lon, source := source, line := line)"
+def _files(folder: Path, name: str, keys: list[int]) -> list[str]:
+    return [str(f) for k in keys for f in sorted((folder / f"{name}={k}").glob("*.parquet"))]
 
-    def edge(pick: str, start: int, end: int) -> str:
-        return (
-            f"SELECT mmsi, unnest({pick}({fix}, ts)) FROM {positions} WHERE {window.where()} "
-            f"AND ts >= make_timestamptz({start}) AND ts < make_timestamptz({end}) GROUP BY mmsi"
+
+def _partition(con: duckdb.DuckDBPyConnection, folder: Path, keys: list[int]) -> pl.DataFrame:
+    files = _files(folder, folder.name, keys)
+    if not files:
+        return pl.DataFrame(
+            schema={
+                "mmsi": pl.Int64,
+                "ts": pl.Int64,
+                "lat": pl.Float64,
+                "lon": pl.Float64,
+                "source": pl.String,
+                "line": pl.Int64,
+            }
         )
+    return _frame(con, f"SELECT mmsi, ts, lat, lon, source, line FROM read_parquet({files}) ORDER BY mmsi, ts, line")
 
-    inside = (
-        f"SELECT mmsi, {columns} FROM {positions} WHERE {window.where()} "
-        f"AND ts >= make_timestamptz({lo}) AND ts < make_timestamptz({hi})"
-    )
-    return (
-        f"SELECT * FROM ({inside} UNION ALL {edge('arg_max', lo - _US_PER_H, lo)} "
-        f"UNION ALL {edge('arg_min', hi, hi + _US_PER_H)}) ORDER BY mmsi, ts, line"
-    )
+
+def _chunk_frame(con: duckdb.DuckDBPyConnection, folder: Path, chunk: int, lo: int) -> pl.DataFrame:
+    """The fixes of [lo, lo + chunk), plus each vessel's last fix in the hour before and first in the hour
+    after: interpolation across the chunk's edges needs those alone, not the whole hour."""
+    inside = _files(folder, "chunk", [lo // chunk])
+    if not inside:
+        return _partition(con, folder, [])
+    before = _files(folder, "chunk", list(range((lo - _US_PER_H) // chunk, lo // chunk)))
+    after = _files(folder, "chunk", list(range((lo + chunk) // chunk, (lo + chunk + _US_PER_H - 1) // chunk + 1)))
+    fix = "struct_pack(ts := ts, lat := lat, lon := lon, source := source, line := line)"
+    parts = [f"SELECT mmsi, ts, lat, lon, source, line FROM read_parquet({inside})"]
+    for files, pick, start, end in (
+        (before, "arg_max", lo - _US_PER_H, lo),
+        (after, "arg_min", lo + chunk, lo + chunk + _US_PER_H),
+    ):
+        if files:
+            parts.append(
+                f"SELECT mmsi, unnest({pick}({fix}, ts)) FROM read_parquet({files}) "
+                f"WHERE ts >= {start} AND ts < {end} GROUP BY mmsi"
+            )
+    return _frame(con, f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY mmsi, ts, line")
 
 
 def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
@@ -130,16 +167,6 @@ def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
 
 def _bucket(bucket: int, buckets: int) -> str:
     return f"hash(mmsi) % {buckets} = {bucket}"
-
-
-def _tracks(con: duckdb.DuckDBPyConnection, positions: str, window: Window, bucket: int, buckets: int) -> pl.DataFrame:
-    query = (
-        f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line FROM {positions} "
-        f"WHERE {window.where()} AND {_bucket(bucket, buckets)} ORDER BY mmsi, ts, line"
-    )
-    frame = pl.from_arrow(con.sql(query).to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
-    return frame
 
 
 def _static(con: duckdb.DuckDBPyConnection, store: Store, window: Window, bucket: int, buckets: int) -> pl.DataFrame:
