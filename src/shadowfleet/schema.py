@@ -163,7 +163,7 @@ def check(table: pa.Table, spec: Table) -> pa.Table:
         if arr.type != col.type:
             try:
                 arr = arr.cast(col.type, safe=True)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            except pa.ArrowException as exc:  # invalid or unsupported cast
                 raise SchemaError(f"{spec.name}.{col.name}: {arr.type} is not {col.type} ({exc})") from exc
         if not col.nullable and arr.null_count:
             raise SchemaError(f"{spec.name}.{col.name}: {arr.null_count} null value(s) in a required column")

@@ -26,6 +26,28 @@ from shadowfleet.schema import EVENTS, POSITIONS, STATIC
 from shadowfleet.store.store import Store
 
 ROWS_PER_PARTITION = 5_000_000
+# What the detectors receive: a partition's fixes (times in µs) and its declared identities.
+TRACK_FRAME = {
+    "mmsi": pl.Int64,
+    "ts": pl.Int64,
+    "lat": pl.Float64,
+    "lon": pl.Float64,
+    "source": pl.String,
+    "line": pl.Int64,
+}
+STATIC_FRAME = {
+    "mmsi": pl.Int64,
+    "ts": pl.Int64,
+    "imo": pl.Int64,
+    "name": pl.String,
+    "callsign": pl.String,
+    "ship_type": pl.Int16,
+    "length_m": pl.Float64,
+    "beam_m": pl.Float64,
+    "draught_m": pl.Float64,
+    "source": pl.String,
+    "line": pl.Int64,
+}
 # DuckDB caches and sorts within this; beyond it, it spills to disk rather than grow the process
 DUCKDB_MEMORY = "1GB"
 _US_PER_H = 3_600_000_000
@@ -38,7 +60,11 @@ class Window:
     bbox: tuple[float, float, float, float] | None = None  # lon_min, lat_min, lon_max, lat_max
 
     def where(self) -> str:
-        clauses = ["lat IS NOT NULL", "lon IS NOT NULL"]
+        """Fixes with a position inside the time window."""
+        return f"lat IS NOT NULL AND lon IS NOT NULL AND {self.time_where()}"
+
+    def time_where(self) -> str:
+        clauses = ["TRUE"]
         if self.since:
             clauses.append(f"ts >= TIMESTAMPTZ '{self.since.isoformat()}'")
         if self.until:
@@ -124,16 +150,7 @@ def _files(folder: Path, name: str, keys: list[int]) -> list[str]:
 def _partition(con: duckdb.DuckDBPyConnection, folder: Path, keys: list[int]) -> pl.DataFrame:
     files = _files(folder, folder.name, keys)
     if not files:
-        return pl.DataFrame(
-            schema={
-                "mmsi": pl.Int64,
-                "ts": pl.Int64,
-                "lat": pl.Float64,
-                "lon": pl.Float64,
-                "source": pl.String,
-                "line": pl.Int64,
-            }
-        )
+        return pl.DataFrame(schema=TRACK_FRAME)
     return _frame(con, f"SELECT mmsi, ts, lat, lon, source, line FROM read_parquet({files}) ORDER BY mmsi, ts, line")
 
 
@@ -170,30 +187,11 @@ def _bucket(bucket: int, buckets: int) -> str:
 
 
 def _static(con: duckdb.DuckDBPyConnection, store: Store, window: Window, bucket: int, buckets: int) -> pl.DataFrame:
-    columns = "mmsi, epoch_us(ts) AS ts, imo, name, callsign, ship_type, length_m, beam_m, draught_m, source, line"
     if not store.files(STATIC):
-        return pl.DataFrame(
-            schema={
-                "mmsi": pl.Int64,
-                "ts": pl.Int64,
-                "imo": pl.Int64,
-                "name": pl.String,
-                "callsign": pl.String,
-                "ship_type": pl.Int16,
-                "length_m": pl.Float32,
-                "beam_m": pl.Float32,
-                "draught_m": pl.Float32,
-                "source": pl.String,
-                "line": pl.Int64,
-            }
-        )
-    where = Window(window.since, window.until).where().replace("lat IS NOT NULL AND lon IS NOT NULL", "TRUE")
+        return pl.DataFrame(schema=STATIC_FRAME)
+    columns = "mmsi, epoch_us(ts) AS ts, imo, name, callsign, ship_type, length_m, beam_m, draught_m, source, line"
     query = (
-        f"SELECT {columns} FROM read_parquet('{store.glob(STATIC)}') WHERE {where} AND {_bucket(bucket, buckets)} "
-        "ORDER BY mmsi, ts, line"
+        f"SELECT {columns} FROM read_parquet('{store.glob(STATIC)}') WHERE {window.time_where()} "
+        f"AND {_bucket(bucket, buckets)} ORDER BY mmsi, ts, line"
     )
-    frame = pl.from_arrow(con.sql(query).to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
-    return frame.with_columns(
-        pl.col("length_m").cast(pl.Float64), pl.col("beam_m").cast(pl.Float64), pl.col("draught_m").cast(pl.Float64)
-    )
+    return _frame(con, query).cast(STATIC_FRAME)  # type: ignore[arg-type]
