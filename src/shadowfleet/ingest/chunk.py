@@ -14,7 +14,6 @@ class Chunk:
     static: Rows
     rejects: Rejects
     duplicates: int
-    bytes_done: int = 0
 
     @property
     def records(self) -> int:
