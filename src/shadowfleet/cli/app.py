@@ -149,8 +149,7 @@ def detect_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print counts per event type as one JSON object.")] = False,
     engine: Annotated[str, typer.Option(help="duckdb (embedded, the default) or spark (local[2] here).")] = "duckdb",
 ) -> None:
-    """Detect encounters, loitering, AIS gaps, position jumps, identity clashes and invalid identities,
-    DPRK zone visits and draught changes."""
+    """Detect STS encounters, loitering, AIS gaps, position jumps, identity fraud, DPRK visits, draught changes."""
     try:
         format_of(out_path)
         window = Window(_time(since, "--since"), _time(until, "--until"), _bbox(bbox))
