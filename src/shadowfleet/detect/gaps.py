@@ -46,7 +46,12 @@ class Coverage:
 def _candidates(tracks: pl.DataFrame, min_gap_us: int, coverage: Coverage) -> pl.DataFrame:
     """Silences of at least `min_gap_us` inside one recording interval: between two fixes of a vessel,
     or after its last fix until the interval ends (an open gap)."""
-    nxt = [pl.col(c).shift(-1).over("mmsi").alias(f"{c}_next") for c in ("ts", "lat", "lon", "source", "line")]
+    # fixes are sorted by vessel and time: the next row is the vessel's next fix unless the vessel changes
+    vessel_ends = pl.col("mmsi") != pl.col("mmsi").shift(-1)
+    nxt = [
+        pl.when(vessel_ends).then(None).otherwise(pl.col(c).shift(-1)).alias(f"{c}_next")
+        for c in ("ts", "lat", "lon", "source", "line")
+    ]
     pairs = tracks.with_columns(nxt).with_columns(
         pl.Series("recording_end", coverage.end_of(tracks["ts"].to_numpy()), dtype=pl.Int64)
     )

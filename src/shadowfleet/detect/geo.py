@@ -29,6 +29,17 @@ def haversine_m(
     return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
+def steps(lat: np.ndarray, lon: np.ndarray, ts: np.ndarray, mmsi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Metres and knots of each step from fix i-1 to fix i of one vessel (0 at each vessel's first fix), for
+    fixes sorted by vessel and time; steps under a second count as a second."""
+    metres, knots = np.zeros(len(ts)), np.zeros(len(ts))
+    if len(ts) > 1:
+        same = mmsi[1:] == mmsi[:-1]
+        metres[1:] = np.where(same, haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]), 0.0)
+        knots[1:] = metres[1:] / NM_M / (np.maximum(ts[1:] - ts[:-1], 1_000_000) / 3_600_000_000)
+    return metres, knots
+
+
 def circular_mean_deg(values: np.ndarray) -> float:
     """Mean of angles (longitudes) that is right across the antimeridian."""
     radians = np.radians(values)

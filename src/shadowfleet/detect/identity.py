@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.geo import NM_M, haversine_m
+from shadowfleet.detect.geo import NM_M, haversine_m, steps
 
 _US_PER_H = 3_600_000_000
 
@@ -142,10 +142,9 @@ def detect_identity_clash(tracks: pl.DataFrame, config: Config, out: EventBuilde
     noise = config.number(section, "noise_m")
     lat, lon, ts = tracks["lat"].to_numpy(), tracks["lon"].to_numpy(), tracks["ts"].to_numpy()
     mmsi = tracks["mmsi"].to_numpy()
-    metres = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    knots = metres / NM_M / (np.maximum(ts[1:] - ts[:-1], 1_000_000) / _US_PER_H)
+    metres, knots = steps(lat, lon, ts, mmsi)
     # only an MMSI with an impossible step beyond the noise distance can hold two transmitters
-    suspects = np.unique(mmsi[1:][(mmsi[1:] == mmsi[:-1]) & (knots > max_kn) & (metres > noise)])
+    suspects = np.unique(mmsi[(knots > max_kn) & (metres > noise)])
     starts = np.searchsorted(mmsi, suspects, side="left")
     ends = np.searchsorted(mmsi, suspects, side="right")
     for vessel, a, b in zip(suspects.tolist(), starts.tolist(), ends.tolist(), strict=True):

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.geo import NM_M, haversine_m, land
+from shadowfleet.detect.geo import NM_M, haversine_m, land, steps
 
 _US_PER_H = 3_600_000_000
 
@@ -24,12 +24,8 @@ def detect_jumps(tracks: pl.DataFrame, config: Config, out: EventBuilder) -> Non
     max_kn, min_m = config.number(section, "max_speed_kn"), config.number(section, "min_jump_m")
     lat, lon, ts = tracks["lat"].to_numpy(), tracks["lon"].to_numpy(), tracks["ts"].to_numpy()
     mmsi = tracks["mmsi"].to_numpy()
-    same = np.concatenate([[False], mmsi[1:] == mmsi[:-1]])
-    dist = np.zeros(len(ts))
-    dist[1:] = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    speed = np.zeros(len(ts))
-    speed[1:] = _speed_kn(lat[:-1], lon[:-1], ts[:-1], lat[1:], lon[1:], ts[1:])
-    bad = same & (speed > max_kn) & (dist > min_m)  # bad[i]: the step from fix i-1 to fix i is impossible
+    dist, speed = steps(lat, lon, ts, mmsi)
+    bad = (speed > max_kn) & (dist > min_m)  # bad[i]: the step from fix i-1 to fix i is impossible
     track = _Track(tracks, lat, lon, ts, bad, max_kn)
     i = 0
     flagged = np.flatnonzero(bad)
@@ -45,7 +41,7 @@ class _Track:
     ) -> None:
         self.tracks, self.lat, self.lon, self.ts, self.bad, self.max_kn = tracks, lat, lon, ts, bad, max_kn
         self.mmsi = tracks["mmsi"].to_numpy()
-        self.sources, self.lines = tracks["source"].to_list(), tracks["line"].to_list()
+        self.sources, self.lines = tracks["source"], tracks["line"]  # read only for the few flagged fixes
 
     def reachable(self, a: int, b: int) -> bool:
         speed = _speed_kn(
@@ -99,7 +95,7 @@ class _Track:
             reason=reason,
             version=config.text("position_jump", "version"),
             distance_m=moved,
-            refs=[(self.sources[k], self.lines[k]) for k in refs_at],
+            refs=[(str(self.sources[int(k)]), int(self.lines[int(k)])) for k in refs_at],
             details={
                 "kind": kind,
                 "off_track_fixes": len(away),
