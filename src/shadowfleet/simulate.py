@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shadowfleet.detect.geo import NM_M
+from shadowfleet.detect.geo import NM_M, haversine_m
 
 NAMPO_ROUTE = [(36.0, 124.0), (38.4, 124.6), (38.72, 125.30)]
 
@@ -141,7 +141,7 @@ class Simulator:
         until: float = math.inf,
     ) -> float:
         """Move from a to b at `knots`; reports at the class's rate; returns the arrival time."""
-        dist = _distance_m(a, b)
+        dist = float(haversine_m(a[0], a[1], b[0], b[1]))
         duration = dist / (knots * NM_M / 3600) if knots > 0 else 0.0
         step = 60.0 if v.cls == "A" and knots >= 2 else 180.0
         t = t0
@@ -163,7 +163,7 @@ class Simulator:
         """Enter the area on a straight leg that ends at `at` exactly at `when`."""
         for _ in range(100):
             origin = self.sea_point()
-            duration = _distance_m(origin, at) / (knots * NM_M / 3600)
+            duration = float(haversine_m(origin[0], origin[1], at[0], at[1])) / (knots * NM_M / 3600)
             if 600 < duration < when:
                 self.leg(v, when - duration, origin, at, knots)
                 return
@@ -186,12 +186,6 @@ class Simulator:
 
     def iso(self, t: float) -> str:
         return (self.start + timedelta(seconds=t)).isoformat()
-
-
-def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    dlat = math.radians(b[0] - a[0])
-    dlon = math.radians(b[1] - a[1]) * math.cos(math.radians((a[0] + b[0]) / 2))
-    return 6_371_008.8 * math.hypot(dlat, dlon)
 
 
 def _valid_imo(rng: np.random.Generator) -> int:

@@ -21,7 +21,6 @@ import polars as pl
 
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.geo import NM_M, circular_mean_deg, haversine_m, ports
-from shadowfleet.detect.loitering import hotspot
 
 _US_PER_MIN = 60_000_000
 _US_PER_H = 3_600_000_000
@@ -189,7 +188,7 @@ class EncounterFinder:
         lat, lon = float(np.mean(run.lats)), circular_mean_deg(np.asarray(run.lons))
         _, port_m = ports().nearest(np.array([lat]), np.array([lon]))
         in_port = bool(port_m[0] <= self.config.number(section, "port_radius_km") * 1000)
-        spot = hotspot(self.config, lat, lon)
+        spot = self.config.hotspot(lat, lon)
         hours = (run.end - run.start) / _US_PER_H
         refs = [*zip(run.source, run.line, strict=True), *zip(run.source_b, run.line_b, strict=True)]
         where = f"{abs(lat):.3f}{'N' if lat >= 0 else 'S'} {abs(lon):.3f}{'E' if lon >= 0 else 'W'}"

@@ -50,6 +50,13 @@ class Config:
     def text(self, section: str, key: str) -> str:
         return str(self.sections[section][key])
 
+    def hotspot(self, lat: float, lon: float) -> str | None:
+        """The STS hot spot (reference.md §2) a position lies in, if any."""
+        for name, (lat_min, lat_max, lon_min, lon_max) in self.sections["hotspots"].items():
+            if lat_min <= lat <= lat_max and lon_min <= lon <= lon_max:
+                return str(name)
+        return None
+
 
 @dataclass
 class EventBuilder:

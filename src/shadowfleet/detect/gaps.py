@@ -10,7 +10,6 @@ import polars as pl
 
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.geo import NM_M, haversine_m, land, ports
-from shadowfleet.detect.loitering import hotspot
 
 _US_PER_H = 3_600_000_000
 
@@ -168,7 +167,7 @@ def _emit(gap: _Gap, config: Config, out: EventBuilder) -> None:
             "shore_distance_start_nm": round(gap.shore0 / NM_M, 1),
             "shore_distance_end_nm": None if np.isnan(gap.shore1) else round(gap.shore1 / NM_M, 1),
             "implied_speed_kn": None if speed is None else round(speed, 2),
-            "hotspot": hotspot(config, gap.lat, gap.lon),
+            "hotspot": config.hotspot(gap.lat, gap.lon),
         },
     )
 

@@ -14,14 +14,6 @@ from shadowfleet.detect.geo import NM_M, circular_mean_deg, haversine_m, land, p
 _US_PER_H = 3_600_000_000
 
 
-def hotspot(config: Config, lat: float, lon: float) -> str | None:
-    """The STS hot spot (reference.md §2) a position lies in, if any."""
-    for name, (lat_min, lat_max, lon_min, lon_max) in config.sections["hotspots"].items():
-        if lat_min <= lat <= lat_max and lon_min <= lon <= lon_max:
-            return str(name)
-    return None
-
-
 def _hours(tracks: pl.DataFrame) -> pl.DataFrame:
     """One row per vessel and hour: mean position and the first and last fix behind it."""
     return (
@@ -103,7 +95,7 @@ def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spel
 
 def _emit(spell: _Spell, shore_m: float, config: Config, out: EventBuilder) -> None:
     hours = (spell.end - spell.start) / _US_PER_H
-    spot = hotspot(config, spell.lat, spell.lon)
+    spot = config.hotspot(spell.lat, spell.lon)
     where = f"{abs(spell.lat):.2f}{'N' if spell.lat >= 0 else 'S'} {abs(spell.lon):.2f}{'E' if spell.lon >= 0 else 'W'}"
     out.add(
         "loitering",

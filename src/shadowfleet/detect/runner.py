@@ -22,6 +22,7 @@ from shadowfleet.detect.encounters import EncounterFinder, median_speed_kn
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.gaps import Coverage
 from shadowfleet.detect.partition import detect_vessels, explained_away, recording
+from shadowfleet.ingest.tables import frame_of
 from shadowfleet.schema import EVENTS, POSITIONS, STATIC
 from shadowfleet.store.store import Store
 
@@ -107,8 +108,7 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
     events = out.table()
     if window.bbox:
         lon_min, lat_min, lon_max, lat_max = window.bbox
-        frame = pl.from_arrow(events)
-        assert isinstance(frame, pl.DataFrame)
+        frame = frame_of(events)
         inside = pl.col("lat").is_between(lat_min, lat_max) & pl.col("lon").is_between(lon_min, lon_max)
         events = frame.filter(inside | pl.col("lat").is_null()).to_arrow().cast(EVENTS.schema)
     return events.sort_by([("start_time", "ascending"), ("event_id", "ascending")])
@@ -177,9 +177,7 @@ def _chunk_frame(con: duckdb.DuckDBPyConnection, folder: Path, chunk: int, lo: i
 
 
 def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
-    frame = pl.from_arrow(con.sql(query).to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
-    return frame
+    return frame_of(con.sql(query).to_arrow_table())
 
 
 def _bucket(bucket: int, buckets: int) -> str:

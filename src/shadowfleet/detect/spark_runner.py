@@ -13,7 +13,6 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import pyarrow as pa
 
 from shadowfleet.detect.encounters import EncounterFinder, close_slots, median_speed_kn, resample
@@ -21,6 +20,7 @@ from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.gaps import Coverage
 from shadowfleet.detect.partition import FLAT_EVENTS, detect_vessels, explained_away, from_flat, recording, to_flat
 from shadowfleet.detect.runner import ROWS_PER_PARTITION, Window
+from shadowfleet.ingest.tables import frame_of
 from shadowfleet.schema import EVENTS, STATIC
 from shadowfleet.store.store import Store
 
@@ -75,12 +75,6 @@ def local_session(cores: int = 2) -> SparkSession:
         .config("spark.sql.shuffle.partitions", str(cores * 2))
         .getOrCreate()
     )
-
-
-def _frame(table: pa.Table) -> pl.DataFrame:
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return frame
 
 
 def _positions(spark: SparkSession, store: Store, window: Window) -> DataFrame:
@@ -155,8 +149,8 @@ def _vessel_events(
 
     def per_bucket(track_table: pa.Table, static_table: pa.Table) -> pa.Table:
         out = EventBuilder()
-        vessels = _frame(track_table).drop("bucket").sort("mmsi", "ts", "line")
-        declared = _frame(static_table).select(_STATIC_COLUMNS).sort("mmsi", "ts", "line")
+        vessels = frame_of(track_table).drop("bucket").sort("mmsi", "ts", "line")
+        declared = frame_of(static_table).select(_STATIC_COLUMNS).sort("mmsi", "ts", "line")
         if vessels.height:
             detect_vessels(vessels, declared, coverage, config, out)
         return to_flat(out.rows)
@@ -177,7 +171,7 @@ def _encounter_events(positions: DataFrame, coverage: Coverage, config: Config) 
     chunked = positions.withColumn("chunk", sf.explode(sf.array_compact(sf.array(own, early, late))))
 
     def per_chunk(table: pa.Table) -> pa.Table:
-        fixes = _frame(table)
+        fixes = frame_of(table)
         lo = int(fixes["chunk"][0]) * chunk
         tracks = fixes.drop("chunk").sort("mmsi", "ts", "line")
         finder = EncounterFinder(config)
@@ -187,7 +181,7 @@ def _encounter_events(positions: DataFrame, coverage: Coverage, config: Config) 
 
     slots = chunked.groupBy("chunk").applyInArrow(per_chunk, schema=_SLOTS)
     finder = EncounterFinder(config)
-    collected = _frame(slots.toArrow())
+    collected = frame_of(slots.toArrow())
     if collected.height:
         finder.slots = [collected]
     speeds = _speeds(positions, finder.speed_requests())
@@ -209,7 +203,7 @@ def _speeds(positions: DataFrame, requests: list[tuple[int, int, int]]) -> dict[
     )
 
     def speed(table: pa.Table) -> pa.Table:
-        fixes = _frame(table).sort("ts")
+        fixes = frame_of(table).sort("ts")
         return pa.table(
             {
                 "rmmsi": [fixes["rmmsi"][0]],

@@ -16,7 +16,7 @@ import pyarrow as pa
 from shadowfleet.ingest.csv_layouts import STATIC_FIELDS, CsvLayout
 from shadowfleet.ingest.nmea_lines import MIN_EPOCH_S
 from shadowfleet.ingest.rejects import Rejects
-from shadowfleet.ingest.tables import Rows
+from shadowfleet.ingest.tables import Rows, plain_array
 
 NOT_AVAILABLE = ["na", "n/a", "nan", "null", "none", "unknown", "undefined", "not available"]
 FLOATS = ("lat", "lon", "sog_kn", "cog_deg", "heading_deg", "length_m", "beam_m", "draught_m")
@@ -376,11 +376,4 @@ def _time_from_text(raw: pl.Expr, fmt: str | None) -> pl.Expr:
 
 def _rows(frame: pl.DataFrame, weight: np.ndarray) -> Rows:
     table = frame.to_arrow()
-    return Rows({name: _plain(table.column(name)) for name in table.column_names}, weight)
-
-
-def _plain(column: pa.ChunkedArray) -> pa.Array:
-    arr = column.combine_chunks()
-    if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
-        return arr.cast(pa.string())
-    return arr
+    return Rows({name: plain_array(table.column(name)) for name in table.column_names}, weight)

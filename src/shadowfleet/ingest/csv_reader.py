@@ -22,6 +22,7 @@ from shadowfleet.ingest.csv_convert import CsvConverter, arrow_types, pick_time_
 from shadowfleet.ingest.csv_layouts import CsvLayout, detect
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.sources import InputError, Opened
+from shadowfleet.ingest.tables import frame_of
 
 
 def read_header(head: bytes) -> list[str]:
@@ -116,8 +117,7 @@ def _read(
 
 
 def _with_lines(table: pa.Table, layout: CsvLayout, first_line: int, count: int) -> pl.DataFrame:
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
+    frame = frame_of(table)
     wanted = {header: canonical for canonical, header in layout.columns.items()}
     return frame.rename(wanted).with_columns(
         pl.Series("line", np.arange(first_line, first_line + count, dtype=np.int64))

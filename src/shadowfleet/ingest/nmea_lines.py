@@ -237,10 +237,12 @@ class LineFramer:
         )
         has_prefix = rows["prefix"].str.len_bytes() > 0
         has_suffix = rows["suffix"].str.len_bytes() > 0
-        own_ts = _epoch_us(pl.col("tag").str.extract(r"(?:^|,)c:(\d+(?:\.\d+)?)", 1))
+        tag_ts, tag_station = _tag_fields(rows["tag"])
+        rows = rows.with_columns(tag_ts.alias("tag_ts"), tag_station.alias("tag_station"))
+        own_ts = pl.col("tag_ts")
         if has_prefix.any():
             own_ts = pl.coalesce(own_ts, _time_text_us(pl.col("prefix").str.strip_chars(" ,;\t")))
-        station = pl.col("tag").str.extract(r"(?:^|,)s:([^,*]*)", 1)
+        station = pl.col("tag_station")
         if has_suffix.any():
             own_ts = pl.coalesce(own_ts, _epoch_us(pl.col("suffix").str.extract(r",(\d{10,13}(?:\.\d+)?)(?:,|$)", 1)))
             station = pl.coalesce(station, pl.col("suffix").str.extract(r",(r[^,]*)", 1))

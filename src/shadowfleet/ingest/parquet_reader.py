@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.sources import InputError
-from shadowfleet.ingest.tables import Rows
+from shadowfleet.ingest.tables import Rows, frame_of, plain_array
 from shadowfleet.schema import POSITIONS, STATIC, TS, Table
 
 BATCH_ROWS = 250_000
@@ -49,9 +49,7 @@ def read_parquet(raw: BinaryIO, source: str) -> Iterator[Chunk]:
 def _conform(table: pa.Table, spec: Table, source: str, first_row: int, rejects: Rejects) -> Rows:
     """Cast to the canonical types, fill absent optional columns, reject rows that break the rules."""
     n = table.num_rows
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    frame = frame.with_columns(pl.Series("__row", np.arange(first_row, first_row + n, dtype=np.int64)))
+    frame = frame_of(table).with_columns(pl.Series("__row", np.arange(first_row, first_row + n, dtype=np.int64)))
     if "source" not in frame.columns:
         frame = frame.with_columns(pl.lit(source).alias("source"), pl.col("__row").alias("line"))
     bad = pl.col("mmsi").is_null() | pl.col("ts").is_null() | (pl.col("mmsi") <= 0)
@@ -66,11 +64,9 @@ def _conform(table: pa.Table, spec: Table, source: str, first_row: int, rejects:
     arrow = good.to_arrow()
     for column in spec.columns:
         if column.name in arrow.column_names:
-            arr = arrow.column(column.name).combine_chunks()
+            arr = plain_array(arrow.column(column.name))
             if column.type == TS:
                 arr = arr.cast(TS).cast(pa.int64())
-            elif pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
-                arr = arr.cast(pa.string())
             arrays[column.name] = arr
         else:
             arrays[column.name] = pa.nulls(good.height, pa.int64() if column.type == TS else column.type)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 
+from shadowfleet.ingest.tables import frame_of
 from shadowfleet.schema import Table
 
 _SEED = 0x5F1EE7
@@ -20,9 +20,7 @@ _MAX_LEVELS = 8
 
 
 def row_hashes(table: pa.Table, spec: Table) -> np.ndarray:
-    frame = pl.from_arrow(table.select(list(spec.key)))
-    assert isinstance(frame, pl.DataFrame)
-    return frame.hash_rows(seed=_SEED).to_numpy().astype(np.uint64)
+    return frame_of(table.select(list(spec.key))).hash_rows(seed=_SEED).to_numpy().astype(np.uint64)
 
 
 class KeyIndex:
