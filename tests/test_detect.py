@@ -192,7 +192,10 @@ def test_detect_command_writes_every_format_and_upserts(tmp_path: Path, suffix: 
         assert features[0]["geometry"]["type"] == "Point" and features[0]["properties"]["event_type"] == "ais_gap"
     else:
         header = out.read_text().splitlines()[0]
-        assert header.replace('"', "").split(",") == [c for c in EVENTS.names if c != "evidence"] + ["evidence"]
+        assert header.replace('"', "").split(",") == [c for c in EVENTS.names if c not in ("evidence", "listed")] + [
+            "evidence",
+            "listed",
+        ]
 
 
 def test_write_events_rejects_unknown_format(tmp_path: Path) -> None:

@@ -113,6 +113,20 @@ EVIDENCE = pa.struct(
     ]
 )
 
+LISTED = pa.list_(
+    pa.struct(
+        [
+            pa.field("mmsi", pa.int64()),
+            pa.field("list", pa.string()),
+            pa.field("list_version", pa.string()),
+            pa.field("entry_id", pa.string()),
+            pa.field("entry_name", pa.string()),
+            pa.field("score", pa.float64()),
+            pa.field("explanation", pa.string()),
+        ]
+    )
+)
+
 EVENTS = Table(
     "events",
     (
@@ -136,12 +150,65 @@ EVENTS = Table(
         Column("details", pa.string(), "type-specific facts as a JSON object", False),
         Column("evidence", EVIDENCE, "supporting positions: count, source files, (source index, line) refs", False),
         Column("detector_version", pa.string(), "detector name and version that produced the event", False),
+        Column(
+            "listed", LISTED, "for each party on a sanctions list: the best entry, score and why; null if unscreened"
+        ),
     ),
     key=("event_id",),
     partitioned_by_date=False,
 )
 
-TABLES = {t.name: t for t in (POSITIONS, STATIC, REJECTS, EVENTS)}
+LIST_ENTRIES = Table(
+    "list_entries",
+    (
+        Column("list_name", pa.string(), "the list as imported, e.g. ofac-sdn, un-consolidated", False),
+        Column("list_version", pa.string(), "version id: import time and content hash", False),
+        Column("entry_id", pa.string(), "the list's own id (OFAC ent_num, UN reference number, ...)", False),
+        Column("schema", pa.string(), "FollowTheMoney schema: Vessel, Person or Organization", False),
+        Column("name", pa.string(), "primary name", False),
+        Column("aliases", pa.list_(pa.string()), "a.k.a. names", False),
+        Column("former_names", pa.list_(pa.string()), "f.k.a. names (vessels: earlier names)", False),
+        Column("imo", pa.int64(), "ship IMO number (check digit valid); null otherwise"),
+        Column("company_imo", pa.int64(), "IMO company/owner number (check digit valid); null otherwise"),
+        Column("mmsi", pa.int64(), "MMSI where the list gives one"),
+        Column("flag", pa.string(), "vessel flag, ISO 3166 alpha-2"),
+        Column(
+            "countries", pa.list_(pa.string()), "nationality, address or jurisdiction countries, ISO alpha-2", False
+        ),
+        Column("programs", pa.list_(pa.string()), "sanctions programmes, e.g. DPRK3, KP", False),
+        Column("linked_to", pa.list_(pa.string()), "owners, operators and other parties the entry names", False),
+        Column("listed_on", pa.date32(), "date of designation where the list gives it"),
+        Column("remarks", pa.string(), "the list's remarks, verbatim"),
+        Column("source", pa.string(), "file the entry was read from", False),
+        Column("line", pa.int64(), "line of the entry in `source`, 1-based", False),
+        Column("ftm", pa.string(), "the entry as a FollowTheMoney entity (JSON)", False),
+    ),
+    key=("list_name", "list_version", "entry_id"),
+    partitioned_by_date=False,
+)
+
+VESSEL_MATCHES = Table(
+    "vessel_matches",
+    (
+        Column("mmsi", pa.int64(), "the vessel in the AIS store", False),
+        Column("imo", pa.int64(), "IMO it broadcast (as transmitted) in the identity screened"),
+        Column("name", pa.string(), "name it broadcast in the identity screened"),
+        Column("flag", pa.string(), "flag from its MMSI's MID, ISO alpha-2"),
+        Column("first_seen", TS, "first report of this identity, UTC"),
+        Column("list_name", pa.string(), "list of the entry matched", False),
+        Column("list_version", pa.string(), "version of that list", False),
+        Column("entry_id", pa.string(), "the list's id of the entry", False),
+        Column("entry_name", pa.string(), "the entry's primary name", False),
+        Column("score", pa.float64(), "0-1, the sum of the explanation's points", False),
+        Column("flags", pa.list_(pa.string()), "e.g. possible_imo_manipulation", False),
+        Column("explanation", pa.string(), "the scored features as JSON [{feature, value, points, detail}]", False),
+        Column("entry_source", pa.string(), "file:line of the entry in the imported list", False),
+    ),
+    key=("mmsi", "imo", "name", "list_name", "entry_id"),
+    partitioned_by_date=False,
+)
+
+TABLES = {t.name: t for t in (POSITIONS, STATIC, REJECTS, EVENTS, LIST_ENTRIES, VESSEL_MATCHES)}
 
 
 class SchemaError(ValueError):

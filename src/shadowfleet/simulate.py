@@ -169,6 +169,18 @@ class Simulator:
                 return
         raise ValueError("no sea point near enough to arrive in time")
 
+    def detour(
+        self, v: Vessel, t0: float, a: tuple[float, float], b: tuple[float, float], by: float, knots: float
+    ) -> None:
+        """From a to b by way of a sea point, arriving within the hour before `by` (no waiting about)."""
+        for _ in range(500):
+            via = self.sea_point()
+            hours = (haversine_m(a[0], a[1], via[0], via[1]) + haversine_m(via[0], via[1], b[0], b[1])) / (knots * NM_M)
+            if by - 3600 < t0 + float(hours) * 3600 < by:
+                self.leg(v, self.leg(v, t0, a, via, knots), via, b, knots)
+                return
+        raise ValueError("no detour fits the time")
+
     def carry_on(self, v: Vessel, t0: float, end: float, knots: float = 11.0) -> None:
         """After its scene a ship sails on until the end, as ships do: no silence that is not planted."""
         last = v.fixes[-1]
@@ -210,12 +222,25 @@ def plant(sim: Simulator, background: int) -> None:
     _plant_decoys(sim, end)
 
 
+# A DPRK tanker on the OFAC SDN list (DPRK4, IMO 8660313), DPRK-flagged (MID 445): the receiving ship.
+LISTED_TANKER = ("CHON MA SAN", 8660313, 445_286_000)
+
+
 def _plant_encounter(sim: Simulator, end: float) -> None:
-    """An STS across midnight: tanker B receives from tanker A (draught rises 2 m), then calls at Nampo."""
-    a, b = sim.vessel(80), sim.vessel(80)
+    """An STS across midnight: tanker B, a listed DPRK tanker, receives from tanker A (draught rises 2 m),
+    then calls at Nampo. Earlier A loaded from feeder C at sea, so C is two encounters from a listed ship."""
+    a, b, c = sim.vessel(80), sim.vessel(80, mmsi=LISTED_TANKER[2], imo=LISTED_TANKER[1]), sim.vessel(80)
+    b.name = LISTED_TANKER[0]
     meet = sim.region.meet
     t0, t1 = 22 * 3600.0, 27 * 3600.0
-    sim.arrive(a, meet, t0, 11)
+    feed = _offset(meet, -40_000)
+    sim.arrive(a, feed, 8 * 3600, 11)
+    sim.arrive(c, _offset(feed, 150), 8 * 3600, 11)
+    sim.stay(a, 8 * 3600, 13 * 3600, feed)
+    sim.stay(c, 8 * 3600, 13 * 3600, _offset(feed, 150))
+    sim.case("encounter", c, 8 * 3600, 13 * 3600, other=a)
+    sim.carry_on(c, 13 * 3600, end)
+    sim.detour(a, 13 * 3600 + 60, feed, meet, t0, 11)
     sim.arrive(b, _offset(meet, 120), t0, 11)
     sim.stay(a, t0, t1, meet)
     sim.stay(b, t0, t1, _offset(meet, 120))

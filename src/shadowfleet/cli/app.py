@@ -15,6 +15,7 @@ from rich.console import Console
 
 from shadowfleet import __version__
 from shadowfleet.cli.render import RichProgress, print_evaluation, print_events, print_ingest, print_summary
+from shadowfleet.cli.screening import EVENTS_FILE, lists_app, network_command, screen_app
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window, run
 from shadowfleet.detect.write import format_of, read_events, write_events
@@ -26,6 +27,7 @@ from shadowfleet.ingest.feeds import FeedError, parse_feed
 from shadowfleet.ingest.formats import FORMATS
 from shadowfleet.ingest.pipeline import IngestOptions, ingest, parse_start
 from shadowfleet.schema import TABLES
+from shadowfleet.screening.fleet import annotate, screen_store
 from shadowfleet.simulate import simulate
 from shadowfleet.store.store import Store, StoreError
 from shadowfleet.store.summary import summarize
@@ -38,6 +40,9 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+app.add_typer(lists_app, name="lists")
+app.add_typer(screen_app, name="screen")
+app.command("network")(network_command)
 
 StoreOption = Annotated[
     Path,
@@ -137,7 +142,9 @@ def info_command(
 @app.command("detect")
 def detect_command(
     store: StoreOption,
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="Events file: .parquet, .csv, .geojson or .jsonl.")],
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the events here: .parquet, .csv, .geojson, .jsonl.")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Only data from this time on (ISO-8601, UTC).")] = None,
     until: Annotated[str | None, typer.Option(help="Only data before this time (ISO-8601, UTC).")] = None,
     bbox: Annotated[str | None, typer.Option(help="Only events inside lon_min,lat_min,lon_max,lat_max.")] = None,
@@ -149,9 +156,13 @@ def detect_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print counts per event type as one JSON object.")] = False,
     engine: Annotated[str, typer.Option(help="duckdb (embedded, the default) or spark (local[2] here).")] = "duckdb",
 ) -> None:
-    """Detect STS encounters, loitering, AIS gaps, position jumps, identity fraud, DPRK visits, draught changes."""
+    """Detect STS encounters, loitering, AIS gaps, position jumps, identity fraud, DPRK visits, draught changes.
+
+    The events are kept in the store (upserted) and, when lists are loaded, every vessel is screened first
+    so that each event names its listed parties."""
     try:
-        format_of(out_path)
+        if out_path:
+            format_of(out_path)
         window = Window(_time(since, "--since"), _time(until, "--until"), _bbox(bbox))
         settings = Config.load(config, tuple(zones or ()))
         for path in settings.zone_files:
@@ -165,20 +176,35 @@ def detect_command(
             events = run_spark(opened, settings, window)
         else:
             events = run(opened, settings, window)
-        written = write_events(events, out_path)
+        matches = screen_store(opened)
+        if matches is not None:
+            events = annotate(events, matches)
+        written = write_events(events, opened.root / EVENTS_FILE)
+        if out_path:
+            written = write_events(events, out_path)
     except (StoreError, ValueError, OSError) as exc:
         raise fail(str(exc)) from exc
     counts = Counter(events.column("event_type").to_pylist())
     if as_json:
         sys.stdout.write(
             json.dumps(
-                {"events": events.num_rows, "in_file": written, "by_type": counts, "out": str(out_path.resolve())}
+                {
+                    "events": events.num_rows,
+                    "in_file": written,
+                    "by_type": counts,
+                    "listed_vessels": None if matches is None else len(set(matches.column("mmsi").to_pylist())),
+                    "out": str((out_path or opened.root / EVENTS_FILE).resolve()),
+                }
             )
             + "\n"
         )
     else:
         print_events(out, events, top)
-        out.print(f"{events.num_rows:,} events ({written:,} in the file after upsert) written to [b]{out_path}[/b]")
+        where = out_path or opened.root / EVENTS_FILE
+        out.print(f"{events.num_rows:,} events ({written:,} in the file after upsert) written to [b]{where}[/b]")
+        if matches is not None:
+            listed = len(set(matches.column("mmsi").to_pylist()))
+            out.print(f"{listed:,} vessel(s) in the store match a sanctions list; see `shadowfleet network`")
 
 
 def _time(text: str | None, option: str) -> datetime | None:

@@ -111,7 +111,7 @@ class EventBuilder:
         schema = EVENTS.schema
         columns = {}
         for f in schema:
-            values = [r[f.name] for r in self.rows]
+            values = [r.get(f.name) for r in self.rows]
             arrow_type = pa.int64() if f.name in ("start_time", "end_time") else f.type
             columns[f.name] = pa.array(values, arrow_type)
             if f.name in ("start_time", "end_time"):

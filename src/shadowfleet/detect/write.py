@@ -87,9 +87,9 @@ def write_events(events: pa.Table, path: Path) -> int:
     if kind == "parquet":
         pq.write_table(events, tmp, compression="zstd")
     elif kind == "csv":
-        flat = events.drop_columns(["evidence"]).append_column(
-            "evidence", pa.array([json.dumps(e) for e in events.column("evidence").to_pylist()])
-        )
+        flat = events.drop_columns(["evidence", "listed"])
+        for nested in ("evidence", "listed"):
+            flat = flat.append_column(nested, pa.array([json.dumps(e) for e in events.column(nested).to_pylist()]))
         pacsv.write_csv(flat, tmp)
     elif kind == "jsonl":
         tmp.write_text("".join(json.dumps(r) + "\n" for r in _records(events)), encoding="utf-8")

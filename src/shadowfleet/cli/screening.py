@@ -1,0 +1,328 @@
+"""`lists`, `screen` and `network`: the sanctions side of the command line, thin over shadowfleet.screening."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from shadowfleet.detect.write import read_events
+from shadowfleet.screening.batch import BatchResult, score_pairs, screen_batch
+from shadowfleet.screening.fleet import load_matches, screen_store
+from shadowfleet.screening.lists import Lists
+from shadowfleet.screening.names import VESSEL, country_code, schema_of
+from shadowfleet.screening.network import network
+from shadowfleet.screening.readers import Problem, read_lists
+from shadowfleet.screening.screener import DEFAULT_THRESHOLD, Match, Query, Screener
+from shadowfleet.store.store import Store, StoreError
+
+out = Console()
+err = Console(stderr=True)
+lists_app = typer.Typer(help="Sanctions lists: import official files, show what is loaded.", no_args_is_help=False)
+screen_app = typer.Typer(help="Screen vessels, companies and persons against the loaded lists.", no_args_is_help=True)
+EVENTS_FILE = "events/events.parquet"
+
+StoreOption = Annotated[
+    Path, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory (created if absent).")
+]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Screen against the lists in force on this date.")]
+Threshold = Annotated[float, typer.Option(help="Report matches scoring at least this (0-1).")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _date(text: str | None, option: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise fail(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _screener(store: Path, as_of: str | None, threshold: float) -> Screener:
+    try:
+        lists = Lists(Store.open(store))
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    versions = lists.current(_date(as_of, "--as-of"))
+    if not versions:
+        when = f" in force on {as_of}" if as_of else ""
+        raise fail(f"{store}: no sanctions list{when}; run `shadowfleet lists import` first")
+    return Screener(lists.entries(versions), threshold)
+
+
+@lists_app.callback(invoke_without_command=True)
+def lists_show(
+    ctx: typer.Context,
+    store: Annotated[Path | None, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store.")] = None,
+    as_json: Json = False,
+) -> None:
+    """What is loaded: each list's versions, their dates, counts and source files."""
+    if ctx.invoked_subcommand:
+        return
+    if store is None:
+        raise fail("give --store DIR (or set SHADOWFLEET_STORE)")
+    try:
+        lists = Lists(Store.open(store))
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    versions = [v for name in lists.names() for v in lists.versions(name)]
+    if as_json:
+        sys.stdout.write(json.dumps([vars(v) for v in versions]) + "\n")
+        return
+    current = {v.version for v in lists.current()}
+    table = Table(title=f"sanctions lists in {store}", title_justify="left")
+    for column in ("list", "version", "in force", "list date", "imported (UTC)", "entries", "rejected", "source"):
+        table.add_column(column)
+    for v in versions:
+        table.add_row(
+            v.list_name,
+            v.version,
+            "yes" if v.version in current else "",
+            v.published or "",
+            v.imported_at[:19],
+            f"{v.entries:,}",
+            f"{v.rejected:,}",
+            ", ".join(Path(s["path"]).name for s in v.sources),
+        )
+    out.print(table if versions else "no list loaded; run `shadowfleet lists import PATH...`")
+
+
+@lists_app.command("import")
+def lists_import(
+    paths: Annotated[list[Path], typer.Argument(help="OFAC sdn.csv (+alt/add/sdn_comments), UN XML, FtM, CSV.")],
+    store: StoreOption,
+    name: Annotated[str | None, typer.Option(help="List name (default: from the format, e.g. ofac-sdn).")] = None,
+    published: Annotated[str | None, typer.Option("--date", help="The list's publication date (YYYY-MM-DD).")] = None,
+    as_json: Json = False,
+) -> None:
+    """Import lists as new versions; older versions stay for as-of questions."""
+    try:
+        files = read_lists(paths)
+        if name and len(files) > 1:
+            raise ValueError(f"--name {name!r} names one list, but {len(files)} lists were given")
+        lists = Lists(Store.open(store, create=True))
+        results = [(f, lists.add(f, name, _date(published, "--date"))) for f in files]
+    except (ValueError, OSError, StoreError) as exc:
+        raise fail(str(exc)) from exc
+    report = [
+        {
+            "list": r.version.list_name,
+            "version": r.version.version,
+            "unchanged": r.unchanged,
+            "read": f.read,
+            "accepted": len(f.entries),
+            "rejected": len(f.rejected),
+            "warnings": len(f.warnings),
+            "reasons": _reasons(f.rejected + f.warnings),
+        }
+        for f, r in results
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps(report) + "\n")
+        return
+    for r in report:
+        state = "unchanged (same content as the version in force)" if r["unchanged"] else "new version"
+        out.print(
+            f"[b]{r['list']}[/b] {r['version']}: {state}; read {r['read']:,} = accepted {r['accepted']:,} + "
+            f"rejected {r['rejected']:,}; {r['warnings']:,} field(s) dropped {r['reasons'] or ''}",
+            highlight=False,
+        )
+
+
+def _reasons(problems: list[Problem]) -> dict[str, int]:
+    return dict(Counter(p.reason for p in problems))
+
+
+def _print_matches(matches: list[Match], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps([m.to_json() for m in matches]) + "\n")
+        return
+    if not matches:
+        out.print("no match")
+        return
+    table = Table(show_lines=True)
+    for column in ("score", "list", "entry", "name", "programs", "why (points add up to the score)"):
+        table.add_column(column, overflow="fold")
+    for m in matches:
+        e = m.entry
+        flags = f"\n[red]{', '.join(m.flags)}[/red]" if m.flags else ""
+        table.add_row(
+            f"{m.score:.2f}",
+            f"{e['list_name']}\n{e['list_version']}",
+            f"{e['entry_id']}\n{Path(e['source']).name}:{e['line']}",
+            e["name"],
+            ", ".join(e["programs"]),
+            "\n".join(f"{p.points:+.2f} {p.feature}: {p.detail}" for p in m.parts) + flags,
+        )
+    out.print(table)
+
+
+@screen_app.command("vessel")
+def screen_vessel(
+    store: StoreOption,
+    imo: Annotated[int | None, typer.Option(help="IMO number.")] = None,
+    mmsi: Annotated[int | None, typer.Option(help="MMSI.")] = None,
+    name: Annotated[str | None, typer.Option(help="Vessel name.")] = None,
+    flag: Annotated[str | None, typer.Option(help="Flag (country name or ISO code).")] = None,
+    as_of: AsOf = None,
+    threshold: Threshold = DEFAULT_THRESHOLD,
+    as_json: Json = False,
+) -> None:
+    """One vessel by IMO, MMSI and/or name: exact identifiers, one-digit IMO twins, fuzzy and former names."""
+    if imo is None and mmsi is None and not name:
+        raise fail("give --imo, --mmsi or --name")
+    screener = _screener(store, as_of, threshold)
+    _print_matches(screener.screen(Query(name, VESSEL, imo, mmsi, country_code(flag))), as_json)
+
+
+@screen_app.command("entity")
+def screen_entity(
+    store: StoreOption,
+    name: Annotated[str, typer.Option(help="Company or person name.")],
+    country: Annotated[str | None, typer.Option(help="Country (name or ISO code).")] = None,
+    kind: Annotated[str | None, typer.Option("--type", help="company or person (default: both).")] = None,
+    imo: Annotated[int | None, typer.Option(help="IMO company number.")] = None,
+    as_of: AsOf = None,
+    threshold: Threshold = DEFAULT_THRESHOLD,
+    as_json: Json = False,
+) -> None:
+    """A company or person: aliases, transliterations, legal forms, IMO company numbers."""
+    try:
+        schema = schema_of(kind)
+    except ValueError as exc:
+        raise fail(f"--type: {exc}") from exc
+    code = country_code(country)
+    if country and code is None:
+        raise fail(f"--country {country!r} is not a country shadowfleet knows")
+    matches = _screener(store, as_of, threshold).screen(Query(name, schema, imo, None, code))
+    _print_matches([m for m in matches if m.entry["schema"] != VESSEL or schema == VESSEL], as_json)
+
+
+def _report(result: BatchResult, what: str, written: Path, as_json: bool) -> None:
+    counts = {
+        "read": result.read,
+        "screened": result.screened,
+        "rejected": len(result.rejected),
+        what: result.hits,
+        "out": str(written.resolve()),
+    }
+    if as_json:
+        sys.stdout.write(json.dumps({**counts, "parties_hit": result.parties_hit}) + "\n")
+    else:
+        for p in result.rejected[:20]:
+            err.print(f"[yellow]rejected[/yellow] {p.source}:{p.line}: {p.detail}", highlight=False, soft_wrap=True)
+        out.print(
+            f"read {result.read:,} = screened {result.screened:,} + rejected {len(result.rejected):,}; "
+            f"{result.hits:,} {what} written to [b]{written}[/b]",
+            highlight=False,
+        )
+
+
+@screen_app.command("batch")
+def screen_batch_command(
+    counterparties: Annotated[
+        Path, typer.Argument(help="CSV: name, type, country, imo, mmsi (all but name optional).")
+    ],
+    store: StoreOption,
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Hits CSV, one row per match.")],
+    as_of: AsOf = None,
+    threshold: Threshold = DEFAULT_THRESHOLD,
+    as_json: Json = False,
+) -> None:
+    """Screen a counterparty file: hits with scores, explanations, list, entry and list version."""
+    screener = _screener(store, as_of, threshold)
+    try:
+        with Progress(console=err, transient=True, disable=as_json or not sys.stderr.isatty()) as bar:
+            task = bar.add_task("screening", total=None)
+            result = screen_batch(
+                counterparties, out_path, screener, threshold, lambda n: bar.update(task, completed=n)
+            )
+    except (ValueError, OSError) as exc:
+        raise fail(str(exc)) from exc
+    _report(result, "hits", out_path, as_json)
+
+
+@screen_app.command("compare")
+def screen_compare(
+    pairs: Annotated[Path, typer.Option(help="CSV: schema, name1, name2 (optional id, imo1/2, mmsi1/2, country1/2).")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Scores CSV.")],
+    as_json: Json = False,
+) -> None:
+    """Score pairs of records: are they one party? Each score comes with the parts it adds up from."""
+    try:
+        result = score_pairs(pairs, out_path)
+    except (ValueError, OSError) as exc:
+        raise fail(str(exc)) from exc
+    _report(result, "scored pairs", out_path, as_json)
+
+
+@screen_app.command("store")
+def screen_store_command(store: StoreOption, as_of: AsOf = None, as_json: Json = False) -> None:
+    """Screen every vessel identity in the AIS store (also done by `detect` when lists are loaded)."""
+    try:
+        matches = screen_store(Store.open(store), _date(as_of, "--as-of"))
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    if matches is None:
+        raise fail(f"{store}: no sanctions list loaded; run `shadowfleet lists import` first")
+    rows = matches.sort_by([("score", "descending")]).to_pylist()
+    if as_json:
+        sys.stdout.write(json.dumps({"matches": len(rows), "vessels": len({r["mmsi"] for r in rows})}) + "\n")
+        return
+    table = Table(title="store vessels on a list", title_justify="left")
+    for column in ("MMSI", "IMO", "name", "score", "list", "entry", "flags"):
+        table.add_column(column)
+    for r in rows[:50]:
+        table.add_row(
+            str(r["mmsi"]), str(r["imo"] or ""), r["name"] or "", f"{r['score']:.2f}", r["list_name"],
+            f"{r['entry_id']} {r['entry_name']}", ", ".join(r["flags"]),
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"{len(rows):,} matches over {len({r['mmsi'] for r in rows}):,} vessels", highlight=False)
+
+
+def network_command(
+    store: StoreOption,
+    hops: Annotated[int, typer.Option(help="How far from a listed vessel (1 or 2).")] = 2,
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Write JSON lines here.")] = None,
+    as_json: Json = False,
+) -> None:
+    """Vessels that met a listed vessel (1 hop) and those that met them (2 hops), with the events as chain."""
+    try:
+        opened = Store.open(store)
+        matches = load_matches(opened)
+        events_path = opened.root / EVENTS_FILE
+        if matches is None or not events_path.exists():
+            raise ValueError(f"{store}: run `shadowfleet lists import` and `shadowfleet detect` first")
+        listed = {}
+        for r in sorted(matches.to_pylist(), key=lambda r: r["score"]):
+            listed[int(r["mmsi"])] = f"{r['list_name']}: {r['entry_name']}"
+        reached = network(read_events(events_path), listed, hops)
+    except (ValueError, OSError, StoreError) as exc:
+        raise fail(str(exc)) from exc
+    lines = [json.dumps(r.to_json()) for r in reached]
+    if out_path:
+        out_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    if as_json:
+        sys.stdout.write("".join(line + "\n" for line in lines))
+        return
+    table = Table(title=f"{len(listed)} listed vessel(s) in the store; who met them", title_justify="left")
+    for column in ("MMSI", "hops", "listed vessel", "chain", "events (start, hours)"):
+        table.add_column(column, overflow="fold")
+    for r in reached:
+        chain = " -> ".join(map(str, (*r.via, r.mmsi)))
+        events = "\n".join(f"{k.event_id} {k.start[:16]} {k.hours:.1f} h" for k in r.path)
+        table.add_row(str(r.mmsi), str(r.hops), f"{r.listed_mmsi} ({r.listed_as})", chain, events)
+    out.print(table if reached else "no vessel met a listed vessel")

@@ -1,0 +1,79 @@
+"""The matching features, declared once: weight, what it looks at, where the weight comes from.
+
+A match's score is the sum of weight x value over the features that fire (logic-v2 style, reference.md
+§4), clipped to 0-1; the explanation lists every part, including the clip, so the parts add up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL
+
+SCORER_VERSION = "screen-v1"
+NAME_FLOOR = 0.80  # below this similarity a name says nothing (Watchman and yente both cut near here)
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    weight: float
+    schemata: frozenset[str]
+    source: str  # why this weight
+
+
+_V = frozenset({VESSEL})
+_PO = frozenset({PERSON, ORGANIZATION})
+_ALL = frozenset({VESSEL, PERSON, ORGANIZATION})
+
+FEATURES = {
+    f.name: f
+    for f in (
+        Feature("imo_exact", 0.95, _V, "logic-v2: an IMO hit weighs 0.95; Watchman forces exact IMO to 1.0"),
+        Feature("mmsi_exact", 0.95, _V, "logic-v2: an MMSI hit weighs 0.95"),
+        Feature("company_imo_exact", 0.95, frozenset({ORGANIZATION}), "IMO company numbers are unique per owner"),
+        Feature(
+            "imo_one_digit", 0.5, _V, "2020 advisory red flag 2: an IMO one digit off a listed IMO is manipulation"
+        ),
+        Feature("imo_mismatch", -0.3, _V, "both IMOs valid and different: a different hull, unless laundered"),
+        Feature("vessel_name", 0.85, _V, "vessel names repeat across fleets: a name alone stays below 1"),
+        Feature("former_name", 0.85, _V, "OFAC f.k.a. names: a renamed hull keeps its risk"),
+        Feature("party_name", 1.0, _PO, "logic-v2 name match for persons and organisations"),
+        Feature("alias_name", 0.9, _PO, "a listed a.k.a. or f.k.a. name counts a little less than the name"),
+        Feature("number_mismatch", -0.5, _ALL, "logic-v2: 'KUM UN SAN 3' is not 'KUM UN SAN'"),
+        Feature("flag_match", 0.05, _V, "same flag: weak, flags hop (2020 advisory red flag 7)"),
+        Feature("country_match", 0.05, _PO, "same country: weak support"),
+        Feature("country_mismatch", -0.2, _PO, "logic-v2 country mismatch penalty"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One feature's share of a score, with the facts behind it."""
+
+    feature: str
+    value: float  # 0-1: how strongly the feature holds
+    points: float  # weight x value, rounded: the parts sum to the score
+    detail: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"feature": self.feature, "value": self.value, "points": self.points, "detail": self.detail}
+
+
+def part(feature: str, value: float, detail: str) -> Part:
+    return Part(feature, round(value, 3), round(FEATURES[feature].weight * value, 3), detail)
+
+
+def total(parts: list[Part]) -> tuple[float, list[Part]]:
+    """The score and the parts, with a `clip` part where the sum left 0-1."""
+    raw = round(sum(p.points for p in parts), 3)
+    score = min(max(raw, 0.0), 1.0)
+    if score != raw:
+        parts = [*parts, Part("clip", 0.0, round(score - raw, 3), f"the sum {raw:g} is clipped to {score:g}")]
+    return score, parts
+
+
+def explain(parts: list[Part]) -> str:
+    """One line: '0.95 imo_exact (IMO 8720436 is listed); +0.05 flag_match (kp)'."""
+    return "; ".join(f"{p.points:+.2f} {p.feature} ({p.detail})" for p in parts)

@@ -1,0 +1,53 @@
+"""Candidate names for a query: character trigrams of each token, counted with numpy.
+
+Scoring every listed name for every query is what makes yente slow (~4 queries/s per vCPU,
+reference.md §5); trigram overlap (Dice) picks a few dozen candidates, robust to typos, reordered
+tokens and split syllables, and only those are compared in full.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shadowfleet.screening.names import NameKey
+
+
+def grams(key: NameKey) -> set[str]:
+    found: set[str] = set()
+    for token in key.tokens:
+        padded = f" {token} "
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return found
+
+
+class GramIndex:
+    """Inverted index from trigram to the names (by position in `keys`) that contain it."""
+
+    def __init__(self, keys: list[NameKey]) -> None:
+        self.vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        for row, key in enumerate(keys):
+            for gram in grams(key):
+                cols.append(self.vocab.setdefault(gram, len(self.vocab)))
+                rows.append(row)
+        order = np.argsort(np.asarray(cols, dtype=np.int64), kind="stable")
+        self.postings = np.asarray(rows, dtype=np.int32)[order]
+        self.indptr = np.searchsorted(np.asarray(cols, dtype=np.int64)[order], np.arange(len(self.vocab) + 1))
+        self.sizes = np.bincount(np.asarray(rows, dtype=np.int64), minlength=len(keys)).astype(np.float32)
+
+    def candidates(self, key: NameKey, limit: int, min_dice: float) -> list[int]:
+        """Up to `limit` names sharing the most trigrams with `key` (Dice >= min_dice), best first."""
+        query = grams(key)
+        ids = [i for g in query if (i := self.vocab.get(g)) is not None]
+        if not ids:
+            return []
+        hits = np.concatenate([self.postings[self.indptr[i] : self.indptr[i + 1]] for i in ids])
+        rows, counts = np.unique(hits, return_counts=True)
+        dice = 2.0 * counts / (len(query) + self.sizes[rows])
+        keep = dice >= min_dice
+        rows, dice = rows[keep], dice[keep]
+        if len(rows) > limit:
+            best = np.argpartition(-dice, limit)[:limit]
+            rows, dice = rows[best], dice[best]
+        return [int(r) for r in rows[np.argsort(-dice, kind="stable")]]
