@@ -80,7 +80,9 @@ def _remarks(entry: Entry, remarks: str, result: ListFile) -> None:
         entry.imo, why = vessel_imo(found.group(1))
         if why:
             result.warnings.append(Problem(entry.source, entry.line, "invalid_imo", why, remarks[:200]))
-    if entry.schema == ORGANIZATION and (found := _COMPANY_IMO.search(remarks)) is not None:
+    # companies carry their IMO company number, sometimes under the vessel label
+    found = _COMPANY_IMO.search(remarks) or _IMO.search(remarks)
+    if entry.schema == ORGANIZATION and found is not None:
         number = int(found.group(1))
         if company_imo_valid(number):
             entry.company_imo = number
