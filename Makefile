@@ -28,6 +28,7 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_ingest.py
+	$(PY) benchmarks/bench_screen.py
 	$(PY) benchmarks/bench_detect.py --positions $${BENCH_POSITIONS:-100000000}
 
 clean:
