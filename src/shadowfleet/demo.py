@@ -5,25 +5,42 @@ spoofing, a cloned MMSI, and decoys), ending with the detected events and where 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 
-from shadowfleet.cli.render import print_evaluation, print_events, print_ingest, print_summary
+from shadowfleet.cli.render import (
+    print_evaluation,
+    print_events,
+    print_ingest,
+    print_network,
+    print_summary,
+    print_vessel_matches,
+)
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window, run
-from shadowfleet.detect.write import write_events
+from shadowfleet.detect.write import STORE_EVENTS, write_events
 from shadowfleet.evaluate import evaluate
 from shadowfleet.ingest.pipeline import IngestOptions, ingest
 from shadowfleet.schema import POSITIONS, STATIC
+from shadowfleet.screening.batch import screen_batch
+from shadowfleet.screening.fleet import screen_events
+from shadowfleet.screening.lists import Lists
+from shadowfleet.screening.network import listed_vessels, network
+from shadowfleet.screening.readers import read_lists
+from shadowfleet.screening.screener import Screener
 from shadowfleet.simulate import simulate
 from shadowfleet.store.store import Store
 from shadowfleet.store.summary import summarize
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+LISTS = SAMPLES.parent / "lists"
 
 
 def _busiest(console: Console, store: Store) -> None:
@@ -55,6 +72,49 @@ def _busiest(console: Console, store: Store) -> None:
     console.print(table)
 
 
+def _import_lists(console: Console, store: Store) -> Lists:
+    lists = Lists(store)
+    for listed in read_lists([LISTS / "ofac_sdn_2024-05-03", LISTS / "un_consolidated_2026-02-27.xml"]):
+        version = lists.add(listed, published=date(2024, 5, 3) if listed.kind == "ofac-sdn" else None).version
+        console.print(
+            f"{version.list_name} {version.version}: {version.entries:,} entries, {version.rejected:,} rejected "
+            f"({', '.join(sorted({p.reason for p in listed.rejected})) or 'none'})",
+            highlight=False,
+        )
+    return lists
+
+
+def _network_and_batch(console: Console, out: Path, events: pa.Table, matches: pa.Table, lists: Lists) -> list[Path]:
+    console.rule("[b]5. who met a listed vessel (1 hop), and who met them (2 hops)")
+    listed = listed_vessels(matches)
+    reached = network(events, listed)
+    print_network(console, reached, len(listed))
+    network_path = out / "network.jsonl"
+    network_path.write_text("".join(json.dumps(r.to_json()) + "\n" for r in reached), encoding="utf-8")
+    console.rule("[b]6. a bank's counterparty batch")
+    hits_path = out / "counterparty_hits.csv"
+    screener = Screener(lists.entries(lists.current()))
+    batch = screen_batch(LISTS / "counterparties_example.csv", hits_path, screener, None)
+    console.print(
+        f"read {batch.read} = screened {batch.screened} + rejected {len(batch.rejected)}; "
+        f"{batch.parties_hit} counterparties hit, {batch.hits} matches with explanations",
+        highlight=False,
+    )
+    return [network_path, hits_path]
+
+
+def _where(console: Console, store: Store, written: list[tuple[str, Path]]) -> None:
+    console.rule("[b]results")
+    for what, path in written:
+        console.print(f"{what}: [b]{path.resolve()}[/b]", soft_wrap=True, highlight=False)
+    console.print(f"store (Parquet by UTC date, DuckDB-queryable): [b]{store.root.resolve()}[/b]")
+    console.print(f"  positions: {store.glob(POSITIONS)}", soft_wrap=True)
+    for command in ("info", "screen vessel --name 'chon ma san'", "network"):
+        console.print(f"  try: .venv/bin/shadowfleet {command} --store {store.root}", soft_wrap=True)
+    query = f"SELECT count(*) FROM '{store.glob(POSITIONS)}'"
+    console.print(f'  or:  .venv/bin/python -c "import duckdb; print(duckdb.sql(\\"{query}\\"))"', soft_wrap=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("out/demo"), help="where the demo writes its store")
@@ -72,25 +132,29 @@ def main() -> None:
     store = Store.open(store_dir)
     print_summary(console, summarize(store))
     _busiest(console, store)
-    console.rule("[b]3. detect")
-    events = run(store, Config.load(), Window())
+    console.rule("[b]3. import the sanctions lists (OFAC SDN vessels + DPRK entries, UN consolidated)")
+    lists = _import_lists(console, store)
+    console.rule("[b]4. detect, with every vessel screened against the lists")
+    events, matches = screen_events(store, run(store, Config.load(), Window()))
+    assert matches is not None  # the lists were imported above
+    write_events(events, store.root / STORE_EVENTS)
+    print_vessel_matches(console, matches)
     events_geojson, events_parquet = args.out / "events.geojson", args.out / "events.parquet"
     for path in (events_geojson, events_parquet):
         path.unlink(missing_ok=True)
         write_events(events, path)
     print_events(console, events, 12)
-    console.rule("[b]4. score the scenario's events against its planted truth")
+    network_path, hits_path = _network_and_batch(console, args.out, events, matches, lists)
+    console.rule("[b]7. score the scenario's events against its planted truth")
     simulated = str(sim_csv.resolve())
     print_evaluation(console, evaluate(truth, [e for e in events.to_pylist() if simulated in e["evidence"]["sources"]]))
-    console.rule("[b]results")
-    console.print(
-        f"events: [b]{events_geojson.resolve()}[/b] (map-ready) and {events_parquet.resolve()}", soft_wrap=True
-    )
-    console.print(f"store (Parquet by UTC date, DuckDB-queryable): [b]{store.root.resolve()}[/b]")
-    console.print(f"  positions: {store.glob(POSITIONS)}", soft_wrap=True)
-    console.print(f"  try: .venv/bin/shadowfleet info --store {store_dir}", soft_wrap=True)
-    query = f"SELECT count(*) FROM '{store.glob(POSITIONS)}'"
-    console.print(f'  or:  .venv/bin/python -c "import duckdb; print(duckdb.sql(\\"{query}\\"))"', soft_wrap=True)
+    written = [
+        ("events (map-ready GeoJSON)", events_geojson),
+        ("events (Parquet)", events_parquet),
+        ("listed vessels' network", network_path),
+        ("counterparty screening hits", hits_path),
+    ]
+    _where(console, store, written)
 
 
 if __name__ == "__main__":

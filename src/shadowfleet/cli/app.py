@@ -15,10 +15,10 @@ from rich.console import Console
 
 from shadowfleet import __version__
 from shadowfleet.cli.render import RichProgress, print_evaluation, print_events, print_ingest, print_summary
-from shadowfleet.cli.screening import EVENTS_FILE, lists_app, network_command, screen_app
+from shadowfleet.cli.screening import lists_app, network_command, screen_app
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window, run
-from shadowfleet.detect.write import format_of, read_events, write_events
+from shadowfleet.detect.write import STORE_EVENTS, format_of, read_events, write_events
 from shadowfleet.detect.zones import user_zones
 from shadowfleet.evaluate import evaluate
 from shadowfleet.ingest.csv_layouts import LayoutError, parse_mapping
@@ -27,7 +27,7 @@ from shadowfleet.ingest.feeds import FeedError, parse_feed
 from shadowfleet.ingest.formats import FORMATS
 from shadowfleet.ingest.pipeline import IngestOptions, ingest, parse_start
 from shadowfleet.schema import TABLES
-from shadowfleet.screening.fleet import annotate, screen_store
+from shadowfleet.screening.fleet import screen_events
 from shadowfleet.simulate import simulate
 from shadowfleet.store.store import Store, StoreError
 from shadowfleet.store.summary import summarize
@@ -176,10 +176,8 @@ def detect_command(
             events = run_spark(opened, settings, window)
         else:
             events = run(opened, settings, window)
-        matches = screen_store(opened)
-        if matches is not None:
-            events = annotate(events, matches)
-        written = write_events(events, opened.root / EVENTS_FILE)
+        events, matches = screen_events(opened, events)
+        written = write_events(events, opened.root / STORE_EVENTS)
         if out_path:
             written = write_events(events, out_path)
     except (StoreError, ValueError, OSError) as exc:
@@ -193,14 +191,14 @@ def detect_command(
                     "in_file": written,
                     "by_type": counts,
                     "listed_vessels": None if matches is None else len(set(matches.column("mmsi").to_pylist())),
-                    "out": str((out_path or opened.root / EVENTS_FILE).resolve()),
+                    "out": str((out_path or opened.root / STORE_EVENTS).resolve()),
                 }
             )
             + "\n"
         )
     else:
         print_events(out, events, top)
-        where = out_path or opened.root / EVENTS_FILE
+        where = out_path or opened.root / STORE_EVENTS
         out.print(f"{events.num_rows:,} events ({written:,} in the file after upsert) written to [b]{where}[/b]")
         if matches is not None:
             listed = len(set(matches.column("mmsi").to_pylist()))

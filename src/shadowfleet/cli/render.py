@@ -11,6 +11,7 @@ from rich.table import Table
 
 from shadowfleet.evaluate import Evaluation
 from shadowfleet.ingest.pipeline import IngestReport
+from shadowfleet.screening.network import Reached
 from shadowfleet.store.summary import Summary
 
 
@@ -122,18 +123,51 @@ def print_events(console: Console, events: pa.Table, top: int) -> None:
     for name in ("score", "type", "MMSI", "start (UTC)", "hours", "reason"):
         table.add_column(name, justify="right" if name in ("score", "hours") else "left")
     rows = sorted(
-        events.select(["score", "event_type", "mmsi", "start_time", "duration_h", "reason"]).to_pylist(),
+        events.select(["score", "event_type", "mmsi", "start_time", "duration_h", "reason", "listed"]).to_pylist(),
         key=lambda r: -r["score"],
     )
     for r in rows[:top]:
+        listed = "; ".join(
+            f"[red]MMSI {p['mmsi']} listed: {p['list']} {p['entry_name']}[/red]" for p in r["listed"] or []
+        )
         table.add_row(
             f"{r['score']:.2f}",
             r["event_type"],
             str(r["mmsi"]),
             r["start_time"].strftime("%Y-%m-%d %H:%M"),
             f"{r['duration_h']:.1f}",
-            r["reason"],
+            r["reason"] + (f"; {listed}" if listed else ""),
         )
+    console.print(table)
+
+
+def print_vessel_matches(console: Console, matches: pa.Table, top: int = 50) -> None:
+    """Store vessels that match a list, best first."""
+    rows = matches.sort_by([("score", "descending")]).to_pylist()
+    table = Table(title="store vessels on a sanctions list", title_justify="left")
+    for column in ("MMSI", "IMO", "name", "score", "list", "entry", "flags"):
+        table.add_column(column)
+    for r in rows[:top]:
+        table.add_row(
+            str(r["mmsi"]), str(r["imo"] or ""), r["name"] or "", f"{r['score']:.2f}", r["list_name"],
+            f"{r['entry_id']} {r['entry_name']}", ", ".join(r["flags"]),
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{len(rows):,} matches over {len({r['mmsi'] for r in rows}):,} vessels", highlight=False)
+
+
+def print_network(console: Console, reached: list[Reached], listed: int) -> None:
+    """Who met a listed vessel, and who met them, with the chain of encounter events."""
+    if not reached:
+        console.print(f"{listed} listed vessel(s) in the store; none met another vessel")
+        return
+    table = Table(title=f"{listed} listed vessel(s) in the store; who met them", title_justify="left")
+    for column in ("MMSI", "hops", "listed vessel", "chain", "events (id, start UTC, hours)"):
+        table.add_column(column, overflow="fold")
+    for r in reached:
+        chain = " -> ".join(map(str, (*r.via, r.mmsi)))
+        events = "\n".join(f"{k.event_id} {k.start[:16]} {k.hours:.1f} h" for k in r.path)
+        table.add_row(str(r.mmsi), str(r.hops), f"{r.listed_mmsi} ({r.listed_as})", chain, events)
     console.print(table)
 
 

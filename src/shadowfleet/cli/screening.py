@@ -14,12 +14,13 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from shadowfleet.detect.write import read_events
+from shadowfleet.cli.render import print_network, print_vessel_matches
+from shadowfleet.detect.write import STORE_EVENTS, read_events
 from shadowfleet.screening.batch import BatchResult, score_pairs, screen_batch
 from shadowfleet.screening.fleet import load_matches, screen_store
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.names import VESSEL, country_code, schema_of
-from shadowfleet.screening.network import network
+from shadowfleet.screening.network import listed_vessels, network
 from shadowfleet.screening.readers import Problem, read_lists
 from shadowfleet.screening.screener import DEFAULT_THRESHOLD, Match, Query, Screener
 from shadowfleet.store.store import Store, StoreError
@@ -28,7 +29,6 @@ out = Console()
 err = Console(stderr=True)
 lists_app = typer.Typer(help="Sanctions lists: import official files, show what is loaded.", no_args_is_help=False)
 screen_app = typer.Typer(help="Screen vessels, companies and persons against the loaded lists.", no_args_is_help=True)
-EVENTS_FILE = "events/events.parquet"
 
 StoreOption = Annotated[
     Path, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory (created if absent).")
@@ -277,20 +277,11 @@ def screen_store_command(store: StoreOption, as_of: AsOf = None, as_json: Json =
         raise fail(str(exc)) from exc
     if matches is None:
         raise fail(f"{store}: no sanctions list loaded; run `shadowfleet lists import` first")
-    rows = matches.sort_by([("score", "descending")]).to_pylist()
     if as_json:
-        sys.stdout.write(json.dumps({"matches": len(rows), "vessels": len({r["mmsi"] for r in rows})}) + "\n")
+        vessels = len(set(matches.column("mmsi").to_pylist()))
+        sys.stdout.write(json.dumps({"matches": matches.num_rows, "vessels": vessels}) + "\n")
         return
-    table = Table(title="store vessels on a list", title_justify="left")
-    for column in ("MMSI", "IMO", "name", "score", "list", "entry", "flags"):
-        table.add_column(column)
-    for r in rows[:50]:
-        table.add_row(
-            str(r["mmsi"]), str(r["imo"] or ""), r["name"] or "", f"{r['score']:.2f}", r["list_name"],
-            f"{r['entry_id']} {r['entry_name']}", ", ".join(r["flags"]),
-        )  # fmt: skip
-    out.print(table)
-    out.print(f"{len(rows):,} matches over {len({r['mmsi'] for r in rows}):,} vessels", highlight=False)
+    print_vessel_matches(out, matches)
 
 
 def network_command(
@@ -303,12 +294,10 @@ def network_command(
     try:
         opened = Store.open(store)
         matches = load_matches(opened)
-        events_path = opened.root / EVENTS_FILE
+        events_path = opened.root / STORE_EVENTS
         if matches is None or not events_path.exists():
             raise ValueError(f"{store}: run `shadowfleet lists import` and `shadowfleet detect` first")
-        listed = {}
-        for r in sorted(matches.to_pylist(), key=lambda r: r["score"]):
-            listed[int(r["mmsi"])] = f"{r['list_name']}: {r['entry_name']}"
+        listed = listed_vessels(matches)
         reached = network(read_events(events_path), listed, hops)
     except (ValueError, OSError, StoreError) as exc:
         raise fail(str(exc)) from exc
@@ -318,11 +307,4 @@ def network_command(
     if as_json:
         sys.stdout.write("".join(line + "\n" for line in lines))
         return
-    table = Table(title=f"{len(listed)} listed vessel(s) in the store; who met them", title_justify="left")
-    for column in ("MMSI", "hops", "listed vessel", "chain", "events (start, hours)"):
-        table.add_column(column, overflow="fold")
-    for r in reached:
-        chain = " -> ".join(map(str, (*r.via, r.mmsi)))
-        events = "\n".join(f"{k.event_id} {k.start[:16]} {k.hours:.1f} h" for k in r.path)
-        table.add_row(str(r.mmsi), str(r.hops), f"{r.listed_mmsi} ({r.listed_as})", chain, events)
-    out.print(table if reached else "no vessel met a listed vessel")
+    print_network(out, reached, len(listed))

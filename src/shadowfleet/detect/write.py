@@ -27,6 +27,9 @@ FORMATS = {
 }
 
 
+STORE_EVENTS = Path("events") / "events.parquet"  # a store's own copy of its events, upserted by every run
+
+
 def format_of(path: Path) -> str:
     try:
         return FORMATS[path.suffix.lower()]

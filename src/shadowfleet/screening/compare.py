@@ -8,7 +8,7 @@ from rapidfuzz import fuzz
 
 from shadowfleet.detect.identity import imo_valid
 from shadowfleet.screening.features import NAME_FLOOR, Part, part
-from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key
+from shadowfleet.screening.names import ORGANIZATION, VESSEL, NameKey, name_key
 
 PRIMARY, ALIAS, FORMER = "name", "alias", "former name"
 
@@ -77,25 +77,32 @@ def name_parts(query: Party, listed: Party) -> list[Part]:
     return parts
 
 
-def identifier_parts(query: Party, listed: Party) -> list[Part]:
+def _vessel_parts(query: Party, listed: Party) -> list[Part]:
     parts: list[Part] = []
-    if listed.schema == VESSEL:
-        if query.imo and listed.imo:
-            if query.imo == listed.imo:
-                parts.append(part("imo_exact", 1.0, f"IMO {query.imo} is the listed IMO"))
-            elif one_digit_apart(query.imo, listed.imo):
-                what = "fails the check digit" if not imo_valid(query.imo) else "passes the check digit"
-                detail = f"IMO {query.imo} ({what}) is one digit from listed IMO {listed.imo}: possible manipulation"
-                parts.append(part("imo_one_digit", 1.0, detail))
-            elif imo_valid(query.imo):
-                parts.append(part("imo_mismatch", 1.0, f"IMO {query.imo} is not the listed IMO {listed.imo}"))
-        if query.mmsi and query.mmsi == listed.mmsi:
-            parts.append(part("mmsi_exact", 1.0, f"MMSI {query.mmsi} is the listed MMSI"))
-        if query.flag and query.flag == listed.flag:
+    if query.imo and listed.imo:
+        if query.imo == listed.imo:
+            parts.append(part("imo_exact", 1.0, f"IMO {query.imo} is the listed IMO"))
+        elif one_digit_apart(query.imo, listed.imo):
+            what = "fails the check digit" if not imo_valid(query.imo) else "passes the check digit"
+            detail = f"IMO {query.imo} ({what}) is one digit from listed IMO {listed.imo}: possible manipulation"
+            parts.append(part("imo_one_digit", 1.0, detail))
+        elif imo_valid(query.imo):
+            parts.append(part("imo_mismatch", 1.0, f"IMO {query.imo} is not the listed IMO {listed.imo}"))
+    if query.mmsi and query.mmsi == listed.mmsi:
+        parts.append(part("mmsi_exact", 1.0, f"MMSI {query.mmsi} is the listed MMSI"))
+    if query.flag and listed.flag:
+        if query.flag == listed.flag:
             parts.append(part("flag_match", 1.0, f"both flagged {query.flag.upper()}"))
-    elif listed.schema == ORGANIZATION and query.company_imo and query.company_imo == listed.company_imo:
+        else:
+            parts.append(part("flag_mismatch", 1.0, f"flag {query.flag.upper()} vs listed {listed.flag.upper()}"))
+    return parts
+
+
+def _party_parts(query: Party, listed: Party) -> list[Part]:
+    parts: list[Part] = []
+    if listed.schema == ORGANIZATION and query.company_imo and query.company_imo == listed.company_imo:
         parts.append(part("company_imo_exact", 1.0, f"company IMO {query.company_imo} is the listed number"))
-    if listed.schema in (PERSON, ORGANIZATION) and query.countries and listed.countries:
+    if query.countries and listed.countries:
         shared = query.countries & listed.countries
         if shared:
             parts.append(part("country_match", 1.0, f"both tied to {', '.join(sorted(shared)).upper()}"))
@@ -103,6 +110,10 @@ def identifier_parts(query: Party, listed: Party) -> list[Part]:
             detail = f"{', '.join(sorted(query.countries)).upper()} vs {', '.join(sorted(listed.countries)).upper()}"
             parts.append(part("country_mismatch", 1.0, detail))
     return parts
+
+
+def identifier_parts(query: Party, listed: Party) -> list[Part]:
+    return _vessel_parts(query, listed) if listed.schema == VESSEL else _party_parts(query, listed)
 
 
 def compare(query: Party, listed: Party) -> list[Part]:

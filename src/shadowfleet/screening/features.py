@@ -42,6 +42,7 @@ FEATURES = {
         Feature("alias_name", 0.9, _PO, "a listed a.k.a. or f.k.a. name counts a little less than the name"),
         Feature("number_mismatch", -0.5, _ALL, "logic-v2: 'KUM UN SAN 3' is not 'KUM UN SAN'"),
         Feature("flag_match", 0.05, _V, "same flag: weak, flags hop (2020 advisory red flag 7)"),
+        Feature("flag_mismatch", -0.15, _V, "another flag: a name alone then stays below the threshold"),
         Feature("country_match", 0.05, _PO, "same country: weak support"),
         Feature("country_mismatch", -0.2, _PO, "logic-v2 country mismatch penalty"),
     )

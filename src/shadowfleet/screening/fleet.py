@@ -108,6 +108,12 @@ def screen_store(store: Store, as_of: date | None = None) -> pa.Table | None:
     return matches
 
 
+def screen_events(store: Store, events: pa.Table) -> tuple[pa.Table, pa.Table | None]:
+    """The store's vessels screened, and `events` told which of their parties are listed."""
+    matches = screen_store(store)
+    return (events if matches is None else annotate(events, matches)), matches
+
+
 def load_matches(store: Store) -> pa.Table | None:
     path = store.root / MATCHES_FILE
     return check(pq.read_table(path), VESSEL_MATCHES) if path.exists() else None

@@ -50,6 +50,14 @@ def _links(events: pa.Table) -> dict[int, list[Link]]:
     return graph
 
 
+def listed_vessels(matches: pa.Table) -> dict[int, str]:
+    """MMSI -> "list: entry name" of its best match, from a `vessel_matches` table."""
+    listed: dict[int, str] = {}
+    for r in sorted(matches.to_pylist(), key=lambda r: r["score"]):
+        listed[int(r["mmsi"])] = f"{r['list_name']}: {r['entry_name']}"
+    return listed
+
+
 def network(events: pa.Table, listed: dict[int, str], max_hops: int = 2) -> list[Reached]:
     """Breadth-first from every listed vessel; each vessel is reported at its fewest hops, once per listed
     vessel it leads back to."""
