@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA, Levenshtein
 
 from shadowfleet.detect.identity import imo_valid
 from shadowfleet.screening.features import NAME_FLOOR, Part, part
@@ -29,11 +30,83 @@ class Party:
         return [(kind, raw, name_key(raw, schema)) for kind, raw in self.names if raw.strip()]
 
 
+TOKEN_FLOOR = 0.5  # below this two words are different words, even within the edit budget
+_GATE = 0.7  # below this the quick whole-string measure already rules a name out
+
+
 def similarity(a: NameKey, b: NameKey) -> float:
-    """0-1: tokens in any order, or the letters with spaces ignored (Kumunsan = Kumun San)."""
-    if a.text == b.text:
+    """0-1: how alike two names are, word by word, in any order.
+
+    The same letters with other spacing are one name (Kumunsan, Kumun San). Otherwise each word must
+    find its counterpart: "Kim Jong Un" and "Kim Jong Man" share two words of three, not 87 % of their
+    letters; a word missing from the longer name costs less than a word that differs."""
+    if a.joined == b.joined:
         return 1.0
-    return max(fuzz.token_sort_ratio(a.text, b.text), fuzz.ratio(a.joined, b.joined)) / 100.0
+    quick = max(fuzz.token_sort_ratio(a.text, b.text), fuzz.ratio(a.joined, b.joined)) / 100.0
+    if quick < _GATE:
+        return quick
+    sorted_a, sorted_b = "".join(sorted(a.tokens)), "".join(sorted(b.tokens))
+    return max(aligned(a.tokens, b.tokens), _near(a.joined, b.joined), _near(sorted_a, sorted_b))
+
+
+def _near(a: str, b: str) -> float:
+    """A typo or two across the whole name (one per dozen letters) is still the name."""
+    budget = 1 + max(len(a), len(b)) // 12
+    if Levenshtein.distance(a, b, score_cutoff=budget) > budget:
+        return 0.0
+    return fuzz.ratio(a, b) / 100.0
+
+
+def _merge_splits(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
+    """Join neighbours that the other name writes as one word ("kum un san" -> "kumunsan")."""
+    words, merged, i = set(other), [], 0
+    while i < len(tokens):
+        for width in (3, 2):
+            if i + width <= len(tokens) and "".join(tokens[i : i + width]) in words:
+                merged.append("".join(tokens[i : i + width]))
+                i += width
+                break
+        else:
+            merged.append(tokens[i])
+            i += 1
+    return tuple(merged)
+
+
+def word_similarity(x: str, y: str) -> float:
+    """Two words are one mistyped when they differ by one edit per four letters (a swap is one edit)."""
+    budget = max(1, max(len(x), len(y)) // 4)
+    if OSA.distance(x, y, score_cutoff=budget) > budget:
+        return 0.0
+    return float(OSA.normalized_similarity(x, y))
+
+
+def aligned(left: tuple[str, ...], right: tuple[str, ...]) -> float:
+    """Words paired best-first (each used once); the share of letters covered, averaged over both names
+    and over the better-covered one."""
+    a, b = _merge_splits(left, right), _merge_splits(right, left)
+    pairs = sorted(
+        ((word_similarity(x, y), min(x, y), max(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)),
+        key=lambda p: (-p[0], p[1], p[2]),
+    )
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    cover_a = cover_b = 0.0
+    for sim, _, _, i, j in pairs:
+        if sim < TOKEN_FLOOR:
+            break
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        cover_a += sim * len(a[i])
+        cover_b += sim * len(b[j])
+    len_a, len_b = sum(map(len, a)), sum(map(len, b))
+    if not len_a or not len_b:
+        return 0.0
+    both = (cover_a + cover_b) / (len_a + len_b)
+    if min(len(a), len(b)) == 1 and len(a) != len(b):
+        return round(both, 4)  # one shared word ("Patricia") is not a name match
+    return round(0.5 * (both + max(cover_a / len_a, cover_b / len_b)), 4)
 
 
 def one_digit_apart(a: int, b: int) -> bool:
