@@ -132,11 +132,13 @@ def lists_import(
     if as_json:
         sys.stdout.write(json.dumps(report) + "\n")
         return
-    for r in report:
+    for r, (f, _) in zip(report, results, strict=True):
         state = "unchanged (same content as the version in force)" if r["unchanged"] else "new version"
+        counts = _reasons(f.rejected + f.warnings)
+        reasons = ", ".join(f"{reason} {n:,}" for reason, n in sorted(counts.items())) or "none"
         out.print(
             f"[b]{r['list']}[/b] {r['version']}: {state}; read {r['read']:,} = accepted {r['accepted']:,} + "
-            f"rejected {r['rejected']:,}; {r['warnings']:,} field(s) dropped {r['reasons'] or ''}",
+            f"rejected {r['rejected']:,}; {r['warnings']:,} field(s) dropped; reasons: {reasons}",
             highlight=False,
         )
 
