@@ -208,7 +208,47 @@ VESSEL_MATCHES = Table(
     partitioned_by_date=False,
 )
 
-TABLES = {t.name: t for t in (POSITIONS, STATIC, REJECTS, EVENTS, LIST_ENTRIES, VESSEL_MATCHES)}
+RISK = Table(
+    "risk",
+    (
+        Column("mmsi", pa.int64(), "the vessel", False),
+        Column("name", pa.string(), "its latest declared name"),
+        Column("imo", pa.int64(), "its latest declared IMO"),
+        Column("flag", pa.string(), "flag from its MMSI's MID, ISO alpha-2"),
+        Column("ship_type", pa.int16(), "its latest declared ship and cargo type"),
+        Column("score", pa.float64(), "0-100, the sum of the findings' points (capped at 100)", False),
+        Column("band", pa.string(), "low (< 25), medium (< 50), high (< 75), critical", False),
+        Column("reasons", pa.list_(pa.string()), "the top three findings in words", False),
+        Column("findings", pa.string(), "every finding as JSON [{feature, value, points, reason, events}]", False),
+        Column("events", pa.list_(pa.string()), "ids of the events the findings rest on", False),
+        Column("scorer_version", pa.string(), "risk scorer version, e.g. risk-v1", False),
+    ),
+    key=("mmsi", "scorer_version"),
+    partitioned_by_date=False,
+)
+
+ALERTS = Table(
+    "alerts",
+    (
+        Column("alert_id", pa.string(), "hash of scorer version and vessel: reruns update, never duplicate", False),
+        Column("mmsi", pa.int64(), "the vessel", False),
+        Column("name", pa.string(), "its latest declared name"),
+        Column("score", pa.float64(), "risk score 0-100 when last computed", False),
+        Column("band", pa.string(), "risk band", False),
+        Column("reasons", pa.list_(pa.string()), "top reasons", False),
+        Column("fingerprint", pa.string(), "hash of the evidence (events and list matches) behind the score", False),
+        Column("state", pa.string(), "new, changed, reviewed, dismissed or escalated", False),
+        Column("first_seen", TS, "when the alert was first raised", False),
+        Column("changed_at", TS, "when its evidence last changed", False),
+        Column("decided_by", pa.string(), "who set the last status"),
+        Column("decided_at", TS, "when"),
+        Column("note", pa.string(), "the analyst's note"),
+    ),
+    key=("alert_id",),
+    partitioned_by_date=False,
+)
+
+TABLES = {t.name: t for t in (POSITIONS, STATIC, REJECTS, EVENTS, LIST_ENTRIES, VESSEL_MATCHES, RISK, ALERTS)}
 
 
 class SchemaError(ValueError):

@@ -1,0 +1,122 @@
+"""Alerts: vessels whose risk calls for a look, with the analyst's decisions kept in the store.
+
+An alert's id is a hash of the scorer and the vessel, so a rerun updates it instead of adding one.
+Its fingerprint is a hash of the evidence (event ids and list entries); when the evidence changes the
+alert comes back as `changed`, even if it was dismissed. Every decision is appended to
+`alerts/decisions.jsonl` (who, when, what, on which evidence) and never rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from shadowfleet.risk.features import SCORER_VERSION
+from shadowfleet.schema import ALERTS, check
+from shadowfleet.store.store import Store
+
+ALERTS_FILE = "alerts/alerts.parquet"
+DECISIONS_FILE = "alerts/decisions.jsonl"
+STATUSES = ("reviewed", "dismissed", "escalated")
+OPEN = ("new", "changed")
+MIN_SCORE = 25.0  # medium and above
+
+
+@dataclass(frozen=True)
+class Decision:
+    alert_id: str
+    status: str
+    note: str
+    by: str
+    at: datetime
+
+
+def alert_id(mmsi: int) -> str:
+    return hashlib.sha256(f"{SCORER_VERSION}|{mmsi}".encode()).hexdigest()[:16]
+
+
+def fingerprint(row: dict[str, Any], matches: list[dict[str, Any]]) -> str:
+    evidence = sorted(row["events"]) + sorted(f"{m['list_name']}:{m['entry_id']}" for m in matches)
+    return hashlib.sha256("|".join(evidence).encode()).hexdigest()[:16]
+
+
+def load(store: Store) -> list[dict[str, Any]]:
+    path = store.root / ALERTS_FILE
+    return check(pq.read_table(path), ALERTS).to_pylist() if path.exists() else []
+
+
+def _save(store: Store, rows: list[dict[str, Any]]) -> None:
+    path = store.root / ALERTS_FILE
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    rows = sorted(rows, key=lambda r: (-float(r["score"]), r["alert_id"]))
+    pq.write_table(check(pa.Table.from_pylist(rows, schema=ALERTS.schema), ALERTS), tmp)
+    tmp.replace(path)
+
+
+def refresh(
+    store: Store, risk: pa.Table, matches: dict[int, list[dict[str, Any]]], now: datetime
+) -> list[dict[str, Any]]:
+    """Raise, update or bring back alerts from a fresh risk table; returns every alert."""
+    with store.lock():
+        old = {r["alert_id"]: r for r in load(store)}
+        current = dict(old)
+        for row in risk.to_pylist():
+            if row["score"] < MIN_SCORE:
+                continue
+            ident, print_ = alert_id(row["mmsi"]), fingerprint(row, matches.get(row["mmsi"], []))
+            before = old.get(ident)
+            fresh = {k: row[k] for k in ("mmsi", "name", "score", "band", "reasons")}
+            if before is None:
+                current[ident] = {**fresh, "alert_id": ident, "fingerprint": print_, "state": "new", "first_seen": now,
+                                  "changed_at": now, "decided_by": None, "decided_at": None, "note": None}  # fmt: skip
+            elif before["fingerprint"] != print_:
+                current[ident] = {**before, **fresh, "fingerprint": print_, "state": "changed", "changed_at": now}
+            else:
+                current[ident] = {**before, **fresh}
+        _save(store, list(current.values()))
+    return sorted(current.values(), key=lambda r: (-float(r["score"]), r["alert_id"]))
+
+
+def decide(store: Store, decision: Decision) -> dict[str, Any]:
+    """Record an analyst's decision on one alert; raises KeyError for an unknown id."""
+    if decision.status not in STATUSES:
+        raise ValueError(f"status {decision.status!r}: use {', '.join(STATUSES)}")
+    with store.lock():
+        rows = {r["alert_id"]: r for r in load(store)}
+        if decision.alert_id not in rows:
+            raise KeyError(decision.alert_id)
+        row = rows[decision.alert_id]
+        row.update(state=decision.status, decided_by=decision.by, decided_at=decision.at, note=decision.note)
+        log = store.root / DECISIONS_FILE
+        entry = {
+            "alert_id": decision.alert_id,
+            "mmsi": row["mmsi"],
+            "status": decision.status,
+            "note": decision.note,
+            "by": decision.by,
+            "at": decision.at.isoformat(),
+            "fingerprint": row["fingerprint"],
+        }
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry) + "\n")
+        _save(store, list(rows.values()))
+    return row
+
+
+def history(store: Store, ident: str | None = None) -> list[dict[str, Any]]:
+    path = store.root / DECISIONS_FILE
+    if not path.exists():
+        return []
+    entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [e for e in entries if ident is None or e["alert_id"] == ident]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

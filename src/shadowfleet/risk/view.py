@@ -1,0 +1,112 @@
+"""What risk, alerts, case files and the cap tracker read from a store, loaded once."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+
+from shadowfleet.detect.identity import mid_table
+from shadowfleet.detect.write import STORE_EVENTS
+from shadowfleet.schema import EVENTS, STATIC, check
+from shadowfleet.screening.fleet import load_matches
+from shadowfleet.screening.names import country_code
+from shadowfleet.screening.network import Reached, listed_vessels, network
+from shadowfleet.store.store import Store, StoreError
+
+DPRK_MID = 445
+
+
+@dataclass
+class Vessel:
+    """A vessel's latest declared identity, and every name, IMO and call sign it used."""
+
+    mmsi: int
+    name: str | None = None
+    imo: int | None = None
+    ship_type: int | None = None
+    length_m: float | None = None
+    beam_m: float | None = None
+    draught_m: float | None = None
+    names: list[str] = field(default_factory=list)
+    imos: list[int] = field(default_factory=list)
+
+    @property
+    def mid(self) -> int:
+        return self.mmsi // 1_000_000
+
+    @property
+    def dprk_flagged(self) -> bool:
+        return self.mid == DPRK_MID
+
+    @property
+    def tanker(self) -> bool | None:
+        return None if self.ship_type is None else 80 <= self.ship_type <= 89
+
+    @property
+    def label(self) -> str:
+        return f"{self.name or 'unnamed'} (MMSI {self.mmsi}{f', IMO {self.imo}' if self.imo else ''})"
+
+
+@dataclass
+class StoreView:
+    store: Store
+    events: list[dict[str, Any]]
+    vessels: dict[int, Vessel]
+    matches: dict[int, list[dict[str, Any]]]  # MMSI -> its list matches, best first
+    reached: dict[int, list[Reached]]  # MMSI -> how it links to listed vessels
+    flags: dict[int, str | None]  # MID -> ISO flag
+
+    def events_of(self, mmsi: int) -> list[dict[str, Any]]:
+        return [e for e in self.events if mmsi in (e["mmsi"], e["other_mmsi"])]
+
+    def vessel(self, mmsi: int) -> Vessel:
+        return self.vessels.get(mmsi) or Vessel(mmsi)
+
+    def flag(self, mmsi: int) -> str | None:
+        return self.flags.get(mmsi // 1_000_000)
+
+
+def _vessels(store: Store) -> dict[int, Vessel]:
+    vessels: dict[int, Vessel] = {}
+    if not store.files(STATIC):
+        return vessels
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"""SELECT mmsi, arg_max(name, ts) FILTER (name IS NOT NULL), arg_max(imo, ts) FILTER (imo IS NOT NULL),
+                   arg_max(ship_type, ts) FILTER (ship_type IS NOT NULL),
+                   arg_max(length_m, ts) FILTER (length_m IS NOT NULL), arg_max(beam_m, ts) FILTER (beam_m IS NOT NULL),
+                   arg_max(draught_m, ts) FILTER (draught_m IS NOT NULL),
+                   list(DISTINCT name) FILTER (name IS NOT NULL), list(DISTINCT imo) FILTER (imo IS NOT NULL)
+            FROM read_parquet('{store.glob(STATIC)}') GROUP BY mmsi"""
+        )
+        .fetchall()
+    )
+    for mmsi, name, imo, kind, length, beam, draught, names, imos in rows:
+        vessels[int(mmsi)] = Vessel(int(mmsi), name, imo, kind, length, beam, draught, sorted(names), sorted(imos))
+    return vessels
+
+
+def load_view(store: Store) -> StoreView:
+    path = store.root / STORE_EVENTS
+    if not path.exists():
+        raise StoreError(f"{store.root}: no events yet; run `shadowfleet detect --store {store.root}` first")
+    table = check(pq.read_table(path), EVENTS)
+    events = table.to_pylist()
+    for e in events:
+        e["details"] = json.loads(e["details"])
+    matches_table = load_matches(store)
+    matches: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    reached: dict[int, list[Reached]] = defaultdict(list)
+    if matches_table is not None:
+        for m in sorted(matches_table.to_pylist(), key=lambda r: -float(r["score"])):
+            matches[int(m["mmsi"])].append(m)
+        for r in network(table, listed_vessels(matches_table)):
+            reached[r.mmsi].append(r)
+    flags = {mid: country_code(name) for mid, name in mid_table().items()}
+    return StoreView(store, events, _vessels(store), dict(matches), dict(reached), flags)
