@@ -113,25 +113,16 @@ def _receipts(view: StoreView, year: int) -> list[Delivery]:
             visit = _bound(view, receiver, e)
             if vessel.tanker is False or not (vessel.dprk_flagged or visit):
                 continue
-            method, tonnes, how = _tonnes(view, vessel, e)
+            est = _tonnes(view, vessel, e)
             why = "DPRK-flagged" if vessel.dprk_flagged else "bound for DPRK"
-            events = [e["event_id"], *([visit["event_id"]] if visit else [])]
-            note = f"{why}; {how}" + ("; ship type unknown" if vessel.tanker is None else "")
+            events = [e["event_id"], *([visit["event_id"]] if visit else []), *est.events]
+            note = f"{why}; {est.how}" + ("; ship type unknown" if vessel.tanker is None else "")
+            when = e["start_time"].isoformat()
             found.append(
-                Delivery(
-                    "sts_receipt",
-                    e["start_time"].isoformat(),
-                    receiver,
-                    vessel.label,
-                    partner,
-                    events,
-                    method,
-                    tonnes,
-                    note,
-                )
+                Delivery("sts_receipt", when, receiver, vessel.label, partner, events, est.method, est.tonnes, note)
             )
             break
-    return found  # fmt: skip
+    return found
 
 
 def _port_calls(view: StoreView, year: int) -> list[Delivery]:
@@ -142,22 +133,11 @@ def _port_calls(view: StoreView, year: int) -> list[Delivery]:
         vessel = view.vessel(e["mmsi"])
         if not str(e["details"].get("zone", "")).startswith("DPRK") or vessel.dprk_flagged or vessel.tanker is False:
             continue
-        method, tonnes, how = _tonnes(view, vessel, e)
-        note = f"foreign tanker at {e['details'].get('zone')}; {how}"
-        found.append(
-            Delivery(
-                "port_call",
-                e["start_time"].isoformat(),
-                e["mmsi"],
-                vessel.label,
-                None,
-                [e["event_id"]],
-                method,
-                tonnes,
-                note,
-            )
-        )
-    return found  # fmt: skip
+        est = _tonnes(view, vessel, e)
+        note = f"foreign tanker at {e['details'].get('zone')}; {est.how}"
+        events, when = [e["event_id"], *est.events], e["start_time"].isoformat()
+        found.append(Delivery("port_call", when, e["mmsi"], vessel.label, None, events, est.method, est.tonnes, note))
+    return found
 
 
 def cap_report(view: StoreView, year: int) -> CapReport:
