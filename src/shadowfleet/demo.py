@@ -16,10 +16,12 @@ from rich.console import Console
 from rich.table import Table
 
 from shadowfleet.cli.render import (
+    print_cap,
     print_evaluation,
     print_events,
     print_ingest,
     print_network,
+    print_risk,
     print_summary,
     print_vessel_matches,
 )
@@ -28,6 +30,12 @@ from shadowfleet.detect.runner import Window, run
 from shadowfleet.detect.write import STORE_EVENTS, write_events
 from shadowfleet.evaluate import evaluate
 from shadowfleet.ingest.pipeline import IngestOptions, ingest
+from shadowfleet.report.case import gather
+from shadowfleet.report.render import html, pdf
+from shadowfleet.risk.alerts import ALERTS_FILE, refresh, utc_now
+from shadowfleet.risk.cap import cap_report
+from shadowfleet.risk.scorer import RISK_FILE, save, score_all
+from shadowfleet.risk.view import load_view
 from shadowfleet.schema import POSITIONS, STATIC
 from shadowfleet.screening.batch import screen_batch
 from shadowfleet.screening.fleet import screen_events
@@ -103,13 +111,39 @@ def _network_and_batch(console: Console, out: Path, events: pa.Table, matches: p
     return [network_path, hits_path]
 
 
+def _risk_case_cap(console: Console, out: Path, store: Store, simulated: str) -> tuple[Path, Path]:
+    console.rule("[b]8. risk: the top 10 vessels (risk-v1; the points add up to the score)")
+    view = load_view(store)
+    risk = score_all(view)
+    save(view, risk)
+    rows = risk.to_pylist()
+    print_risk(console, rows, 10)
+    alerts = refresh(store, risk, view.matches, utc_now())
+    console.print(
+        f"{len(alerts)} alert(s) raised (medium risk and above); `shadowfleet alerts` lists them", highlight=False
+    )
+    console.rule(f"[b]9. a case file for the riskiest vessel, MMSI {rows[0]['mmsi']}")
+    case = gather(view, int(rows[0]["mmsi"]), utc_now())
+    document = html(case, store.root)
+    case_html, case_pdf = out / "case_file.html", out / "case_file.pdf"
+    case_html.write_text(document, encoding="utf-8")
+    pdf(document, case_pdf)
+    console.print(f"{case.title}: {len(case.events)} events with their evidence, {len(case.flags)} red flags checked")
+    years = sorted({e["start_time"].year for e in view.events if simulated in e["evidence"]["sources"]})
+    console.rule(f"[b]10. UNSCR 2397 cap tracker for the simulated period ({', '.join(map(str, years))})")
+    for year in years:
+        print_cap(console, cap_report(view, year))
+    return case_html, case_pdf
+
+
 def _where(console: Console, store: Store, written: list[tuple[str, Path]]) -> None:
     console.rule("[b]results")
     for what, path in written:
         console.print(f"{what}: [b]{path.resolve()}[/b]", soft_wrap=True, highlight=False)
     console.print(f"store (Parquet by UTC date, DuckDB-queryable): [b]{store.root.resolve()}[/b]")
     console.print(f"  positions: {store.glob(POSITIONS)}", soft_wrap=True)
-    for command in ("info", "screen vessel --name 'chon ma san'", "network"):
+    commands = ("info", "screen vessel --name 'chon ma san'", "network", "risk", "alerts", "cap --year 2024")
+    for command in commands:
         console.print(f"  try: .venv/bin/shadowfleet {command} --store {store.root}", soft_wrap=True)
     query = f"SELECT count(*) FROM '{store.glob(POSITIONS)}'"
     console.print(f'  or:  .venv/bin/python -c "import duckdb; print(duckdb.sql(\\"{query}\\"))"', soft_wrap=True)
@@ -148,11 +182,16 @@ def main() -> None:
     console.rule("[b]7. score the scenario's events against its planted truth")
     simulated = str(sim_csv.resolve())
     print_evaluation(console, evaluate(truth, [e for e in events.to_pylist() if simulated in e["evidence"]["sources"]]))
+    case_html, case_pdf = _risk_case_cap(console, args.out, store, simulated)
     written = [
         ("events (map-ready GeoJSON)", events_geojson),
         ("events (Parquet)", events_parquet),
         ("listed vessels' network", network_path),
         ("counterparty screening hits", hits_path),
+        ("case file of the riskiest vessel (HTML)", case_html),
+        ("case file (PDF)", case_pdf),
+        ("risk of every vessel", store.root / RISK_FILE),
+        ("alerts", store.root / ALERTS_FILE),
     ]
     _where(console, store, written)
 

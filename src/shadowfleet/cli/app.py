@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from shadowfleet import __version__
+from shadowfleet.cli.analysis import alerts_app, cap_command, report_command, risk_command
 from shadowfleet.cli.render import RichProgress, print_evaluation, print_events, print_ingest, print_summary
 from shadowfleet.cli.screening import lists_app, network_command, screen_app
 from shadowfleet.detect.events import Config
@@ -43,6 +44,10 @@ err = Console(stderr=True)
 app.add_typer(lists_app, name="lists")
 app.add_typer(screen_app, name="screen")
 app.command("network")(network_command)
+app.command("risk")(risk_command)
+app.add_typer(alerts_app, name="alerts")
+app.command("report")(report_command)
+app.command("cap")(cap_command)
 
 StoreOption = Annotated[
     Path,

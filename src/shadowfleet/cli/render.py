@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from rich.console import Console
@@ -11,6 +12,7 @@ from rich.table import Table
 
 from shadowfleet.evaluate import Evaluation
 from shadowfleet.ingest.pipeline import IngestReport
+from shadowfleet.risk.cap import CAP_BARRELS, SCENARIOS, CapReport
 from shadowfleet.screening.network import Reached
 from shadowfleet.store.summary import Summary
 
@@ -183,3 +185,31 @@ def print_evaluation(console: Console, result: Evaluation) -> None:
             console.print(f"[red]alarm on decoy[/red] {alarm['decoy']}: {alarm['event_type']}: {alarm['reason']}")
     else:
         console.print("no alarm on any decoy")
+
+
+def print_risk(console: Console, rows: list[dict[str, Any]], top: int) -> None:
+    """Vessels by risk, best first, with their top reasons."""
+    grid = Table(title=f"top {min(top, len(rows))} of {len(rows):,} vessels by risk (risk-v1)", title_justify="left")
+    for column in ("score", "band", "MMSI", "name", "IMO", "flag", "top reasons (points)"):
+        grid.add_column(column, overflow="fold")
+    for r in rows[:top]:
+        grid.add_row(f"{r['score']:.0f}", r["band"], str(r["mmsi"]), r["name"] or "", str(r["imo"] or ""),
+                     (r["flag"] or "").upper(), "\n".join(r["reasons"]))  # fmt: skip
+    console.print(grid)
+
+
+def print_cap(console: Console, report: CapReport) -> None:
+    """Deliveries to the DPRK and the totals against the UNSCR 2397 cap, per laden-fraction scenario."""
+    grid = Table(title=f"estimated refined-petroleum deliveries to the DPRK in {report.year}", title_justify="left")
+    for column in ("when (UTC)", "kind", "receiver", "from", "method", *(f"bbl at {f:.0%}" for f in SCENARIOS),
+                   "events", "note"):  # fmt: skip
+        grid.add_column(column, overflow="fold")
+    for d in report.deliveries:
+        grid.add_row(d.when[:16], d.kind, d.receiver_name, str(d.partner or ""), d.method,
+                     *(f"{b:,.0f}" for b in d.barrels), "\n".join(d.events), d.note)  # fmt: skip
+    console.print(grid)
+    for fraction, total in zip(SCENARIOS, report.totals_barrels, strict=True):
+        console.print(
+            f"laden {fraction:.0%}: {total:,.0f} bbl = {total / CAP_BARRELS:.1%} of the {CAP_BARRELS:,} bbl cap",
+            highlight=False,
+        )

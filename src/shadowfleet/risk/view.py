@@ -88,7 +88,9 @@ def _vessels(store: Store) -> dict[int, Vessel]:
         .fetchall()
     )
     for mmsi, name, imo, kind, length, beam, draught, names, imos in rows:
-        vessels[int(mmsi)] = Vessel(int(mmsi), name, imo, kind, length, beam, draught, sorted(names), sorted(imos))
+        vessels[int(mmsi)] = Vessel(
+            int(mmsi), name, imo, kind, length, beam, draught, sorted(names or []), sorted(imos or [])
+        )
     return vessels
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pyarrow as pa
-from followthemoney import model
 
 from shadowfleet.detect.identity import imo_valid
 from shadowfleet.schema import LIST_ENTRIES, check
@@ -54,6 +53,8 @@ class Entry:
 
     def ftm(self, list_name: str) -> dict[str, object]:
         """The FollowTheMoney entity (OpenSanctions' exchange format) for this entry."""
+        from followthemoney import model  # its schema catalogue takes ~0.7 s to load; only imports need it
+
         entity = model.make_entity({VESSEL: "Vessel", PERSON: "Person", ORGANIZATION: "Organization"}[self.schema])
         entity.id = f"{list_name}-{self.entry_id}"
         entity.add("name", self.name)

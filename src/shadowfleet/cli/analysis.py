@@ -1,0 +1,177 @@
+"""`risk`, `alerts`, `report` and `cap`: what a compliance officer acts on, thin over shadowfleet.risk."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shadowfleet.cli.render import print_cap, print_risk
+from shadowfleet.report.case import gather
+from shadowfleet.report.render import html, pdf
+from shadowfleet.risk import alerts as alert_store
+from shadowfleet.risk.cap import cap_report
+from shadowfleet.risk.scorer import save, score_all
+from shadowfleet.risk.view import StoreView, load_view
+from shadowfleet.store.store import Store, StoreError
+
+out = Console()
+err = Console(stderr=True)
+alerts_app = typer.Typer(help="Alerts raised from risk, and the analyst's decisions on them.")
+
+StoreOption = Annotated[Path, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _view(store: Path) -> StoreView:
+    try:
+        return load_view(Store.open(store))
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _risk(view: StoreView) -> pa.Table:
+    table = score_all(view)
+    save(view, table)
+    return table
+
+
+def risk_command(
+    store: StoreOption,
+    top: Annotated[int, typer.Option(help="Rows to print.")] = 20,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write every vessel: .csv, .parquet, .json.")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Risk of every vessel (risk-v1): score 0-100, band, top reasons; the parts add up to the score."""
+    table = _risk(_view(store))
+    if out_path:
+        _write(table, out_path)
+    rows = table.to_pylist()
+    if as_json:
+        for r in rows[:top]:
+            r["findings"] = json.loads(r["findings"])
+        sys.stdout.write(json.dumps(rows[:top]) + "\n")
+        return
+    print_risk(out, rows, top)
+    if out_path:
+        out.print(f"every vessel's risk written to [b]{out_path}[/b]")
+
+
+def _write(table: pa.Table, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        pq.write_table(table, path)
+    elif suffix == ".json":
+        path.write_text(json.dumps(table.to_pylist(), default=str), encoding="utf-8")
+    elif suffix == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, table.column_names)
+            writer.writeheader()
+            for r in table.to_pylist():
+                writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in r.items()})
+    else:
+        raise fail(f"--out {path}: use .csv, .parquet or .json")
+
+
+def _alert_rows(rows: list[dict[str, Any]], title: str) -> None:
+    grid = Table(title=title, title_justify="left")
+    for column in ("alert", "state", "score", "band", "MMSI", "name", "reasons", "decided"):
+        grid.add_column(column, overflow="fold")
+    for r in rows:
+        decided = f"{r['decided_by']} {r['decided_at']:%Y-%m-%d %H:%M}: {r['note']}" if r["decided_by"] else ""
+        grid.add_row(r["alert_id"], r["state"], f"{r['score']:.0f}", r["band"], str(r["mmsi"]), r["name"] or "",
+                     "\n".join(r["reasons"]), decided)  # fmt: skip
+    out.print(grid)
+
+
+@alerts_app.callback(invoke_without_command=True)
+def alerts_list(
+    ctx: typer.Context,
+    store: Annotated[Path | None, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store.")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Every alert, decided ones too.")] = False,
+    as_json: Json = False,
+) -> None:
+    """New and changed alerts (risk medium and above); a dismissed one returns only with new evidence."""
+    if ctx.invoked_subcommand:
+        return
+    if store is None:
+        raise fail("give --store DIR (or set SHADOWFLEET_STORE)")
+    view = _view(store)
+    rows = alert_store.refresh(view.store, _risk(view), view.matches, alert_store.utc_now())
+    shown = rows if show_all else [r for r in rows if r["state"] in alert_store.OPEN]
+    if as_json:
+        sys.stdout.write(json.dumps(shown, default=str) + "\n")
+        return
+    _alert_rows(shown, f"{len(shown)} {'' if show_all else 'new or changed '}alert(s) of {len(rows)}")
+
+
+@alerts_app.command("set")
+def alerts_set(
+    alert_id: Annotated[str, typer.Argument(help="Alert id (from `shadowfleet alerts`).")],
+    store: StoreOption,
+    status: Annotated[str, typer.Option(help="reviewed, dismissed or escalated.")],
+    note: Annotated[str, typer.Option(help="Why: kept with who and when.")],
+    by: Annotated[str | None, typer.Option(help="Who decides (default: the login name).")] = None,
+    as_json: Json = False,
+) -> None:
+    """Record an analyst's decision on an alert."""
+    decision = alert_store.Decision(alert_id, status, note, by or getpass.getuser(), alert_store.utc_now())
+    try:
+        row = alert_store.decide(Store.open(store), decision)
+    except KeyError:
+        raise fail(f"no alert {alert_id!r} in {store}; `shadowfleet alerts --store {store} --all` lists them") from None
+    except (ValueError, StoreError) as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(row, default=str) + "\n")
+    else:
+        out.print(f"alert {alert_id} (MMSI {row['mmsi']}) {status} by {decision.by}: {note}", highlight=False)
+
+
+def report_command(
+    store: StoreOption,
+    vessel: Annotated[int, typer.Option(help="IMO or MMSI of the vessel.")],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Case file, HTML.")],
+    pdf_path: Annotated[Path | None, typer.Option("--pdf", help="Also write it as PDF.")] = None,
+) -> None:
+    """A case file for one vessel: identity history, list matches, map, timeline, evidence, red flags."""
+    view = _view(store)
+    try:
+        case = gather(view, vessel, alert_store.utc_now())
+        document = html(case, view.store.root)
+        out_path.write_text(document, encoding="utf-8")
+        if pdf_path:
+            pdf(document, pdf_path)
+    except (KeyError, RuntimeError, OSError) as exc:
+        raise fail(str(exc).strip("'\"")) from exc
+    written = f"[b]{out_path}[/b]" + (f" and [b]{pdf_path}[/b]" if pdf_path else "")
+    out.print(f"case file for {case.title}: {len(case.events)} events, risk {case.score:.0f}, written to {written}")
+
+
+def cap_command(
+    store: StoreOption,
+    year: Annotated[int, typer.Option(help="Calendar year.")],
+    as_json: Json = False,
+) -> None:
+    """Refined petroleum delivered to North Korea against the UNSCR 2397 cap of 500,000 barrels."""
+    report = cap_report(_view(store), year)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json()) + "\n")
+        return
+    print_cap(out, report)
