@@ -17,6 +17,7 @@ from shadowfleet import __version__
 from shadowfleet.cli.analysis import alerts_app, cap_command, report_command, risk_command
 from shadowfleet.cli.render import RichProgress, print_evaluation, print_events, print_ingest, print_summary
 from shadowfleet.cli.screening import lists_app, network_command, screen_app
+from shadowfleet.cli.server import serve_command, users_app
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window, run
 from shadowfleet.detect.write import STORE_EVENTS, format_of, read_events, write_events
@@ -48,6 +49,8 @@ app.command("risk")(risk_command)
 app.add_typer(alerts_app, name="alerts")
 app.command("report")(report_command)
 app.command("cap")(cap_command)
+app.command("serve")(serve_command)
+app.add_typer(users_app, name="users")
 
 StoreOption = Annotated[
     Path,

@@ -1,0 +1,203 @@
+"""The store as the API serves it: loaded once, reloaded when a file behind it changes.
+
+Event queries are the hot path (the map asks for them on every pan): the events are held as numpy
+columns for filtering and as ready-made GeoJSON features, so a query is a mask and a slice.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import shapely
+from shapely.geometry import mapping
+
+from shadowfleet.detect.write import STORE_EVENTS
+from shadowfleet.risk.scorer import score_all
+from shadowfleet.risk.view import StoreView, load_view
+from shadowfleet.schema import POSITIONS
+from shadowfleet.screening.lists import Lists
+from shadowfleet.screening.screener import Screener
+from shadowfleet.store.store import Store
+
+SPEED_CLASSES = (2.0, 6.0, 12.0)  # knots: drifting or lying, slow, cruising, fast
+
+
+def _feature(e: dict[str, Any]) -> dict[str, Any]:
+    geometry = None if e["lat"] is None else {"type": "Point", "coordinates": [e["lon"], e["lat"]]}
+    properties = {k: v for k, v in e.items() if k not in ("lat", "lon", "evidence")}
+    properties["start_time"] = e["start_time"].isoformat()
+    properties["end_time"] = e["end_time"].isoformat()
+    properties["positions"] = e["evidence"]["positions"]
+    return {"type": "Feature", "id": e["event_id"], "geometry": geometry, "properties": properties}
+
+
+@dataclass
+class EventIndex:
+    features: list[dict[str, Any]]
+    ids: dict[str, int]
+    types: np.ndarray
+    start: np.ndarray  # epoch seconds
+    end: np.ndarray
+    score: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    listed: np.ndarray
+
+    @classmethod
+    def build(cls, events: list[dict[str, Any]]) -> EventIndex:
+        ordered = sorted(events, key=lambda e: (-e["score"], e["start_time"], e["event_id"]))
+        nan = float("nan")
+        return cls(
+            [_feature(e) for e in ordered],
+            {e["event_id"]: i for i, e in enumerate(ordered)},
+            np.array([e["event_type"] for e in ordered], dtype=object),
+            np.array([e["start_time"].timestamp() for e in ordered]),
+            np.array([e["end_time"].timestamp() for e in ordered]),
+            np.array([e["score"] for e in ordered]),
+            np.array([nan if e["lat"] is None else e["lat"] for e in ordered]),
+            np.array([nan if e["lon"] is None else e["lon"] for e in ordered]),
+            np.array([bool(e["listed"]) for e in ordered]),
+        )
+
+    def query(self, q: EventQuery) -> tuple[int, list[dict[str, Any]]]:
+        mask = self.score >= q.min_score
+        if q.types:
+            mask &= np.isin(self.types, list(q.types))
+        if q.since is not None:
+            mask &= self.end >= q.since.timestamp()
+        if q.until is not None:
+            mask &= self.start < q.until.timestamp()
+        if q.bbox is not None:
+            lon0, lat0, lon1, lat1 = q.bbox
+            mask &= (self.lat >= lat0) & (self.lat <= lat1) & (self.lon >= lon0) & (self.lon <= lon1)
+        if q.listed is not None:
+            mask &= self.listed == q.listed
+        if q.mmsi is not None:
+            mask &= np.array([f["properties"]["mmsi"] == q.mmsi or f["properties"]["other_mmsi"] == q.mmsi
+                              for f in self.features], dtype=bool)  # fmt: skip
+        hits = np.flatnonzero(mask)
+        return len(hits), [self.features[i] for i in hits[q.offset : q.offset + q.limit]]
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    types: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    min_score: float = 0.0
+    listed: bool | None = None
+    mmsi: int | None = None
+    limit: int = 500
+    offset: int = 0
+
+
+@dataclass
+class Snapshot:
+    view: StoreView
+    events: EventIndex
+    risk: dict[int, dict[str, Any]]
+    screener: Screener | None
+    stamp: tuple[float, ...]
+
+
+@dataclass
+class StoreData:
+    """The snapshot of one store, rebuilt when the files it was read from change (checked once a second)."""
+
+    root: Path
+    _snapshot: Snapshot | None = None
+    _checked: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _stamp(self) -> tuple[float, ...]:
+        paths = [
+            self.root / STORE_EVENTS,
+            self.root / "screening" / "vessel_matches.parquet",
+            self.root / "manifest.json",
+        ]
+        paths += sorted((self.root / "lists").glob("*/versions.json"))
+        return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
+
+    def get(self) -> Snapshot:
+        now = time.monotonic()
+        if self._snapshot is not None and now - self._checked < 1.0:
+            return self._snapshot
+        with self._lock:
+            stamp = self._stamp()
+            self._checked = now
+            if self._snapshot is None or self._snapshot.stamp != stamp:
+                self._snapshot = self._load(stamp)
+            return self._snapshot
+
+    def _load(self, stamp: tuple[float, ...]) -> Snapshot:
+        store = Store.open(self.root)
+        view = load_view(store)
+        risk = {int(r["mmsi"]): r for r in score_all(view).to_pylist()}
+        lists = Lists(store)
+        versions = lists.current()
+        screener = Screener(lists.entries(versions)) if versions else None
+        return Snapshot(view, EventIndex.build(view.events), risk, screener, stamp)
+
+
+def speed_class(sog: float | None) -> int:
+    return 0 if sog is None else int(np.searchsorted(SPEED_CLASSES, sog, side="right"))
+
+
+def track(
+    store: Store, mmsi: int, since: datetime | None, until: datetime | None
+) -> list[tuple[float, float, float, float | None]]:
+    """(lon, lat, epoch s, sog kn) of a vessel in a window, in time order."""
+    clauses, params = ["mmsi = ?", "lat IS NOT NULL"], [mmsi]
+    if since is not None:
+        clauses.append("ts >= ?")
+        params.append(since)  # type: ignore[arg-type]
+    if until is not None:
+        clauses.append("ts < ?")
+        params.append(until)  # type: ignore[arg-type]
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"SELECT lon, lat, epoch(ts), sog_kn FROM read_parquet('{store.glob(POSITIONS)}') "
+            f"WHERE {' AND '.join(clauses)} ORDER BY ts",
+            params,
+        )
+        .fetchall()
+    )
+    return [(float(a), float(b), float(c), None if d is None else float(d)) for a, b, c, d in rows]
+
+
+def simplified_segments(points: list[tuple[float, float, float, float | None]], zoom: float) -> list[dict[str, Any]]:
+    """The track as line features of one speed class each, simplified to about a pixel at `zoom`."""
+    if len(points) < 2:
+        return []
+    tolerance = 360.0 / (256 * 2**zoom)
+    features, run = [], [points[0]]
+    for p in points[1:]:
+        if speed_class(p[3]) != speed_class(run[-1][3]) and len(run) > 1:
+            features.append(_segment(run, tolerance))
+            run = [run[-1]]
+        run.append(p)
+    features.append(_segment(run, tolerance))
+    return features
+
+
+def _segment(run: list[tuple[float, float, float, float | None]], tolerance: float) -> dict[str, Any]:
+    line = shapely.simplify(shapely.LineString([(p[0], p[1]) for p in run]), tolerance)
+    speeds = [p[3] for p in run if p[3] is not None]
+    return {
+        "type": "Feature",
+        "geometry": mapping(line),
+        "properties": {
+            "speed_class": speed_class(run[-1][3]),
+            "sog_kn": round(float(np.median(speeds)), 1) if speeds else None,
+            "start": datetime.fromtimestamp(run[0][2], UTC).isoformat(),
+        },
+    }

@@ -1,0 +1,40 @@
+"""The alert queue and the analyst's decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path
+from pydantic import BaseModel, Field
+
+from shadowfleet.api.deps import Analyst, Snap, Viewer
+from shadowfleet.risk import alerts as alert_store
+from shadowfleet.risk.scorer import score_all
+
+router = APIRouter(prefix="/api/alerts", tags=["alerts"])
+
+
+class AlertDecision(BaseModel):
+    status: Literal["reviewed", "dismissed", "escalated"]
+    note: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("")
+def alerts(_: Viewer, snap: Snap, all: bool = False) -> list[dict[str, Any]]:
+    """New and changed alerts (every alert with `all=true`), riskiest first; raised from risk when none exist."""
+    rows = alert_store.load(snap.view.store)
+    if not rows:
+        rows = alert_store.refresh(snap.view.store, score_all(snap.view), snap.view.matches, alert_store.utc_now())
+    return [r for r in rows if all or r["state"] in alert_store.OPEN]
+
+
+@router.post("/{alert_id}")
+def decide(
+    who: Analyst, snap: Snap, alert_id: Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$")], decision: AlertDecision
+) -> dict[str, Any]:
+    """Set an alert's status with a note (analysts only); kept with who and when."""
+    choice = alert_store.Decision(alert_id, decision.status, decision.note, who.name, alert_store.utc_now())
+    try:
+        return alert_store.decide(snap.view.store, choice)
+    except KeyError:
+        raise HTTPException(404, f"no alert {alert_id}") from None

@@ -1,0 +1,114 @@
+"""Vessels: search, profile, track and case files."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse, Response
+
+from shadowfleet.api.data import Snapshot, simplified_segments, track
+from shadowfleet.api.deps import Snap, Viewer
+from shadowfleet.report.case import gather, resolve
+from shadowfleet.report.render import html, pdf
+from shadowfleet.risk.alerts import utc_now
+
+router = APIRouter(prefix="/api/vessels", tags=["vessels"])
+MMSI = Annotated[int, Query(ge=0, le=999_999_999)]
+
+
+def _summary(snap: Snapshot, mmsi: int) -> dict[str, Any]:
+    v = snap.view.vessel(mmsi)
+    risk = snap.risk.get(mmsi, {})
+    return {"mmsi": mmsi, "name": v.name, "imo": v.imo, "flag": snap.view.flag(mmsi), "ship_type": v.ship_type,
+            "score": risk.get("score", 0.0), "band": risk.get("band", "low")}  # fmt: skip
+
+
+@router.get("")
+def vessels(
+    _: Viewer,
+    snap: Snap,
+    q: Annotated[str | None, Query(max_length=100, description="part of a name")] = None,
+    imo: Annotated[int | None, Query(ge=0, le=9_999_999)] = None,
+    mmsi: Annotated[int | None, Query(ge=0, le=999_999_999)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    """Vessels by part of a name, IMO or MMSI, riskiest first."""
+    found = []
+    for v in snap.view.vessels.values():
+        if mmsi is not None and v.mmsi != mmsi:
+            continue
+        if imo is not None and imo != v.imo and imo not in v.imos:
+            continue
+        if q and not any(q.casefold() in n.casefold() for n in v.names):
+            continue
+        found.append(_summary(snap, v.mmsi))
+    if not q and imo is None and mmsi is None:  # vessels with events but no static report count too
+        found += [_summary(snap, m) for m in snap.risk if m not in snap.view.vessels]
+    return sorted(found, key=lambda r: (-r["score"], r["mmsi"]))[:limit]
+
+
+def _known(snap: Snapshot, mmsi: int) -> None:
+    try:
+        resolve(snap.view, mmsi)
+    except KeyError:
+        raise HTTPException(404, f"no vessel with MMSI or IMO {mmsi}") from None
+
+
+@router.get("/{mmsi}")
+def vessel(_: Viewer, snap: Snap, mmsi: int) -> dict[str, Any]:
+    """A vessel's profile: identity, risk with every finding, list matches with explanations."""
+    _known(snap, mmsi)
+    v = snap.view.vessel(mmsi)
+    risk = dict(snap.risk.get(mmsi) or {"score": 0.0, "band": "low", "reasons": [], "findings": "[]"})
+    risk["findings"] = json.loads(risk["findings"])
+    keys = ("list_name", "list_version", "entry_id", "entry_name", "score", "flags", "entry_source")
+    matches = [
+        {**{k: m[k] for k in keys}, "explanation": json.loads(m["explanation"])}
+        for m in snap.view.matches.get(mmsi, [])
+    ]
+    return {**_summary(snap, mmsi), "names": v.names, "imos": v.imos, "risk": risk, "matches": matches,
+            "events": len(snap.view.events_of(mmsi))}  # fmt: skip
+
+
+@router.get("/{mmsi}/track")
+def vessel_track(
+    _: Viewer,
+    snap: Snap,
+    mmsi: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    zoom: Annotated[float, Query(ge=0, le=22)] = 8.0,
+) -> dict[str, Any]:
+    """The track as GeoJSON lines, one per speed class (0: < 2 kn, 1: < 6, 2: < 12, 3: faster), simplified
+    to about a pixel at `zoom`."""
+    return {
+        "type": "FeatureCollection",
+        "features": simplified_segments(track(snap.view.store, mmsi, since, until), zoom),
+    }
+
+
+def _case(snap: Snapshot, mmsi: int) -> str:
+    _known(snap, mmsi)
+    return html(gather(snap.view, mmsi, utc_now()), snap.view.store.root)
+
+
+@router.get("/{mmsi}/case.html", response_class=HTMLResponse, tags=["case files"])
+def case_html(_: Viewer, snap: Snap, mmsi: int) -> HTMLResponse:
+    """The case file as a self-contained HTML page."""
+    return HTMLResponse(_case(snap, mmsi))
+
+
+@router.get("/{mmsi}/case.pdf", response_class=Response, tags=["case files"],
+            responses={200: {"content": {"application/pdf": {}}}})  # fmt: skip
+def case_pdf(_: Viewer, snap: Snap, mmsi: int) -> Response:
+    """The case file as PDF (WeasyPrint)."""
+    document = _case(snap, mmsi)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "case.pdf"
+        pdf(document, out)
+        return Response(out.read_bytes(), media_type="application/pdf")

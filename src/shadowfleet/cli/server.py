@@ -1,0 +1,75 @@
+"""`serve` and `users`: the REST API and web map, and the keys that open them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from shadowfleet.api.auth import ROLES, add_user, users
+from shadowfleet.store.store import Store, StoreError
+
+out = Console()
+err = Console(stderr=True)
+users_app = typer.Typer(help="API users and their keys (viewers read; analysts also decide on alerts).")
+StoreOption = Annotated[Path, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory.")]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    store: StoreOption,
+    role: Annotated[str, typer.Option(help=f"{' or '.join(ROLES)}.")] = "viewer",
+) -> None:
+    """Make a user (or renew an existing user's key); the key is printed once and stored only hashed."""
+    try:
+        key = add_user(Store.open(store), name, role)
+    except (ValueError, StoreError) as exc:
+        raise fail(str(exc)) from exc
+    err.print(f"user {name} ({role}); keep this key, it is not shown again:", highlight=False)
+    print(key)
+
+
+@users_app.command("list")
+def users_list(store: StoreOption) -> None:
+    """Users and roles (never keys)."""
+    try:
+        known = users(Store.open(store))
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    for u in known:
+        out.print(f"{u.name}\t{u.role}\tsince {u.created}", highlight=False)
+
+
+def serve_command(
+    store: StoreOption,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    cors_origin: Annotated[
+        list[str] | None, typer.Option("--cors-origin", help="Allow a browser origin (CORS is closed by default).")
+    ] = None,
+) -> None:
+    """The REST API (OpenAPI at /docs) and the web map at /, for one store."""
+    import os
+
+    import uvicorn
+
+    try:
+        opened = Store.open(store)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    if not users(opened):
+        err.print(f"[yellow]no user yet[/yellow]: `shadowfleet users add NAME --role analyst --store {store}`")
+    os.environ["SHADOWFLEET_SERVE_STORE"] = str(opened.root.resolve())
+    os.environ["SHADOWFLEET_SERVE_CORS"] = ",".join(cors_origin or [])
+    out.print(f"shadowfleet on http://{host}:{port}/ (API docs at /docs) for {opened.root}", highlight=False)
+    uvicorn.run("shadowfleet.api.server:app", host=host, port=port, workers=workers, log_level="warning",
+                factory=True)  # fmt: skip
