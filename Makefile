@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= out/demo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean web
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,16 @@ test: lint
 bench: $(STAMP)
 	$(PY) benchmarks/bench_ingest.py
 	$(PY) benchmarks/bench_screen.py
+	$(PY) benchmarks/bench_api.py
 	$(PY) benchmarks/bench_detect.py --positions $${BENCH_POSITIONS:-100000000}
 
+# MapLibre GL JS from the npm registry into the package's static assets (committed, so neither
+# installing nor serving needs npm; rerun after changing web/package.json).
+web:
+	cd web && npm install --no-audit --no-fund
+	cp web/node_modules/maplibre-gl/dist/maplibre-gl.js web/node_modules/maplibre-gl/dist/maplibre-gl.css \
+	   src/shadowfleet/api/static/vendor/
+	cp web/node_modules/maplibre-gl/LICENSE.txt src/shadowfleet/api/static/vendor/MAPLIBRE-LICENSE.txt
+
 clean:
-	rm -rf $(VENV) out benchmarks/.cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out benchmarks/.cache .pytest_cache .mypy_cache .ruff_cache test-artifacts web/node_modules

@@ -55,6 +55,7 @@ async function buildMap() {
     style: { version: 8, sources: {}, layers: [{ id: "sea", type: "background", paint: { "background-color": "#d4e6f1" } }] },
     center: [124, 35], zoom: 4, attributionControl: { customAttribution: "Natural Earth" },
   });
+  window.shadowfleetMap = map; // for the browser test and the console
   await new Promise((resolve) => map.on("load", resolve));
   map.addSource("land", { type: "geojson", data: land });
   map.addLayer({ id: "land", type: "fill", source: "land", paint: { "fill-color": "#e8e4d8", "fill-outline-color": "#b5ad95" } });
@@ -128,6 +129,7 @@ async function loadOverviewTracks() {
 async function openEvent(eventId) {
   const detail = await json(`/api/events/${eventId}`);
   selected = detail;
+  map.getSource("tracks").setData(empty()); // the event's two vessels, nothing else
   const p = detail.feature.properties;
   const box = $("event-detail");
   box.replaceChildren(text("h3", `${p.event_type} · score ${p.score.toFixed(2)}`), text("p", p.reason),
@@ -160,6 +162,7 @@ function drawParties() {
     if (upto.length) features.push({ type: "Feature", properties: { mmsi, colour }, geometry: { type: "Point", coordinates: upto[upto.length - 1].slice(0, 2) } });
   });
   map.getSource("party-tracks").setData({ type: "FeatureCollection", features });
+  $("event-panel").dataset.parties = String(features.length); // what is drawn, for tests and screen readers
 }
 
 async function loadAlerts() {
