@@ -26,7 +26,7 @@ def scenario_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("scenario")
     lists = REPO / "data" / "lists"
-    steps = [
+    steps: list[tuple[str | Path, ...]] = [
         ("simulate", "--out", root / "sim", "--seed", "7"),
         ("ingest", root / "sim" / "ais.csv", "--store", root / "store", "--quiet"),
         ("lists", "import", lists / "ofac_sdn_2024-05-03", "--date", "2024-05-03", "--store", root / "store"),
