@@ -12,9 +12,9 @@ from typing import Annotated, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from shadowfleet.cli.common import GroupStoreOption, Json, StoreOption, fail, need_store, out
 from shadowfleet.cli.render import print_cap, print_risk
 from shadowfleet.report.case import gather
 from shadowfleet.report.render import html, pdf
@@ -24,17 +24,7 @@ from shadowfleet.risk.scorer import save, score_all
 from shadowfleet.risk.view import StoreView, load_view
 from shadowfleet.store.store import Store, StoreError
 
-out = Console()
-err = Console(stderr=True)
 alerts_app = typer.Typer(help="Alerts raised from risk, and the analyst's decisions on them.")
-
-StoreOption = Annotated[Path, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory.")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def _view(store: Path) -> StoreView:
@@ -103,15 +93,14 @@ def _alert_rows(rows: list[dict[str, Any]], title: str) -> None:
 @alerts_app.callback(invoke_without_command=True)
 def alerts_list(
     ctx: typer.Context,
-    store: Annotated[Path | None, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store.")] = None,
+    store: GroupStoreOption = None,
     show_all: Annotated[bool, typer.Option("--all", help="Every alert, decided ones too.")] = False,
     as_json: Json = False,
 ) -> None:
     """New and changed alerts (risk medium and above); a dismissed one returns only with new evidence."""
     if ctx.invoked_subcommand:
         return
-    if store is None:
-        raise fail("give --store DIR (or set SHADOWFLEET_STORE)")
+    store = need_store(store)
     view = _view(store)
     rows = alert_store.refresh(view.store, _risk(view), view.matches, alert_store.utc_now())
     shown = rows if show_all else [r for r in rows if r["state"] in alert_store.OPEN]

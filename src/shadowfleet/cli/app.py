@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from shadowfleet import __version__
 from shadowfleet.cli.analysis import alerts_app, cap_command, report_command, risk_command
+from shadowfleet.cli.common import StoreOption, err, fail, out
 from shadowfleet.cli.render import RichProgress, print_evaluation, print_events, print_ingest, print_summary
 from shadowfleet.cli.screening import lists_app, network_command, screen_app
 from shadowfleet.cli.server import serve_command, users_app
@@ -40,8 +40,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
 app.add_typer(lists_app, name="lists")
 app.add_typer(screen_app, name="screen")
 app.command("network")(network_command)
@@ -51,16 +49,6 @@ app.command("report")(report_command)
 app.command("cap")(cap_command)
 app.command("serve")(serve_command)
 app.add_typer(users_app, name="users")
-
-StoreOption = Annotated[
-    Path,
-    typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory (created if absent)."),
-]
-
-
-def fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def _version(value: bool) -> None:

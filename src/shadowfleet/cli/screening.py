@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from shadowfleet.cli.common import GroupStoreOption, Json, StoreOption, err, fail, need_store, out
 from shadowfleet.cli.render import print_network, print_vessel_matches
 from shadowfleet.detect.write import STORE_EVENTS, read_events
 from shadowfleet.screening.batch import BatchResult, score_pairs, screen_batch
@@ -25,22 +25,11 @@ from shadowfleet.screening.readers import Problem, read_lists
 from shadowfleet.screening.screener import DEFAULT_THRESHOLD, Match, Query, Screener
 from shadowfleet.store.store import Store, StoreError
 
-out = Console()
-err = Console(stderr=True)
 lists_app = typer.Typer(help="Sanctions lists: import official files, show what is loaded.", no_args_is_help=False)
 screen_app = typer.Typer(help="Screen vessels, companies and persons against the loaded lists.", no_args_is_help=True)
 
-StoreOption = Annotated[
-    Path, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory (created if absent).")
-]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Screen against the lists in force on this date.")]
 Threshold = Annotated[float, typer.Option(help="Report matches scoring at least this (0-1).")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def _date(text: str | None, option: str) -> date | None:
@@ -65,14 +54,13 @@ def _screener(store: Path, as_of: str | None, threshold: float) -> Screener:
 @lists_app.callback(invoke_without_command=True)
 def lists_show(
     ctx: typer.Context,
-    store: Annotated[Path | None, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store.")] = None,
+    store: GroupStoreOption = None,
     as_json: Json = False,
 ) -> None:
     """What is loaded: each list's versions, their dates, counts and source files."""
     if ctx.invoked_subcommand:
         return
-    if store is None:
-        raise fail("give --store DIR (or set SHADOWFLEET_STORE)")
+    store = need_store(store)
     try:
         lists = Lists(Store.open(store))
     except StoreError as exc:

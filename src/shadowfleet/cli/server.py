@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from shadowfleet.api.auth import ROLES, add_user, users
+from shadowfleet.cli.common import StoreOption, err, fail, out
 from shadowfleet.store.store import Store, StoreError
 
-out = Console()
-err = Console(stderr=True)
 users_app = typer.Typer(help="API users and their keys (viewers read; analysts also decide on alerts).")
-StoreOption = Annotated[Path, typer.Option("--store", "-s", envvar="SHADOWFLEET_STORE", help="Store directory.")]
-
-
-def fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 @users_app.command("add")

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from shadowfleet.risk.features import SCORER_VERSION
 from shadowfleet.schema import ALERTS, check
+from shadowfleet.store.manifest import write_table_atomic
 from shadowfleet.store.store import Store
 
 ALERTS_FILE = "alerts/alerts.parquet"
@@ -52,12 +53,8 @@ def load(store: Store) -> list[dict[str, Any]]:
 
 
 def _save(store: Store, rows: list[dict[str, Any]]) -> None:
-    path = store.root / ALERTS_FILE
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     rows = sorted(rows, key=lambda r: (-float(r["score"]), r["alert_id"]))
-    pq.write_table(check(pa.Table.from_pylist(rows, schema=ALERTS.schema), ALERTS), tmp)
-    tmp.replace(path)
+    write_table_atomic(check(pa.Table.from_pylist(rows, schema=ALERTS.schema), ALERTS), store.root / ALERTS_FILE)
 
 
 def refresh(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from shadowfleet.risk.evaluate import EVALUATORS
 from shadowfleet.risk.features import SCORER_VERSION, Finding, band
 from shadowfleet.risk.view import StoreView
 from shadowfleet.schema import RISK, check
+from shadowfleet.store.manifest import write_table_atomic
 
 RISK_FILE = "risk/risk.parquet"
 TOP_REASONS = 3
@@ -60,8 +60,4 @@ def score_all(view: StoreView) -> pa.Table:
 
 
 def save(view: StoreView, table: pa.Table) -> None:
-    path = view.store.root / RISK_FILE
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(path)
+    write_table_atomic(table, view.store.root / RISK_FILE)

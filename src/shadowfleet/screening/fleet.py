@@ -20,6 +20,7 @@ from shadowfleet.schema import EVENTS, LISTED, POSITIONS, STATIC, VESSEL_MATCHES
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.names import VESSEL, country_code
 from shadowfleet.screening.screener import Match, Query, Screener
+from shadowfleet.store.manifest import write_table_atomic
 from shadowfleet.store.store import Store
 
 MATCHES_FILE = "screening/vessel_matches.parquet"
@@ -100,11 +101,7 @@ def screen_store(store: Store, as_of: date | None = None) -> pa.Table | None:
     if not versions:
         return None
     matches = screen_fleet(store, Screener(lists.entries(versions)))
-    path = store.root / MATCHES_FILE
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(matches, tmp)
-    tmp.replace(path)
+    write_table_atomic(matches, store.root / MATCHES_FILE)
     return matches
 
 

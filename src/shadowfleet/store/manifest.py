@@ -8,6 +8,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 FORMAT = "shadowfleet-store"
 VERSION = 1
 
@@ -76,6 +79,14 @@ def write_atomic(path: Path, data: dict[str, Any]) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> None:
+    """Write Parquet so that a reader sees the old file or the new one (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
 
 
 def fsync_dir(path: Path) -> None:
