@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import mapping
 
 from shadowfleet.detect.write import STORE_EVENTS
+from shadowfleet.risk import alerts as alert_store
 from shadowfleet.risk.scorer import score_all
 from shadowfleet.risk.view import StoreView, load_view
 from shadowfleet.schema import POSITIONS
@@ -140,7 +141,10 @@ class StoreData:
     def _load(self, stamp: tuple[float, ...]) -> Snapshot:
         store = Store.open(self.root)
         view = load_view(store)
-        risk = {int(r["mmsi"]): r for r in score_all(view).to_pylist()}
+        table = score_all(view)
+        # new evidence raises or brings back alerts here too, not only through `shadowfleet alerts`
+        alert_store.refresh(store, table, view.matches, alert_store.utc_now())
+        risk = {int(r["mmsi"]): r for r in table.to_pylist()}
         lists = Lists(store)
         versions = lists.current()
         screener = Screener(lists.entries(versions)) if versions else None

@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from shadowfleet.api.deps import Analyst, Snap, Viewer
 from shadowfleet.risk import alerts as alert_store
-from shadowfleet.risk.scorer import score_all
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
@@ -21,10 +20,9 @@ class AlertDecision(BaseModel):
 
 @router.get("")
 def alerts(_: Viewer, snap: Snap, all: bool = False) -> list[dict[str, Any]]:
-    """New and changed alerts (every alert with `all=true`), riskiest first; raised from risk when none exist."""
+    """New and changed alerts (every alert with `all=true`), riskiest first; refreshed whenever the store
+    changes."""
     rows = alert_store.load(snap.view.store)
-    if not rows:
-        rows = alert_store.refresh(snap.view.store, score_all(snap.view), snap.view.matches, alert_store.utc_now())
     return [r for r in rows if all or r["state"] in alert_store.OPEN]
 
 
