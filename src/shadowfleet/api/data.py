@@ -50,6 +50,8 @@ class EventIndex:
     lat: np.ndarray
     lon: np.ndarray
     listed: np.ndarray
+    mmsi: np.ndarray
+    other_mmsi: np.ndarray  # -1 where the event has one vessel
 
     @classmethod
     def build(cls, events: list[dict[str, Any]]) -> EventIndex:
@@ -65,6 +67,8 @@ class EventIndex:
             np.array([nan if e["lat"] is None else e["lat"] for e in ordered]),
             np.array([nan if e["lon"] is None else e["lon"] for e in ordered]),
             np.array([bool(e["listed"]) for e in ordered]),
+            np.array([e["mmsi"] for e in ordered], dtype=np.int64),
+            np.array([-1 if e["other_mmsi"] is None else e["other_mmsi"] for e in ordered], dtype=np.int64),
         )
 
     def query(self, q: EventQuery) -> tuple[int, list[dict[str, Any]]]:
@@ -81,8 +85,7 @@ class EventIndex:
         if q.listed is not None:
             mask &= self.listed == q.listed
         if q.mmsi is not None:
-            mask &= np.array([f["properties"]["mmsi"] == q.mmsi or f["properties"]["other_mmsi"] == q.mmsi
-                              for f in self.features], dtype=bool)  # fmt: skip
+            mask &= (self.mmsi == q.mmsi) | (self.other_mmsi == q.mmsi)
         hits = np.flatnonzero(mask)
         return len(hits), [self.features[i] for i in hits[q.offset : q.offset + q.limit]]
 

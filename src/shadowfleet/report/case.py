@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shadowfleet.risk.features import FEATURES
 from shadowfleet.risk.scorer import score_vessel
 from shadowfleet.risk.view import StoreView
 from shadowfleet.schema import POSITIONS, STATIC
-from shadowfleet.screening.lists import Lists
+from shadowfleet.screening.lists import Lists, Version
 
 MAX_TRACK_POINTS = 3000
 REFS_SHOWN = 12
@@ -130,7 +132,7 @@ def _flags(
 
     vessel = view.vessel(mmsi)
     recent = _port_rule_events(view, mmsi)
-    linked = sorted({o for m in matches for o in json.loads(m.get("linked_to_json") or "[]")})
+    linked = sorted({o for m in matches for o in m["linked_to"]})
     kind = vessel.ship_type
     cargo = "tanker" if kind and 80 <= kind <= 89 else "cargo ship" if kind and 70 <= kind <= 79 else None
     rows = [
@@ -155,25 +157,33 @@ def _flags(
     ]  # fmt: skip
 
 
+def _matches(view: StoreView, mmsi: int, lists: Lists, versions: list[Version]) -> list[dict[str, Any]]:
+    """The vessel's list matches (copies), each with its explanation parts and the parties its entry names."""
+    matches = [dict(m) for m in view.matches.get(mmsi, [])]
+    linked: dict[tuple[str, str], list[str]] = {}
+    if matches and versions:
+        table = lists.entries(versions)
+        wanted = pc.is_in(table.column("entry_id"), pa.array(sorted({str(m["entry_id"]) for m in matches})))
+        linked = {(e["list_name"], e["entry_id"]): e["linked_to"] for e in table.filter(wanted).to_pylist()}
+    for m in matches:
+        m["linked_to"] = linked.get((m["list_name"], m["entry_id"]), [])
+        m["parts"] = json.loads(m["explanation"])
+    return matches
+
+
 def gather(view: StoreView, ref: int, generated: datetime) -> CaseFile:
     mmsi = resolve(view, ref)
     score, findings = score_vessel(mmsi, view)
-    events = sorted(view.events_of(mmsi), key=lambda e: e["start_time"])
+    # copies: the view may be shared (the API's snapshot), and numbering is this case file's own
+    events = [dict(e) for e in sorted(view.events_of(mmsi), key=lambda e: e["start_time"])]
     for number, e in enumerate(events, 1):
         e["number"] = number
         e["supporting"] = _supporting(view, e)
     manifest = view.store.manifest()
     sources = {p: sha for sha, s in manifest.sources.items() for p in s.paths}
-    matches = view.matches.get(mmsi, [])
-    entries = Lists(view.store)
-    linked = {}
-    versions = entries.current()
-    if matches and versions:
-        table = entries.entries(versions).to_pylist()
-        linked = {(e["list_name"], e["entry_id"]): e["linked_to"] for e in table}
-    for m in matches:
-        m["linked_to_json"] = json.dumps(linked.get((m["list_name"], m["entry_id"]), []))
-        m["parts"] = json.loads(m["explanation"])
+    lists = Lists(view.store)
+    versions = lists.current()
+    matches = _matches(view, mmsi, lists, versions)
     by_feature = {f.feature: f.to_json() for f in findings}
     vessel = view.vessel(mmsi)
     return CaseFile(

@@ -124,7 +124,7 @@ def identity(mmsi: int, mine: list[Event], view: StoreView) -> list[Finding]:
         found.append(finding("identity_change", 1.0, "; ".join(e["reason"] for e in changes)[:300], _ids(changes)))
     vessel = view.vessel(mmsi)
     if vessel.imo:
-        mids = {m // 1_000_000 for m, v in view.vessels.items() if v.imo == vessel.imo}
+        mids = view.mids_by_imo.get(vessel.imo, set())
         if len(mids) > 1:
             flags = ", ".join(sorted(str(view.flags.get(m) or m).upper() for m in mids))
             found.append(

@@ -60,9 +60,19 @@ class StoreView:
     matches: dict[int, list[dict[str, Any]]]  # MMSI -> its list matches, best first
     reached: dict[int, list[Reached]]  # MMSI -> how it links to listed vessels
     flags: dict[int, str | None]  # MID -> ISO flag
+    by_vessel: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # MMSI -> its events
+    mids_by_imo: dict[int, set[int]] = field(default_factory=dict)  # IMO -> MIDs of the MMSIs that sent it
+
+    def __post_init__(self) -> None:
+        for e in self.events:
+            for party in {e["mmsi"], e["other_mmsi"]} - {None}:
+                self.by_vessel.setdefault(int(party), []).append(e)
+        for v in self.vessels.values():
+            for imo in {*v.imos, *([v.imo] if v.imo else [])}:
+                self.mids_by_imo.setdefault(imo, set()).add(v.mid)
 
     def events_of(self, mmsi: int) -> list[dict[str, Any]]:
-        return [e for e in self.events if mmsi in (e["mmsi"], e["other_mmsi"])]
+        return self.by_vessel.get(mmsi, [])
 
     def vessel(self, mmsi: int) -> Vessel:
         return self.vessels.get(mmsi) or Vessel(mmsi)
