@@ -10,6 +10,7 @@ from shadowfleet.detect.identity import imo_valid
 from shadowfleet.screening.compare import Party, compare, neighbours, one_digit_apart, similarity
 from shadowfleet.screening.features import FEATURES, total
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, name_key
+from shadowfleet.screening.network import is_listed
 from shadowfleet.screening.screener import DEFAULT_THRESHOLD, Query
 
 
@@ -115,3 +116,10 @@ def test_neighbours_are_exactly_the_numbers_one_digit_apart(imo: int) -> None:
     near = neighbours(imo)
     assert imo not in near and all(one_digit_apart(imo, n) for n in near)
     assert 63 <= len(near) <= 69
+
+
+def test_a_doctored_imo_is_reported_but_is_not_a_listing() -> None:
+    (match,) = screener().screen(Query(imo=8720463))
+    row = {"score": match.score, "flags": match.flags}
+    assert match.flags == ["possible_imo_manipulation"] and not is_listed(row)
+    assert is_listed({"score": screener().screen(Query(imo=8720436))[0].score})

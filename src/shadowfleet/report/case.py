@@ -111,7 +111,7 @@ def _supporting(view: StoreView, event: dict[str, Any]) -> list[dict[str, Any]]:
 def _port_rule_events(view: StoreView, mmsi: int) -> list[dict[str, Any]]:
     """DPRK port calls, and STS with DPRK-flagged or listed ships, in the 180 days before the data ends."""
     end = max((e["end_time"] for e in view.events), default=None)
-    dprk_or_listed = {m for m in view.vessels if m // 1_000_000 == 445} | set(view.matches)
+    dprk_or_listed = {m for m in view.vessels if m // 1_000_000 == 445} | view.listed
     found = []
     for e in view.events_of(mmsi):
         if end is None or e["end_time"] < end - US_PORT_RULE:

@@ -8,6 +8,7 @@ from typing import Any
 
 from shadowfleet.risk.features import Finding, finding
 from shadowfleet.risk.view import DPRK_MID, StoreView
+from shadowfleet.screening.network import is_listed
 
 Event = dict[str, Any]
 DAY = timedelta(days=1)
@@ -49,7 +50,7 @@ def sts(mmsi: int, mine: list[Event], view: StoreView) -> list[Finding]:
         ("sts_at_night", _local_night, "at local night"),
         ("sts_in_hotspot", lambda e: bool(e["details"].get("hotspot")), "in an STS hot spot"),
         ("sts_with_dprk_flag", lambda e: partners[e["event_id"]] // 1_000_000 == DPRK_MID, "with a DPRK-flag ship"),
-        ("sts_with_listed", lambda e: partners[e["event_id"]] in view.matches, "with a listed vessel"),
+        ("sts_with_listed", lambda e: partners[e["event_id"]] in view.listed, "with a listed vessel"),
         (
             "sts_partner_dark",
             lambda e: any(_near(e, g) for g in _of(view.events_of(partners[e["event_id"]]), "ais_gap")),
@@ -140,7 +141,7 @@ def identity(mmsi: int, mine: list[Event], view: StoreView) -> list[Finding]:
 def listed(mmsi: int, mine: list[Event], view: StoreView) -> list[Finding]:
     found = []
     matches = view.matches.get(mmsi, [])
-    strong = [m for m in matches if "possible_imo_manipulation" not in m["flags"]]
+    strong = [m for m in matches if is_listed(m)]
     if strong:
         best = strong[0]
         reason = f"{best['list_name']} {best['entry_id']} {best['entry_name']} (match {best['score']:.2f})"

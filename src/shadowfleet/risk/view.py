@@ -15,7 +15,7 @@ from shadowfleet.detect.write import STORE_EVENTS
 from shadowfleet.schema import EVENTS, STATIC, check
 from shadowfleet.screening.fleet import load_matches
 from shadowfleet.screening.names import country_code
-from shadowfleet.screening.network import Reached, listed_vessels, network
+from shadowfleet.screening.network import Reached, is_listed, listed_vessels, network
 from shadowfleet.store.store import Store, StoreError
 
 DPRK_MID = 445
@@ -62,8 +62,10 @@ class StoreView:
     flags: dict[int, str | None]  # MID -> ISO flag
     by_vessel: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # MMSI -> its events
     mids_by_imo: dict[int, set[int]] = field(default_factory=dict)  # IMO -> MIDs of the MMSIs that sent it
+    listed: set[int] = field(default_factory=set)  # MMSIs with a match at the screening threshold
 
     def __post_init__(self) -> None:
+        self.listed = {m for m, rows in self.matches.items() if any(is_listed(r) for r in rows)}
         for e in self.events:
             for party in {e["mmsi"], e["other_mmsi"]} - {None}:
                 self.by_vessel.setdefault(int(party), []).append(e)

@@ -19,6 +19,7 @@ from shadowfleet.detect.identity import mid_table
 from shadowfleet.schema import EVENTS, LISTED, POSITIONS, STATIC, VESSEL_MATCHES, check
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.names import VESSEL, country_code
+from shadowfleet.screening.network import is_listed
 from shadowfleet.screening.screener import Match, Query, Screener
 from shadowfleet.store.manifest import write_table_atomic
 from shadowfleet.store.store import Store
@@ -44,8 +45,11 @@ def identities(store: Store) -> list[Identity]:
             "WHERE imo IS NOT NULL OR name IS NOT NULL GROUP BY ALL"
         )
     if store.files(POSITIONS):
+        # vessels that never sent a static report are screened by their MMSI alone
+        named = f"SELECT mmsi FROM read_parquet('{store.glob(STATIC)}')" if store.files(STATIC) else "SELECT NULL"
         parts.append(
-            f"SELECT mmsi, NULL::BIGINT, NULL::VARCHAR, min(ts) FROM read_parquet('{store.glob(POSITIONS)}') GROUP BY 1"
+            f"SELECT mmsi, NULL::BIGINT, NULL::VARCHAR, min(ts) FROM read_parquet('{store.glob(POSITIONS)}') "
+            f"WHERE mmsi NOT IN ({named}) GROUP BY 1"
         )
     if not parts:
         return []
@@ -119,7 +123,7 @@ def load_matches(store: Store) -> pa.Table | None:
 def annotate(events: pa.Table, matches: pa.Table) -> pa.Table:
     """Events with `listed` filled: for each party that matched a list, its best entry per list."""
     best: dict[int, dict[tuple[str, str], dict[str, object]]] = {}
-    for m in sorted(matches.to_pylist(), key=lambda r: -float(r["score"])):
+    for m in sorted(filter(is_listed, matches.to_pylist()), key=lambda r: -float(r["score"])):
         parts = best.setdefault(int(m["mmsi"]), {})
         parts.setdefault(
             (str(m["list_name"]), str(m["entry_id"])),

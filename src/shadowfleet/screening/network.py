@@ -8,6 +8,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from shadowfleet.screening.screener import DEFAULT_THRESHOLD
+
 
 @dataclass(frozen=True)
 class Link:
@@ -50,11 +52,18 @@ def _links(events: pa.Table) -> dict[int, list[Link]]:
     return graph
 
 
+def is_listed(match: dict[str, Any]) -> bool:
+    """A match that makes a vessel "listed": at the screening threshold. A doctored IMO one digit from a
+    listed one is reported (and scored by risk) but is not itself a listing."""
+    return float(match["score"]) >= DEFAULT_THRESHOLD
+
+
 def listed_vessels(matches: pa.Table) -> dict[int, str]:
     """MMSI -> "list: entry name" of its best match, from a `vessel_matches` table."""
     listed: dict[int, str] = {}
     for r in sorted(matches.to_pylist(), key=lambda r: r["score"]):
-        listed[int(r["mmsi"])] = f"{r['list_name']}: {r['entry_name']}"
+        if is_listed(r):
+            listed[int(r["mmsi"])] = f"{r['list_name']}: {r['entry_name']}"
     return listed
 
 
