@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections import Counter
 from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import shared
 from screening_data import ofac_2024, un
@@ -99,3 +104,28 @@ def test_plain_watchlist_csv(tmp_path: Path) -> None:
     assert (star.imo, star.mmsi, star.flag, star.schema) == (9074729, 445123000, "kp", VESSEL)
     assert [w.reason for w in lf.warnings] == ["invalid_imo"] and lf.entries[2].imo is None
     assert {p.line for p in lf.rejected} == {4, 5}
+
+
+cells = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\r\n\x00"), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(cells, st.sampled_from(["vessel", "company", "person", "", "ship", "??"]), cells, cells, cells),
+        max_size=25,
+    )
+)
+def test_plain_csv_accounts_for_every_row_whatever_it_holds(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str, str, str, str]]
+) -> None:
+    path = tmp_path_factory.mktemp("plain") / "list.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["name", "type", "imo", "mmsi", "country"])
+        writer.writerows(rows)
+    (lf,) = read_lists([path])
+    assert lf.read == len([r for r in rows if any(c.strip() for c in r)]) == len(lf.entries) + len(lf.rejected)
+    assert all(p.line >= 2 and p.reason and p.detail for p in lf.rejected + lf.warnings)
+    assert all(imo_valid(e.imo) for e in lf.entries if e.imo is not None)
+    assert all(e.mmsi is None or 100_000_000 <= e.mmsi <= 999_999_999 for e in lf.entries)

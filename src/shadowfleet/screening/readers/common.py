@@ -39,7 +39,8 @@ class ListFile:
 
 def csv_rows(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, list[str]]]:
     """(first line of the record, fields) for each record; quoted fields may span lines."""
-    text = path.read_bytes().decode(encoding, errors="replace").replace("\x1a", "")
+    text = path.read_bytes().decode(encoding, errors="replace")
+    text = text[:-1] if text.endswith("\x1a") else text  # the DOS end-of-file mark OFAC's files end with
     reader = csv.reader(io.StringIO(text, newline=""))
     start = 1
     for row in reader:
