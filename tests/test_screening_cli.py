@@ -44,6 +44,10 @@ def test_import_versions_and_as_of(store: Path) -> None:
         ("ofac-sdn", "2024-05-03"),
         ("un-consolidated", "2024-05-03"),  # --date overrides the XML's own dateGenerated
     ]
+    rejects = _json("lists", "rejects", "ofac-sdn", "--store", store)
+    assert isinstance(rejects, list) and len(rejects) == 376 + 8  # the aircraft, and 8 company IMOs dropped
+    assert {r["reason"] for r in rejects} == {"unsupported_type", "invalid_company_imo"}
+    assert all(r["source"].endswith("sdn.csv") and r["line"] > 0 for r in rejects)
     again = _json("lists", "import", SDN, "--store", store, "--date", "2024-05-03")
     assert isinstance(again, list) and again[0]["unchanged"] is True
     # AKADEMIK CHERSKIY (PEESA) is absent from the July 2021 version and present in May 2024's

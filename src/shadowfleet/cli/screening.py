@@ -131,6 +131,32 @@ def lists_import(
         )
 
 
+@lists_app.command("rejects")
+def lists_rejects(
+    name: Annotated[str, typer.Argument(help="List name, e.g. ofac-sdn.")],
+    store: StoreOption,
+    version: Annotated[str | None, typer.Option(help="Version id (default: the latest).")] = None,
+    as_json: Json = False,
+) -> None:
+    """The records a list import rejected, and the fields it dropped: file, line, reason, detail."""
+    try:
+        lists = Lists(Store.open(store))
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    versions = [v for v in lists.versions(name) if version in (None, v.version)]
+    if not versions:
+        raise fail(f"no list {name!r}{f' version {version}' if version else ''} in {store}")
+    rows = lists.problems(versions[-1]).to_pylist()
+    if as_json:
+        sys.stdout.write(
+            json.dumps([{k: r[k] for k in ("source", "line", "reason", "detail", "raw")} for r in rows]) + "\n"
+        )
+        return
+    for r in rows:
+        out.print(f"{r['source']}:{r['line']}: {r['reason']}: {r['detail']}", highlight=False, soft_wrap=True)
+    out.print(f"{len(rows):,} problem(s) in {name} {versions[-1].version}", highlight=False)
+
+
 def _reasons(problems: list[Problem]) -> dict[str, int]:
     return dict(Counter(p.reason for p in problems))
 
