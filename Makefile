@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 test: lint
+	bash .ci/system-deps
 	$(VENV)/bin/pytest -n 2 tests
 
 bench: $(STAMP)
