@@ -40,15 +40,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(lists_app, name="lists")
-app.add_typer(screen_app, name="screen")
-app.command("network")(network_command)
-app.command("risk")(risk_command)
-app.add_typer(alerts_app, name="alerts")
-app.command("report")(report_command)
-app.command("cap")(cap_command)
-app.command("serve")(serve_command)
-app.add_typer(users_app, name="users")
 
 
 def _version(value: bool) -> None:
@@ -268,6 +259,18 @@ def schema_command() -> None:
             else "A row is a duplicate when the store holds its"
         )
         sys.stdout.write(f"\n{what} ({', '.join(spec.key)}).\n")
+
+
+# in the order of the work: sanctions lists and screening, then risk, alerts, case files, the API
+app.add_typer(lists_app, name="lists")
+app.add_typer(screen_app, name="screen")
+app.command("network")(network_command)
+app.command("risk")(risk_command)
+app.add_typer(alerts_app, name="alerts")
+app.command("report")(report_command)
+app.command("cap")(cap_command)
+app.add_typer(users_app, name="users")
+app.command("serve")(serve_command)
 
 
 def main() -> None:
