@@ -84,32 +84,45 @@ def _hit(line: int, record: dict[str, str], match: Match) -> dict[str, object]:
     }
 
 
-def screen_batch(
-    path: Path, out: Path, screener: Screener, threshold: float | None, tick: Callable[[int], None] | None = None
+Handler = Callable[[int, dict[str, str]], list[dict[str, object]]]
+
+
+def _each_row(
+    path: Path, out: Path, columns: tuple[str, ...], handle: Handler, tick: Callable[[int], None] | None
 ) -> BatchResult:
-    """Screen every row of `path`, writing the hits to `out` (CSV) and returning the counts."""
+    """Read `path` row by row; each row gives its output rows or is rejected (ValueError) with its line."""
     result = BatchResult()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, HIT_COLUMNS)
+        writer = csv.DictWriter(fh, columns)
         writer.writeheader()
         for line, record, raw in _records(path):
             result.read += 1
             if tick:
                 tick(result.read)
             try:
-                query = query_of(record, line)
+                rows = handle(line, record)
             except ValueError as exc:
                 result.rejected.append(Problem(str(path), line, "bad_row", str(exc), raw))
                 continue
-            matches = screener.screen(query, threshold)
             result.screened += 1
-            result.hits += len(matches)
-            result.parties_hit += bool(matches)
-            writer.writerows(_hit(line, record, m) for m in matches)
+            result.hits += len(rows)
+            result.parties_hit += bool(rows)
+            writer.writerows(rows)
     tmp.replace(out)
     return result
+
+
+def screen_batch(
+    path: Path, out: Path, screener: Screener, threshold: float | None, tick: Callable[[int], None] | None = None
+) -> BatchResult:
+    """Screen every row of `path`, writing the hits to `out` (CSV) and returning the counts."""
+
+    def hits(line: int, record: dict[str, str]) -> list[dict[str, object]]:
+        return [_hit(line, record, m) for m in screener.screen(query_of(record, line), threshold)]
+
+    return _each_row(path, out, HIT_COLUMNS, hits, tick)
 
 
 def _side(record: dict[str, str], n: int, schema: str) -> Party:
@@ -118,37 +131,27 @@ def _side(record: dict[str, str], n: int, schema: str) -> Party:
     return Query(record.get(f"name{n}") or None, schema, imo, mmsi, country).party(schema)
 
 
+def _pair(line: int, record: dict[str, str]) -> list[dict[str, object]]:
+    schema = schema_of(record.get("schema")) or VESSEL
+    left, right = _side(record, 1, schema), _side(record, 2, schema)
+    if not left.names and not right.names and not (left.imo or left.mmsi):
+        raise ValueError("both records are empty")
+    score, parts = total(compare(left, right))
+    return [
+        {
+            "line": line,
+            "id": record.get("id", ""),
+            "schema": schema,
+            "name1": record.get("name1", ""),
+            "name2": record.get("name2", ""),
+            "score": score,
+            "explanation": explain(parts),
+            "explanation_json": json.dumps([p.to_json() for p in parts]),
+        }
+    ]
+
+
 def score_pairs(path: Path, out: Path) -> BatchResult:
-    """Score each pair of records in `path` (schema, name1, name2, optional imo/mmsi/country 1 and 2)."""
-    result = BatchResult()
-    tmp = out.with_name(f".{out.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, SCORE_COLUMNS)
-        writer.writeheader()
-        for line, record, raw in _records(path):
-            result.read += 1
-            try:
-                schema = schema_of(record.get("schema")) or VESSEL
-                left, right = _side(record, 1, schema), _side(record, 2, schema)
-                if not left.names and not right.names and not (left.imo or left.mmsi):
-                    raise ValueError("both records are empty")
-            except ValueError as exc:
-                result.rejected.append(Problem(str(path), line, "bad_row", str(exc), raw))
-                continue
-            score, parts = total(compare(left, right))
-            result.screened += 1
-            result.hits += score > 0
-            writer.writerow(
-                {
-                    "line": line,
-                    "id": record.get("id", ""),
-                    "schema": schema,
-                    "name1": record.get("name1", ""),
-                    "name2": record.get("name2", ""),
-                    "score": score,
-                    "explanation": explain(parts),
-                    "explanation_json": json.dumps([p.to_json() for p in parts]),
-                }
-            )
-    tmp.replace(out)
-    return result
+    """Score each pair of records in `path` (schema, name1, name2, optional imo/mmsi/country 1 and 2); every
+    pair read gives one row, scored 0 when nothing matches."""
+    return _each_row(path, out, SCORE_COLUMNS, _pair, None)
