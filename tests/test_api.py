@@ -82,6 +82,7 @@ def test_vessels_screening_cap_and_case_files(api: tuple[TestClient, dict[str, s
     profile = client.get(f"/api/vessels/{LISTED}", headers=viewer).json()
     assert profile["risk"]["score"] == sum(f["points"] for f in profile["risk"]["findings"])
     assert profile["matches"][0]["entry_name"] == "CHON MA SAN" and profile["matches"][0]["explanation"]
+    assert profile["identity_history"][0]["name"] == "CHON MA SAN" and profile["identity_history"][0]["imo"] == 8660313
     assert client.get("/api/vessels/123", headers=viewer).status_code == 404
     track = client.get(f"/api/vessels/{LISTED}/track", params={"zoom": 16}, headers=viewer).json()
     assert track["features"] and {f["properties"]["speed_class"] for f in track["features"]} <= {0, 1, 2, 3}

@@ -116,6 +116,12 @@ def test_sign_in_see_tracks_open_an_event_and_decide_an_alert(server: tuple[str,
     assert browser.execute_script(parties) < 4  # at the start of the window the tracks have barely begun
     browser.save_screenshot(str(ARTIFACTS / "web_map_event.png"))
 
+    # the listed vessel's page: identity history, risk reasons, list matches
+    detail.find_element(By.XPATH, ".//button[contains(., '445286000')]").click()
+    wait.until(lambda d: "risk reasons" in d.find_element(By.ID, "vessel-profile").text)
+    profile = browser.find_element(By.ID, "vessel-profile").text
+    assert "identity history" in profile and "list_match" in profile and "ofac-sdn 23729 CHON MA SAN" in profile
+
     # the alert queue: mark the first alert reviewed with a note
     browser.find_element(By.CSS_SELECTOR, "#side nav button[data-tab='alerts']").click()
     first = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#alert-list .alert-item"))[0]

@@ -56,7 +56,8 @@ def resolve(view: StoreView, ref: int) -> int:
     return hits[0]
 
 
-def _identities(view: StoreView, mmsi: int) -> list[dict[str, Any]]:
+def identity_history(view: StoreView, mmsi: int) -> list[dict[str, Any]]:
+    """Each identity the vessel declared (name, IMO, call sign, type) with its first and last report."""
     if not view.store.files(STATIC):
         return []
     rows = (
@@ -194,7 +195,7 @@ def gather(view: StoreView, ref: int, generated: datetime) -> CaseFile:
         findings=[
             {**f.to_json(), "meaning": FEATURES[f.feature].meaning if f.feature in FEATURES else ""} for f in findings
         ],
-        identities=_identities(view, mmsi),
+        identities=identity_history(view, mmsi),
         matches=matches,
         events=events,
         track=_track(view, mmsi),

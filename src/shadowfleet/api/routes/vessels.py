@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from shadowfleet.api.data import Snapshot, simplified_segments, track
 from shadowfleet.api.deps import Snap, Viewer
-from shadowfleet.report.case import gather, resolve
+from shadowfleet.report.case import gather, identity_history, resolve
 from shadowfleet.report.render import html, pdf
 from shadowfleet.risk.alerts import utc_now
 
@@ -61,7 +61,7 @@ def _known(snap: Snapshot, mmsi: int) -> None:
 
 @router.get("/{mmsi}")
 def vessel(_: Viewer, snap: Snap, mmsi: int) -> dict[str, Any]:
-    """A vessel's profile: identity, risk with every finding, list matches with explanations."""
+    """A vessel's profile: identity history, risk with every finding, list matches with explanations."""
     _known(snap, mmsi)
     v = snap.view.vessel(mmsi)
     risk = dict(snap.risk.get(mmsi) or {"score": 0.0, "band": "low", "reasons": [], "findings": "[]"})
@@ -71,8 +71,10 @@ def vessel(_: Viewer, snap: Snap, mmsi: int) -> dict[str, Any]:
         {**{k: m[k] for k in keys}, "explanation": json.loads(m["explanation"])}
         for m in snap.view.matches.get(mmsi, [])
     ]
-    return {**_summary(snap, mmsi), "names": v.names, "imos": v.imos, "risk": risk, "matches": matches,
-            "events": len(snap.view.events_of(mmsi))}  # fmt: skip
+    history = [{**h, "first": h["first"].isoformat(), "last": h["last"].isoformat()}
+               for h in identity_history(snap.view, mmsi)]  # fmt: skip
+    return {**_summary(snap, mmsi), "names": v.names, "imos": v.imos, "identity_history": history, "risk": risk,
+            "matches": matches, "events": len(snap.view.events_of(mmsi))}  # fmt: skip
 
 
 @router.get("/{mmsi}/track")

@@ -231,6 +231,9 @@ async function showVessel(mmsi) {
   const box = $("vessel-profile");
   box.replaceChildren(text("h3", `${v.name || "unnamed"} · MMSI ${v.mmsi}${v.imo ? " · IMO " + v.imo : ""}`),
     text("p", `risk ${Math.round(v.risk.score)} (${v.risk.band}) · flag ${(v.flag || "?").toUpperCase()} · ${v.events} event(s)`, `band-${v.risk.band}`));
+  const history = document.createElement("ol");
+  for (const h of v.identity_history) history.append(text("li", `${h.name || "unnamed"}${h.imo ? " · IMO " + h.imo : ""}${h.callsign ? " · " + h.callsign : ""} · ${h.flag} · ${h.first.slice(0, 10)} → ${h.last.slice(0, 10)}`));
+  box.append(text("b", "identity history"), history);
   const reasons = document.createElement("ol");
   for (const f of v.risk.findings) reasons.append(text("li", `+${f.points} ${f.feature}: ${f.reason}`));
   box.append(text("b", "risk reasons"), reasons, text("b", "list matches"));
