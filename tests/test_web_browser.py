@@ -123,8 +123,11 @@ def test_sign_in_see_tracks_open_an_event_and_decide_an_alert(server: tuple[str,
     assert "identity history" in profile and "list_match" in profile and "ofac-sdn 23729 CHON MA SAN" in profile
 
     # the alert queue: mark the first alert reviewed with a note
+    rendered = "return Number(document.getElementById('alert-list').dataset.generation || 0)"
+    before = browser.execute_script(rendered)
     browser.find_element(By.CSS_SELECTOR, "#side nav button[data-tab='alerts']").click()
-    first = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#alert-list .alert-item"))[0]
+    wait.until(lambda d: d.execute_script(rendered) > before)  # the list the tab reloaded, not the old one
+    first = browser.find_elements(By.CSS_SELECTOR, "#alert-list .alert-item")[0]
     alert_id = first.get_attribute("data-alert-id")
     browser.find_element(By.ID, "alert-note").send_keys("checked in the browser test")
     first.find_element(By.CSS_SELECTOR, "button[data-status='reviewed']").click()

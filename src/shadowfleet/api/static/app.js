@@ -182,6 +182,7 @@ async function loadAlerts() {
     list.append(item);
   }
   if (!rows.length) list.append(text("li", "no open alert"));
+  list.dataset.generation = String(Number(list.dataset.generation || 0) + 1); // a fresh render, for tests
 }
 
 async function decide(alertId, status) {
