@@ -7,13 +7,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli import ingest_json, run
 from shadowfleet.detect.draught import tonnes_per_cm
 from shadowfleet.detect.events import Config, event_id
+from shadowfleet.detect.geo import haversine_m, near_m
 from shadowfleet.detect.identity import imo_valid, mmsi_problem
 from shadowfleet.detect.runner import Window
 from shadowfleet.detect.runner import run as run_detectors
@@ -310,3 +314,16 @@ def test_user_zones_from_geojson(tmp_path: Path) -> None:
     (tmp_path / "bad.geojson").write_text("{}")
     bad = run("detect", "--store", store, "--out", tmp_path / "f.jsonl", "--zones", tmp_path / "bad.geojson")
     assert bad.returncode == 2 and "not a GeoJSON file of polygons" in bad.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-85, 85), st.floats(-180, 180), st.floats(-0.5, 0.5), st.floats(-0.5, 0.5), st.floats(0, 1))
+def test_step_distance_matches_the_great_circle(lat: float, lon: float, dlat: float, dlon: float, far: float) -> None:
+    """The fast step distance agrees with haversine to 0.05 % near, exactly far (and across the antimeridian)."""
+    scale = 1.0 if far < 0.8 else 40.0  # some steps are long jumps
+    lat2 = float(np.clip(lat + dlat * scale, -89, 89))
+    lon2 = (lon + dlon * scale + 180) % 360 - 180
+    a, b = (np.array([v]) for v in (lat, lat2))
+    fast = float(near_m(a, np.array([lon]), b, np.array([lon2]))[0])
+    exact = float(haversine_m(lat, lon, lat2, lon2))
+    assert abs(fast - exact) <= max(0.0005 * exact, 0.01)

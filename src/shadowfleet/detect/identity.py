@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.geo import NM_M, haversine_m, steps
+from shadowfleet.detect.geo import NM_M, Steps, haversine_m, steps
 
 _US_PER_H = 3_600_000_000
 
@@ -136,13 +136,13 @@ class _Segment:
         return self.positions[-1]
 
 
-def detect_identity_clash(tracks: pl.DataFrame, config: Config, out: EventBuilder) -> None:
+def detect_identity_clash(tracks: pl.DataFrame, config: Config, out: EventBuilder, moves: Steps | None = None) -> None:
     section = "identity_clash"
     max_kn, max_gap = config.number(section, "max_speed_kn"), config.number(section, "max_gap_h") * _US_PER_H
     noise = config.number(section, "noise_m")
     lat, lon, ts = tracks["lat"].to_numpy(), tracks["lon"].to_numpy(), tracks["ts"].to_numpy()
     mmsi = tracks["mmsi"].to_numpy()
-    metres, knots = steps(lat, lon, ts, mmsi)
+    metres, knots = moves if moves is not None else steps(lat, lon, ts, mmsi)
     # only an MMSI with an impossible step beyond the noise distance can hold two transmitters
     suspects = np.unique(mmsi[(knots > max_kn) & (metres > noise)])
     starts = np.searchsorted(mmsi, suspects, side="left")

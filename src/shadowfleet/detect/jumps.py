@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.geo import NM_M, haversine_m, land, steps
+from shadowfleet.detect.geo import NM_M, Steps, haversine_m, land, steps
 
 _US_PER_H = 3_600_000_000
 
@@ -19,12 +19,12 @@ def _speed_kn(
     return np.asarray(haversine_m(lat0, lon0, lat1, lon1) / NM_M / hours)
 
 
-def detect_jumps(tracks: pl.DataFrame, config: Config, out: EventBuilder) -> None:
+def detect_jumps(tracks: pl.DataFrame, config: Config, out: EventBuilder, moves: Steps | None = None) -> None:
     section = "position_jump"
     max_kn, min_m = config.number(section, "max_speed_kn"), config.number(section, "min_jump_m")
     lat, lon, ts = tracks["lat"].to_numpy(), tracks["lon"].to_numpy(), tracks["ts"].to_numpy()
     mmsi = tracks["mmsi"].to_numpy()
-    dist, speed = steps(lat, lon, ts, mmsi)
+    dist, speed = moves if moves is not None else steps(lat, lon, ts, mmsi)
     bad = (speed > max_kn) & (dist > min_m)  # bad[i]: the step from fix i-1 to fix i is impossible
     track = _Track(tracks, lat, lon, ts, bad, max_kn)
     i = 0

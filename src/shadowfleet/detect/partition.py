@@ -15,6 +15,7 @@ import pyarrow as pa
 from shadowfleet.detect.draught import detect_draught_changes
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.gaps import Coverage, detect_gaps
+from shadowfleet.detect.geo import steps
 from shadowfleet.detect.identity import detect_identity_clash, detect_invalid_identity
 from shadowfleet.detect.jumps import detect_jumps
 from shadowfleet.detect.loitering import detect_loitering
@@ -95,9 +96,13 @@ def detect_vessels(
     before = len(out.rows)
     detect_gaps(tracks, coverage, config, out)
     gaps = [(r["mmsi"], r["start_time"], r["end_time"]) for r in out.rows[before:] if r["event_type"] == "ais_gap"]
-    detect_jumps(tracks, config, out)
+    # step distances and speeds once for both detectors that need them
+    moves = steps(
+        tracks["lat"].to_numpy(), tracks["lon"].to_numpy(), tracks["ts"].to_numpy(), tracks["mmsi"].to_numpy()
+    )
+    detect_jumps(tracks, config, out, moves)
     detect_loitering(tracks, config, out)
     detect_zone_visits(tracks, config, out)
-    detect_identity_clash(tracks, config, out)
+    detect_identity_clash(tracks, config, out, moves)
     detect_invalid_identity(tracks, static, config, out)
     detect_draught_changes(static, tracks, gaps, config, out)
