@@ -18,11 +18,13 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
+from shadowfleet.api.auth import USERS_FILE, User, users
 from shadowfleet.detect.write import STORE_EVENTS
 from shadowfleet.risk import alerts as alert_store
 from shadowfleet.risk.scorer import score_all
 from shadowfleet.risk.view import StoreView, load_view
 from shadowfleet.schema import POSITIONS
+from shadowfleet.screening.fleet import MATCHES_FILE
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.screener import Screener
 from shadowfleet.store.store import Store
@@ -41,6 +43,7 @@ def _feature(e: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class EventIndex:
+    rows: list[dict[str, Any]]  # the events themselves, in the order of `features`
     features: list[dict[str, Any]]
     ids: dict[str, int]
     types: np.ndarray
@@ -58,6 +61,7 @@ class EventIndex:
         ordered = sorted(events, key=lambda e: (-e["score"], e["start_time"], e["event_id"]))
         nan = float("nan")
         return cls(
+            ordered,
             [_feature(e) for e in ordered],
             {e["event_id"]: i for i, e in enumerate(ordered)},
             np.array([e["event_type"] for e in ordered], dtype=object),
@@ -120,11 +124,20 @@ class StoreData:
     _snapshot: Snapshot | None = None
     _checked: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _users: tuple[float, list[User]] = (-1.0, [])
+
+    def users(self) -> list[User]:
+        """The API users, re-read only when users.json changes (every request asks)."""
+        path = self.root / USERS_FILE
+        stamp = path.stat().st_mtime if path.exists() else 0.0
+        if stamp != self._users[0]:
+            self._users = (stamp, users(Store(self.root)))
+        return self._users[1]
 
     def _stamp(self) -> tuple[float, ...]:
         paths = [
             self.root / STORE_EVENTS,
-            self.root / "screening" / "vessel_matches.parquet",
+            self.root / MATCHES_FILE,
             self.root / "manifest.json",
         ]
         paths += sorted((self.root / "lists").glob("*/versions.json"))

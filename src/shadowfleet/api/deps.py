@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from shadowfleet.api.auth import User, authenticate, users
+from shadowfleet.api.auth import User, authenticate
 from shadowfleet.api.data import Snapshot, StoreData
-from shadowfleet.store.store import Store
 
 _key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key from `shadowfleet users add`")
 _bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer token")
@@ -29,7 +28,7 @@ def current_user(
     key: Annotated[str | None, Security(_key_header)] = None,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
 ) -> User:
-    found = authenticate(users(Store(data.root)), key or (bearer.credentials if bearer else None))
+    found = authenticate(data.users(), key or (bearer.credentials if bearer else None))
     if found is None:
         raise HTTPException(401, "a valid API key is needed (X-API-Key header or Authorization: Bearer)")
     return found

@@ -88,25 +88,31 @@ def _track(view: StoreView, mmsi: int) -> list[tuple[float, float]]:
     return [(float(lon), float(lat)) for lon, lat in rows[::step]]
 
 
-def _supporting(view: StoreView, event: dict[str, Any]) -> list[dict[str, Any]]:
-    """The first positions behind an event, read back from the store by (source, line)."""
-    evidence = event["evidence"]
-    refs = [(evidence["sources"][r["source"]], r["line"]) for r in evidence["refs"][:REFS_SHOWN]]
+def _supporting(view: StoreView, events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The first positions behind each event, read back from the store by (source, line) in one scan."""
+    refs = [
+        (e["event_id"], e["evidence"]["sources"][r["source"]], r["line"])
+        for e in events
+        for r in e["evidence"]["refs"][:REFS_SHOWN]
+    ]
+    found: dict[str, list[dict[str, Any]]] = {e["event_id"]: [] for e in events}
     if not refs:
-        return []
-    wanted = ", ".join("(?, ?)" for _ in refs)
+        return found
+    wanted = ", ".join("(?, ?, ?)" for _ in refs)
     rows = (
         duckdb.connect()
         .execute(
-            f"""SELECT p.ts, p.mmsi, p.lat, p.lon, p.sog_kn, p.source, p.line
-            FROM read_parquet('{view.store.glob(POSITIONS)}') p JOIN (VALUES {wanted}) r(source, line)
+            f"""SELECT r.event_id, p.ts, p.mmsi, p.lat, p.lon, p.sog_kn, p.source, p.line
+            FROM read_parquet('{view.store.glob(POSITIONS)}') p JOIN (VALUES {wanted}) r(event_id, source, line)
             ON p.source = r.source AND p.line = r.line ORDER BY p.ts""",
             [v for ref in refs for v in ref],
         )
         .fetchall()
     )
     keys = ("ts", "mmsi", "lat", "lon", "sog_kn", "source", "line")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    for event_id, *values in rows:
+        found[event_id].append(dict(zip(keys, values, strict=True)))
+    return found
 
 
 def _port_rule_events(view: StoreView, mmsi: int) -> list[dict[str, Any]]:
@@ -177,9 +183,10 @@ def gather(view: StoreView, ref: int, generated: datetime) -> CaseFile:
     score, findings = score_vessel(mmsi, view)
     # copies: the view may be shared (the API's snapshot), and numbering is this case file's own
     events = [dict(e) for e in sorted(view.events_of(mmsi), key=lambda e: e["start_time"])]
+    supporting = _supporting(view, events)
     for number, e in enumerate(events, 1):
         e["number"] = number
-        e["supporting"] = _supporting(view, e)
+        e["supporting"] = supporting[e["event_id"]]
     manifest = view.store.manifest()
     sources = {p: sha for sha, s in manifest.sources.items() for p in s.paths}
     lists = Lists(view.store)

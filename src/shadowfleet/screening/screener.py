@@ -134,11 +134,12 @@ class Screener:
         """Matches at or above the threshold, best first."""
         cut = self.threshold if threshold is None else threshold
         matches = []
+        asked = {s: query.party(s) for s in ((query.schema,) if query.schema else SCHEMATA)}
         for i in self.candidates(query):
             listed = self.parties[i]
-            if query.schema and listed.schema != query.schema:
+            if listed.schema not in asked:
                 continue
-            parts = compare(query.party(listed.schema), listed)
+            parts = compare(asked[listed.schema], listed)
             if not parts:
                 continue
             score, parts = total(parts)

@@ -56,7 +56,7 @@ def event(
     index = snap.events.ids.get(event_id)
     if index is None:
         raise HTTPException(404, f"no event {event_id}")
-    e = next(x for x in snap.view.events if x["event_id"] == event_id)
+    e = snap.events.rows[index]
     pad = timedelta(hours=hours)
     parties = [m for m in (e["mmsi"], e["other_mmsi"]) if m is not None]
     tracks = {str(m): track(snap.view.store, m, e["start_time"] - pad, e["end_time"] + pad) for m in parties}
