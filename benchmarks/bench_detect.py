@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from shadowfleet.schema import POSITIONS
+from shadowfleet.core.schema import POSITIONS
 from shadowfleet.store.store import Store
 
 CACHE = Path(__file__).resolve().parent / ".cache"

@@ -7,11 +7,11 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
+from shadowfleet.core.schema import POSITIONS, STATIC
 from shadowfleet.ingest.nmea_assembly import Assembler
 from shadowfleet.ingest.nmea_decode import decode_messages
 from shadowfleet.ingest.nmea_lines import LineBlock, LineFramer
 from shadowfleet.ingest.rejects import Rejects
-from shadowfleet.schema import POSITIONS, STATIC
 
 START_US = 1_600_000_000_000_000
 

@@ -12,7 +12,7 @@ import pytest
 
 from cli import ingest_json, run
 from conftest import AIS, SAMPLES, shared
-from shadowfleet.schema import POSITIONS, REJECTS, STATIC
+from shadowfleet.core.schema import POSITIONS, REJECTS, STATIC
 
 KEYS = {"read", "accepted", "duplicates", "rejected", "files"}
 

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLES
+from shadowfleet.core.schema import POSITIONS, STATIC
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.csv_layouts import detect, parse_mapping
 from shadowfleet.ingest.csv_reader import read_csv
 from shadowfleet.ingest.sources import InputError, Opened, expand
-from shadowfleet.schema import POSITIONS, STATIC
 
 NOAA_HEADER = (
     "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,"

@@ -15,14 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli import ingest_json, run
+from shadowfleet.core.geo import haversine_m, near_m
+from shadowfleet.core.identifiers import imo_valid, mmsi_problem
+from shadowfleet.core.schema import EVENTS, POSITIONS, STATIC
 from shadowfleet.detect.draught import tonnes_per_cm
 from shadowfleet.detect.events import Config, event_id
-from shadowfleet.detect.geo import haversine_m, near_m
-from shadowfleet.detect.identity import imo_valid, mmsi_problem
 from shadowfleet.detect.runner import Window
 from shadowfleet.detect.runner import run as run_detectors
 from shadowfleet.detect.write import read_events, write_events
-from shadowfleet.schema import EVENTS, POSITIONS, STATIC
 from shadowfleet.store.store import Store
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)

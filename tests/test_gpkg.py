@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import shared
+from shadowfleet.core.schema import POSITIONS, STATIC
 from shadowfleet.ingest.gpkg_reader import point, read_gpkg
-from shadowfleet.schema import POSITIONS, STATIC
 
 COORD = st.floats(-180, 180, allow_nan=False)
 

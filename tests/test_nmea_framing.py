@@ -6,12 +6,12 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shadowfleet.core.schema import STATIC
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.nmea_lines import NO_TS, LineBlock, LineFramer, xor_checksums
 from shadowfleet.ingest.nmea_reader import read_nmea
 from shadowfleet.ingest.pipeline import parse_start
 from shadowfleet.ingest.rejects import Rejects
-from shadowfleet.schema import STATIC
 
 POS = "!AIVDM,1,1,,B,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*09"  # type 1, MMSI 367587834 (pyais gatehouse sample)
 TYPE5 = (

@@ -15,7 +15,7 @@ import pytest
 
 from cli import run
 from conftest import REPO
-from shadowfleet.schema import ALERTS, RISK, check
+from shadowfleet.core.schema import ALERTS, RISK, check
 
 LISTED_TANKER = 445286000  # CHON MA SAN, planted by `simulate` with its OFAC identity
 

@@ -13,7 +13,7 @@ import pytest
 from cli import run
 from conftest import shared
 from screening_data import un
-from shadowfleet.schema import EVENTS, LIST_ENTRIES, VESSEL_MATCHES, check
+from shadowfleet.core.schema import EVENTS, LIST_ENTRIES, VESSEL_MATCHES, check
 from shadowfleet.screening.lists import Lists
 from shadowfleet.store.store import Store
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening_data import ofac_2024, screener, un
-from shadowfleet.detect.identity import imo_valid
+from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.screening.compare import Party, compare, neighbours, one_digit_apart, similarity
 from shadowfleet.screening.features import FEATURES, total
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, name_key

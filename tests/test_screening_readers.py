@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from conftest import shared
 from screening_data import ofac_2024, un
-from shadowfleet.detect.identity import imo_valid
-from shadowfleet.schema import LIST_ENTRIES, check
+from shadowfleet.core.identifiers import imo_valid
+from shadowfleet.core.schema import LIST_ENTRIES, check
 from shadowfleet.screening.entries import company_imo_valid, to_table
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL
 from shadowfleet.screening.readers import read_lists

@@ -25,6 +25,7 @@ from shadowfleet.cli.render import (
     print_summary,
     print_vessel_matches,
 )
+from shadowfleet.core.schema import POSITIONS, STATIC
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window, run
 from shadowfleet.detect.write import STORE_EVENTS, write_events
@@ -36,7 +37,6 @@ from shadowfleet.risk.alerts import ALERTS_FILE, refresh, utc_now
 from shadowfleet.risk.cap import cap_report
 from shadowfleet.risk.scorer import RISK_FILE, save, score_all
 from shadowfleet.risk.view import load_view
-from shadowfleet.schema import POSITIONS, STATIC
 from shadowfleet.screening.batch import screen_batch
 from shadowfleet.screening.fleet import screen_events
 from shadowfleet.screening.lists import Lists

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shadowfleet.detect.geo import NM_M, haversine_m
+from shadowfleet.core.geo import NM_M, haversine_m
 
 NAMPO_ROUTE = [(36.0, 124.0), (38.4, 124.6), (38.72, 125.30)]
 

@@ -19,11 +19,11 @@ import shapely
 from shapely.geometry import mapping
 
 from shadowfleet.api.auth import USERS_FILE, User, users
+from shadowfleet.core.schema import POSITIONS
 from shadowfleet.detect.write import STORE_EVENTS
 from shadowfleet.risk import alerts as alert_store
 from shadowfleet.risk.scorer import score_all
 from shadowfleet.risk.view import StoreView, load_view
-from shadowfleet.schema import POSITIONS
 from shadowfleet.screening.fleet import MATCHES_FILE
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.screener import Screener

@@ -18,6 +18,7 @@ from shadowfleet.cli.common import StoreOption, err, fail, out
 from shadowfleet.cli.render import RichProgress, print_evaluation, print_events, print_ingest, print_summary
 from shadowfleet.cli.screening import lists_app, network_command, screen_app
 from shadowfleet.cli.server import serve_command, users_app
+from shadowfleet.core.schema import TABLES
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window, run
 from shadowfleet.detect.write import STORE_EVENTS, format_of, read_events, write_events
@@ -28,7 +29,6 @@ from shadowfleet.ingest.feed_pipeline import FeedLimits, ingest_feed
 from shadowfleet.ingest.feeds import FeedError, parse_feed
 from shadowfleet.ingest.formats import FORMATS
 from shadowfleet.ingest.pipeline import IngestOptions, ingest, parse_start
-from shadowfleet.schema import TABLES
 from shadowfleet.screening.fleet import screen_events
 from shadowfleet.simulate import simulate
 from shadowfleet.store.store import Store, StoreError

@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from shadowfleet.schema import EVENTS, check
+from shadowfleet.core.schema import EVENTS, check
 
 _US_PER_H = 3_600_000_000
 

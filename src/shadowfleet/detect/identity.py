@@ -3,42 +3,16 @@ one MMSI transmitting from two places at once (identity_clash, after GFW's gpsdi
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 import numpy as np
 import polars as pl
 
+from shadowfleet.core.geo import NM_M, Steps, haversine_m, steps
+from shadowfleet.core.identifiers import imo_valid, mmsi_problem
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.geo import NM_M, Steps, haversine_m, steps
 
 _US_PER_H = 3_600_000_000
-
-
-@cache
-def mid_table() -> dict[int, str]:
-    """ITU Maritime Identification Digits -> flag administration (ITU table, bundled)."""
-    with resources.files("shadowfleet.reference").joinpath("mid_flags.csv").open(encoding="utf-8") as fh:
-        return {int(r["MID"]): r["Allocated_to"] for r in csv.DictReader(fh)}
-
-
-def imo_valid(imo: int) -> bool:
-    """Ship IMO number check digit: sum(d1..d6 x 7..2) mod 10 == d7 (reference.md §1, "Identity")."""
-    if not 1_000_000 <= imo <= 9_999_999:
-        return False
-    digits = [int(c) for c in str(imo)]
-    return sum(d * w for d, w in zip(digits[:6], range(7, 1, -1), strict=True)) % 10 == digits[6]
-
-
-def mmsi_problem(mmsi: int) -> str | None:
-    """Why an MMSI cannot belong to a ship station, or None (ITU-R M.585)."""
-    if not 100_000_000 <= mmsi <= 999_999_999:
-        return f"MMSI {mmsi} has {len(str(mmsi))} digits, not 9"
-    if 2 <= mmsi // 100_000_000 <= 7 and mmsi // 1_000_000 not in mid_table():
-        return f"MMSI {mmsi}: MID {mmsi // 1_000_000} is allocated to no flag administration"
-    return None
 
 
 def detect_invalid_identity(tracks: pl.DataFrame, static: pl.DataFrame, config: Config, out: EventBuilder) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from shadowfleet.core.geo import NM_M, Steps, haversine_m, land, steps
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.geo import NM_M, Steps, haversine_m, land, steps
 
 _US_PER_H = 3_600_000_000
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from shadowfleet.core.geo import NM_M, circular_mean_deg, haversine_m, land, ports
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.geo import NM_M, circular_mean_deg, haversine_m, land, ports
 
 _US_PER_H = 3_600_000_000
 

@@ -12,10 +12,10 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from shadowfleet.core.geo import steps
 from shadowfleet.detect.draught import detect_draught_changes
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.gaps import Coverage, detect_gaps
-from shadowfleet.detect.geo import steps
 from shadowfleet.detect.identity import detect_identity_clash, detect_invalid_identity
 from shadowfleet.detect.jumps import detect_jumps
 from shadowfleet.detect.loitering import detect_loitering

@@ -18,12 +18,12 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from shadowfleet.core.frames import frame_of
+from shadowfleet.core.schema import EVENTS, POSITIONS, STATIC
 from shadowfleet.detect.encounters import EncounterFinder, median_speed_kn
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.gaps import Coverage
 from shadowfleet.detect.partition import detect_vessels, explained_away, recording
-from shadowfleet.ingest.tables import frame_of
-from shadowfleet.schema import EVENTS, POSITIONS, STATIC
 from shadowfleet.store.store import Store
 
 ROWS_PER_PARTITION = 5_000_000

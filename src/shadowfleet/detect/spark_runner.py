@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from shadowfleet.core.frames import frame_of
+from shadowfleet.core.schema import EVENTS, STATIC
 from shadowfleet.detect.encounters import EncounterFinder, close_slots, median_speed_kn, resample
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.gaps import Coverage
 from shadowfleet.detect.partition import FLAT_EVENTS, detect_vessels, explained_away, from_flat, recording, to_flat
 from shadowfleet.detect.runner import ROWS_PER_PARTITION, Window
-from shadowfleet.ingest.tables import frame_of
-from shadowfleet.schema import EVENTS, STATIC
 from shadowfleet.store.store import Store
 
 if TYPE_CHECKING:

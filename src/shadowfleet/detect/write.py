@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from shadowfleet.schema import EVENTS, check
+from shadowfleet.core.schema import EVENTS, check
 
 FORMATS = {
     ".parquet": "parquet",

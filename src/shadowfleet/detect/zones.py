@@ -13,8 +13,8 @@ import numpy as np
 import polars as pl
 import shapely
 
+from shadowfleet.core.geo import circular_mean_deg, haversine_m, ports
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.geo import circular_mean_deg, haversine_m, ports
 
 _US_PER_H = 3_600_000_000
 _GAP_US = 6 * _US_PER_H  # a vessel unseen this long left the zone and came back: two visits

@@ -13,10 +13,11 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from shadowfleet.core.frames import plain_array
 from shadowfleet.ingest.csv_layouts import STATIC_FIELDS, CsvLayout
 from shadowfleet.ingest.nmea_lines import MIN_EPOCH_S
 from shadowfleet.ingest.rejects import Rejects
-from shadowfleet.ingest.tables import Rows, plain_array
+from shadowfleet.ingest.tables import Rows
 
 NOT_AVAILABLE = ["na", "n/a", "nan", "null", "none", "unknown", "undefined", "not available"]
 FLOATS = ("lat", "lon", "sog_kn", "cog_deg", "heading_deg", "length_m", "beam_m", "draught_m")

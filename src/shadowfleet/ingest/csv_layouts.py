@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from shadowfleet.schema import STATIC_IDENTITY
+from shadowfleet.core.schema import STATIC_IDENTITY
 
 REQUIRED = ("mmsi", "ts", "lat", "lon")
 OPTIONAL = ("sog_kn", "cog_deg", "heading_deg", "nav_status", *STATIC_IDENTITY, "vessel_class")

@@ -17,12 +17,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from shadowfleet.core.frames import frame_of
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.csv_convert import CsvConverter, arrow_types, pick_time_format
 from shadowfleet.ingest.csv_layouts import CsvLayout, detect
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.sources import InputError, Opened
-from shadowfleet.ingest.tables import frame_of
 
 
 def read_header(head: bytes) -> list[str]:

@@ -11,11 +11,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from shadowfleet.core.frames import frame_of, plain_array
+from shadowfleet.core.schema import POSITIONS, STATIC, TS, Table
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.sources import InputError
-from shadowfleet.ingest.tables import Rows, frame_of, plain_array
-from shadowfleet.schema import POSITIONS, STATIC, TS, Table
+from shadowfleet.ingest.tables import Rows
 
 BATCH_ROWS = 250_000
 

@@ -15,6 +15,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shadowfleet.core.schema import POSITIONS, STATIC, Table
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.csv_reader import read_csv
 from shadowfleet.ingest.formats import sniff
@@ -25,7 +26,6 @@ from shadowfleet.ingest.parquet_reader import read_parquet
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.sources import InputError, Opened, Source, expand, sha256_of
 from shadowfleet.ingest.tables import Rows
-from shadowfleet.schema import POSITIONS, STATIC, Table
 from shadowfleet.store.manifest import SourceEntry
 from shadowfleet.store.store import Batch, Store
 

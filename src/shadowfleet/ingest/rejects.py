@@ -8,7 +8,7 @@ from datetime import datetime
 import polars as pl
 import pyarrow as pa
 
-from shadowfleet.schema import REJECTS, check
+from shadowfleet.core.schema import REJECTS, check
 
 RAW_LIMIT = 2000
 _SCHEMA = {"line": pl.Int64, "reason": pl.String, "detail": pl.String, "raw": pl.String, "records": pl.Int64}

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 
-from shadowfleet.schema import TS, Table, check
+from shadowfleet.core.schema import TS, Table, check
 
 _US_PER_DAY = 86_400_000_000
 
@@ -37,21 +36,6 @@ class Rows:
             arr = self.cols[name]
             arrays[name] = arr.cast(TS) if spec.schema.field(name).type == TS and arr.type != TS else arr
         return check(pa.table(arrays), spec)
-
-
-def frame_of(table: pa.Table) -> pl.DataFrame:
-    """An Arrow table as a Polars frame (zero-copy where the types allow)."""
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return frame
-
-
-def plain_array(column: pa.ChunkedArray) -> pa.Array:
-    """One contiguous array, with Polars' large or view strings back to the canonical `string`."""
-    arr = column.combine_chunks()
-    if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
-        return arr.cast(pa.string())
-    return arr
 
 
 def concat_rows(parts: list[Rows]) -> Rows:

@@ -11,10 +11,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shadowfleet.core.identifiers import is_dprk
+from shadowfleet.core.schema import POSITIONS, STATIC
 from shadowfleet.risk.features import FEATURES
 from shadowfleet.risk.scorer import score_vessel
 from shadowfleet.risk.view import StoreView
-from shadowfleet.schema import POSITIONS, STATIC
 from shadowfleet.screening.lists import Lists, Version
 
 MAX_TRACK_POINTS = 3000
@@ -118,7 +119,7 @@ def _supporting(view: StoreView, events: list[dict[str, Any]]) -> dict[str, list
 def _port_rule_events(view: StoreView, mmsi: int) -> list[dict[str, Any]]:
     """DPRK port calls, and STS with DPRK-flagged or listed ships, in the 180 days before the data ends."""
     end = max((e["end_time"] for e in view.events), default=None)
-    dprk_or_listed = {m for m in view.vessels if m // 1_000_000 == 445} | view.listed
+    dprk_or_listed = {m for m in view.vessels if is_dprk(m)} | view.listed
     found = []
     for e in view.events_of(mmsi):
         if end is None or e["end_time"] < end - US_PORT_RULE:

@@ -9,7 +9,7 @@ from html import escape
 
 import shapely
 
-from shadowfleet.detect.geo import land
+from shadowfleet.core.geo import land
 
 COLOURS = {
     "encounter": "#d62728",

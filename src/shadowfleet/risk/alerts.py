@@ -17,8 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from shadowfleet.core.schema import ALERTS, check
 from shadowfleet.risk.features import SCORER_VERSION
-from shadowfleet.schema import ALERTS, check
 from shadowfleet.store.manifest import write_table_atomic
 from shadowfleet.store.store import Store
 

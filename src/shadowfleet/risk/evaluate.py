@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from shadowfleet.core.identifiers import is_dprk
 from shadowfleet.risk.features import Finding, finding
-from shadowfleet.risk.view import DPRK_MID, StoreView
+from shadowfleet.risk.view import StoreView
 from shadowfleet.screening.network import is_listed
 
 Event = dict[str, Any]
@@ -49,7 +50,7 @@ def sts(mmsi: int, mine: list[Event], view: StoreView) -> list[Finding]:
     checks: list[tuple[str, Callable[[Event], bool], str]] = [
         ("sts_at_night", _local_night, "at local night"),
         ("sts_in_hotspot", lambda e: bool(e["details"].get("hotspot")), "in an STS hot spot"),
-        ("sts_with_dprk_flag", lambda e: partners[e["event_id"]] // 1_000_000 == DPRK_MID, "with a DPRK-flag ship"),
+        ("sts_with_dprk_flag", lambda e: is_dprk(partners[e["event_id"]]), "with a DPRK-flag ship"),
         ("sts_with_listed", lambda e: partners[e["event_id"]] in view.listed, "with a listed vessel"),
         (
             "sts_partner_dark",
@@ -104,7 +105,7 @@ def dprk(mmsi: int, mine: list[Event], view: StoreView) -> list[Finding]:
         ports = [e for e in foreign if e["details"].get("kind") == "port"]
         where = ", ".join(sorted({str(e["details"].get("zone")) for e in foreign}))
         found.append(finding("dprk_visit", 1.0 if ports else 0.7, f"{len(foreign)} visit(s): {where}", _ids(foreign)))
-    if mmsi // 1_000_000 == DPRK_MID:
+    if is_dprk(mmsi):
         found.append(finding("dprk_flagged", 1.0, f"MMSI {mmsi} carries the DPRK MID 445", _ids(visits)))
     return found  # fmt: skip
 

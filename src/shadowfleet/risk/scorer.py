@@ -6,10 +6,10 @@ import json
 
 import pyarrow as pa
 
+from shadowfleet.core.schema import RISK, check
 from shadowfleet.risk.evaluate import EVALUATORS
 from shadowfleet.risk.features import SCORER_VERSION, Finding, band
 from shadowfleet.risk.view import StoreView
-from shadowfleet.schema import RISK, check
 from shadowfleet.store.manifest import write_table_atomic
 
 RISK_FILE = "risk/risk.parquet"

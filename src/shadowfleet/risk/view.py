@@ -10,15 +10,13 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 
-from shadowfleet.detect.identity import mid_table
+from shadowfleet.core.identifiers import DPRK_MID, mid_table
+from shadowfleet.core.schema import EVENTS, STATIC, check
 from shadowfleet.detect.write import STORE_EVENTS
-from shadowfleet.schema import EVENTS, STATIC, check
 from shadowfleet.screening.fleet import load_matches
 from shadowfleet.screening.names import country_code
 from shadowfleet.screening.network import Reached, is_listed, listed_vessels, network
 from shadowfleet.store.store import Store, StoreError
-
-DPRK_MID = 445
 
 
 @dataclass

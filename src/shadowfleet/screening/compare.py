@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
 
-from shadowfleet.detect.identity import imo_valid
+from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.screening.features import NAME_FLOOR, Part, part
 from shadowfleet.screening.names import ORGANIZATION, VESSEL, NameKey, name_key
 

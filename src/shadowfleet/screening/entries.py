@@ -9,8 +9,8 @@ from datetime import date
 
 import pyarrow as pa
 
-from shadowfleet.detect.identity import imo_valid
-from shadowfleet.schema import LIST_ENTRIES, check
+from shadowfleet.core.identifiers import imo_valid
+from shadowfleet.core.schema import LIST_ENTRIES, check
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL
 
 _SEVEN_DIGITS = re.compile(r"(?<!\d)(\d{7})(?!\d)")

@@ -15,8 +15,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from shadowfleet.detect.identity import mid_table
-from shadowfleet.schema import EVENTS, LISTED, POSITIONS, STATIC, VESSEL_MATCHES, check
+from shadowfleet.core.identifiers import mid_table
+from shadowfleet.core.schema import EVENTS, LISTED, POSITIONS, STATIC, VESSEL_MATCHES, check
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.names import VESSEL, country_code
 from shadowfleet.screening.network import is_listed

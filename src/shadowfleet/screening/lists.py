@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from shadowfleet.schema import LIST_ENTRIES, REJECTS, check
+from shadowfleet.core.schema import LIST_ENTRIES, REJECTS, check
 from shadowfleet.screening.entries import to_table
 from shadowfleet.screening.readers import ListFile, Problem
 from shadowfleet.store.manifest import fsync_dir, write_atomic

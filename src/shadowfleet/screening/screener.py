@@ -7,8 +7,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from shadowfleet.detect.identity import imo_valid
-from shadowfleet.schema import LIST_ENTRIES, check
+from shadowfleet.core.identifiers import imo_valid
+from shadowfleet.core.schema import LIST_ENTRIES, check
 from shadowfleet.screening.compare import ALIAS, FORMER, PRIMARY, Party, compare, neighbours
 from shadowfleet.screening.features import SCORER_VERSION, Part, explain, total
 from shadowfleet.screening.index import GramIndex

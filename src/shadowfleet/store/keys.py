@@ -12,8 +12,8 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
-from shadowfleet.ingest.tables import frame_of
-from shadowfleet.schema import Table
+from shadowfleet.core.frames import frame_of
+from shadowfleet.core.schema import Table
 
 _SEED = 0x5F1EE7
 _MAX_LEVELS = 8

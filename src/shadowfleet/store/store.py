@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from shadowfleet.schema import POSITIONS, REJECTS, STATIC, Table, check
+from shadowfleet.core.schema import POSITIONS, REJECTS, STATIC, Table, check
 from shadowfleet.store.keys import KeyIndex, row_hashes
 from shadowfleet.store.manifest import Manifest, SourceEntry, fsync_dir, write_atomic
 

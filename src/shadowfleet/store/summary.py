@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from shadowfleet.schema import POSITIONS, REJECTS, STATIC
+from shadowfleet.core.schema import POSITIONS, REJECTS, STATIC
 from shadowfleet.store.store import Store
 
 

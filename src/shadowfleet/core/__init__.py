@@ -1,0 +1,1 @@
+"""What every layer shares: the canonical schema, identifier rules, geography and table helpers."""
