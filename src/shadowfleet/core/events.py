@@ -263,6 +263,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, float):
         return float(value)
+    if type(value).__module__ == "numpy":  # a numpy scalar that slipped through
+        return value.item()
     return value
 
 

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from shadowfleet.core.events import EncounterDetails, EventType
 from shadowfleet.core.geo import NM_M, circular_mean_deg, haversine_m, ports
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.events import Config, EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Scope
 
 _US_PER_MIN = 60_000_000
 _US_PER_H = 3_600_000_000
@@ -109,6 +111,18 @@ def median_speed_kn(fixes: pl.DataFrame) -> float:
     return float(np.median(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / NM_M / hours))
 
 
+@dataclass(frozen=True)
+class EncounterParams(Params):
+    max_distance_m: float
+    min_duration_h: float
+    max_median_speed_kn: float
+    merge_gap_h: float
+    slot_min: float
+    max_interpolation_h: float
+    port_radius_km: float
+    chunk_h: float
+
+
 SpeedOf = Callable[[int, int, int], float]  # (mmsi, start µs, end µs) -> median speed, knots
 
 
@@ -116,11 +130,11 @@ class EncounterFinder:
     """Gathers close slots chunk by chunk (`add`), then forms runs and emits events (`finish`)."""
 
     def __init__(self, config: Config) -> None:
-        section = "encounter"
         self.config = config
-        self.slot_us = int(config.number(section, "slot_min") * _US_PER_MIN)
-        self.max_interp_us = int(config.number(section, "max_interpolation_h") * _US_PER_H)
-        self.max_m = config.number(section, "max_distance_m")
+        self.params = params = DETECTORS[0].parameters(config)
+        self.slot_us = int(params.slot_min * _US_PER_MIN)
+        self.max_interp_us = int(params.max_interpolation_h * _US_PER_H)
+        self.max_m = params.max_distance_m
         self.slots: list[pl.DataFrame] = []
         self._runs: pl.DataFrame | None = None
 
@@ -137,9 +151,8 @@ class EncounterFinder:
 
     def runs(self) -> pl.DataFrame:
         """The merged runs long enough to be encounters (before the speed check)."""
-        section = "encounter"
         if self._runs is None:
-            merge = int(self.config.number(section, "merge_gap_h") * _US_PER_H)
+            merge = int(self.params.merge_gap_h * _US_PER_H)
             runs = (
                 _runs(pl.concat(self.slots), self.slot_us, merge)
                 if self.slots
@@ -147,7 +160,7 @@ class EncounterFinder:
                     schema={"run": pl.UInt32, "mmsi": pl.Int64, "mmsi_b": pl.Int64, "start": pl.Int64, "end": pl.Int64}
                 )
             )
-            longest = self.config.number(section, "min_duration_h") * _US_PER_H
+            longest = self.params.min_duration_h * _US_PER_H
             self._runs = runs.filter(pl.col("end") - pl.col("start") >= longest)
         return self._runs
 
@@ -181,19 +194,24 @@ class EncounterFinder:
             self._emit(_Run(*values), clusters.get(values[0]), speed_of, out)
 
     def _emit(self, run: _Run, cluster: str | None, speed_of: SpeedOf, out: EventBuilder) -> None:
-        section = "encounter"
         speeds = [speed_of(m, run.start, run.end) for m in (run.mmsi, run.mmsi_b)]
-        if max(speeds) >= self.config.number(section, "max_median_speed_kn"):
+        if max(speeds) >= self.params.max_median_speed_kn:
             return  # moving together (pair trawlers, escorts), not lying together
         lat, lon = float(np.mean(run.lats)), circular_mean_deg(np.asarray(run.lons))
         _, port_m = ports().nearest(np.array([lat]), np.array([lon]))
-        in_port = bool(port_m[0] <= self.config.number(section, "port_radius_km") * 1000)
+        in_port = bool(port_m[0] <= self.params.port_radius_km * 1000)
         spot = self.config.hotspot(lat, lon)
         hours = (run.end - run.start) / _US_PER_H
         refs = [*zip(run.source, run.line, strict=True), *zip(run.source_b, run.line_b, strict=True)]
         where = f"{abs(lat):.3f}{'N' if lat >= 0 else 'S'} {abs(lon):.3f}{'E' if lon >= 0 else 'W'}"
         out.add(
-            "encounter",
+            EncounterDetails(
+                in_port=in_port,
+                hotspot=spot,
+                median_speed_kn=(round(speeds[0], 2), round(speeds[1], 2)),
+                close_slots=run.close_slots,
+                cluster_id=cluster,
+            ),
             run.mmsi,
             run.start,
             run.end,
@@ -202,7 +220,7 @@ class EncounterFinder:
             lon=lon,
             distance_m=run.median_m,
             score=0.1 if in_port else min(0.5 + 0.05 * hours, 0.8) + 0.1 * (spot is not None),
-            version=self.config.text(section, "version"),
+            version=self.params.version,
             refs=sorted(set(refs))[:500],
             reason=(
                 f"MMSI {run.mmsi} and {run.mmsi_b} within {run.median_m:.0f} m (median) for {hours:.1f} h at {where},"
@@ -210,13 +228,6 @@ class EncounterFinder:
                 + (", in port" if in_port else "")
                 + (f"; one of {cluster.split(':')[1]} vessels together" if cluster else "")
             ),
-            details={
-                "in_port": in_port,
-                "hotspot": spot,
-                "median_speed_kn": [round(v, 2) for v in speeds],
-                "close_slots": run.close_slots,
-                "cluster_id": cluster,
-            },
         )
 
 
@@ -270,3 +281,7 @@ def _clusters(runs: pl.DataFrame) -> dict[int, str]:
             key = hashlib.sha256(f"{sorted(members[root])}|{first[root]}".encode()).hexdigest()[:12]
             out[run] = f"{key}:{len(members[root])}"
     return out
+
+
+# pairwise: the runners drive EncounterFinder over the plan's time chunks (detect/plan.py)
+DETECTORS = (Detector(EventType.ENCOUNTER, EncounterParams, None, scope=Scope.PAIRS),)

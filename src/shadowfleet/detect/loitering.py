@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from shadowfleet.core.events import EventType, LoiteringDetails
 from shadowfleet.core.geo import NM_M, circular_mean_deg, haversine_m, land, ports
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.events import Config, EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 
@@ -44,9 +46,16 @@ class _Spell:
     refs: list[tuple[str, int]]
 
 
-def detect_loitering(tracks: pl.DataFrame, config: Config, out: EventBuilder) -> None:
-    section = "loitering"
-    hours = _hours(tracks)
+@dataclass(frozen=True)
+class LoiterParams(Params):
+    max_speed_kn: float
+    min_duration_h: float
+    min_shore_distance_nm: float
+    port_radius_km: float
+
+
+def detect_loitering(part: Partition, params: LoiterParams, out: EventBuilder) -> None:
+    hours = _hours(part.tracks)
     if hours.height < 2:
         return
     lat, lon, hour = hours["lat"].to_numpy(), hours["lon"].to_numpy(), hours["hour"].to_numpy()
@@ -54,19 +63,17 @@ def detect_loitering(tracks: pl.DataFrame, config: Config, out: EventBuilder) ->
     speed = np.full(len(hour), np.inf)
     follows = (mmsi[1:] == mmsi[:-1]) & (hour[1:] == hour[:-1] + 1)
     speed[1:] = np.where(follows, haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / NM_M, np.inf)
-    slow = speed <= config.number(section, "max_speed_kn")  # slow[i]: hour i-1 -> i was slow
-    spells = _spells(hours, slow, int(config.number(section, "min_duration_h")))
+    slow = speed <= params.max_speed_kn  # slow[i]: hour i-1 -> i was slow
+    spells = _spells(hours, slow, int(params.min_duration_h))
     if not spells:
         return
     lats, lons = np.array([s.lat for s in spells]), np.array([s.lon for s in spells])
     shore = land().shore_distance_m(lats, lons)
     _, port = ports().nearest(lats, lons)
-    at_sea = (shore >= config.number(section, "min_shore_distance_nm") * NM_M) & (
-        port > config.number(section, "port_radius_km") * 1000
-    )
+    at_sea = (shore >= params.min_shore_distance_nm * NM_M) & (port > params.port_radius_km * 1000)
     for spell, far, keep in zip(spells, shore, at_sea, strict=True):
         if keep:
-            _emit(spell, float(far), config, out)
+            _emit(spell, float(far), params, part.config, out)
 
 
 def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spell]:
@@ -93,12 +100,12 @@ def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spel
     return spells
 
 
-def _emit(spell: _Spell, shore_m: float, config: Config, out: EventBuilder) -> None:
+def _emit(spell: _Spell, shore_m: float, params: LoiterParams, config: Config, out: EventBuilder) -> None:
     hours = (spell.end - spell.start) / _US_PER_H
     spot = config.hotspot(spell.lat, spell.lon)
     where = f"{abs(spell.lat):.2f}{'N' if spell.lat >= 0 else 'S'} {abs(spell.lon):.2f}{'E' if spell.lon >= 0 else 'W'}"
     out.add(
-        "loitering",
+        LoiteringDetails(shore_distance_nm=round(shore_m / NM_M, 1), hotspot=spot, slow_hours=spell.hours),
         spell.mmsi,
         spell.start,
         spell.end,
@@ -110,6 +117,8 @@ def _emit(spell: _Spell, shore_m: float, config: Config, out: EventBuilder) -> N
             + (f", in the {spot.replace('_', ' ')} STS hot spot" if spot else "")
         ),
         refs=spell.refs,
-        version=config.text("loitering", "version"),
-        details={"shore_distance_nm": round(shore_m / NM_M, 1), "hotspot": spot, "slow_hours": spell.hours},
+        version=params.version,
     )
+
+
+DETECTORS = (Detector(EventType.LOITERING, LoiterParams, detect_loitering),)

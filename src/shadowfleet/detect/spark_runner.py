@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from shadowfleet.core.frames import frame_of
-from shadowfleet.core.schema import EVENTS, STATIC
+from shadowfleet.core.schema import STATIC
 from shadowfleet.detect.encounters import EncounterFinder, close_slots, median_speed_kn, resample
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.gaps import Coverage
-from shadowfleet.detect.partition import FLAT_EVENTS, detect_vessels, explained_away, from_flat, recording, to_flat
-from shadowfleet.detect.runner import ROWS_PER_PARTITION, Window
+from shadowfleet.detect.partition import FLAT_EVENTS, detect_vessels, from_flat, to_flat
+from shadowfleet.detect.plan import Plan, Window, empty
 from shadowfleet.store.store import Store
 
 if TYPE_CHECKING:
@@ -99,26 +98,19 @@ def run_spark(store: Store, config: Config, window: Window, spark: SparkSession 
         .collect()
     )
     if not hours:
-        return EVENTS.schema.empty_table()
-    coverage = recording([(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in hours])
-    buckets = max(1, -(-sum(int(r[2]) for r in hours) // ROWS_PER_PARTITION))
-    rows = _vessel_events(spark, store, window, positions, coverage, config, buckets)
-    rows += _encounter_events(positions, coverage, config)
-    out = EventBuilder(explained_away(rows))
-    return out.table().sort_by([("start_time", "ascending"), ("event_id", "ascending")])
+        return empty()
+    plan = Plan.of(window, [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in hours], config)
+    rows = _vessel_events(spark, store, positions, plan, config)
+    rows += _encounter_events(positions, plan, config)
+    return plan.finish(rows)
 
 
 def _vessel_events(
-    spark: SparkSession,
-    store: Store,
-    window: Window,
-    positions: DataFrame,
-    coverage: Coverage,
-    config: Config,
-    buckets: int,
+    spark: SparkSession, store: Store, positions: DataFrame, plan: Plan, config: Config
 ) -> list[dict[str, Any]]:
     from pyspark.sql import functions as sf
 
+    buckets, coverage = plan.buckets, plan.coverage
     tracks = positions.withColumn("bucket", sf.pmod(sf.hash("mmsi"), sf.lit(buckets)))
     if store.files(STATIC):
         static = spark.read.parquet(str(store.root / "static")).select(
@@ -141,10 +133,10 @@ def _vessel_events(
             "ship_type short, length_m double, beam_m double, draught_m double, "
             "source string, line long",
         )
-    if window.since:
-        static = static.filter(sf.col("ts") >= sf.lit(int(window.since.timestamp() * 1_000_000)))
-    if window.until:
-        static = static.filter(sf.col("ts") < sf.lit(int(window.until.timestamp() * 1_000_000)))
+    if plan.window.since_us is not None:
+        static = static.filter(sf.col("ts") >= sf.lit(plan.window.since_us))
+    if plan.window.until_us is not None:
+        static = static.filter(sf.col("ts") < sf.lit(plan.window.until_us))
     static = static.withColumn("bucket", sf.pmod(sf.hash("mmsi"), sf.lit(buckets)))
 
     def per_bucket(track_table: pa.Table, static_table: pa.Table) -> pa.Table:
@@ -160,14 +152,14 @@ def _vessel_events(
     return from_flat(result.toArrow())
 
 
-def _encounter_events(positions: DataFrame, coverage: Coverage, config: Config) -> list[dict[str, Any]]:
-    """Each time chunk, with an hour of fixes either side, through the same resampling and join."""
+def _encounter_events(positions: DataFrame, plan: Plan, config: Config) -> list[dict[str, Any]]:
+    """Each time chunk, with the plan's margin of fixes either side, through the same resampling and join."""
     from pyspark.sql import functions as sf
 
-    chunk = int(config.number("encounter", "chunk_h") * _US_PER_H)
+    chunk, margin = plan.chunk_us, plan.margin_us
     own = sf.floor(sf.col("ts") / sf.lit(chunk))
-    early = sf.when(sf.col("ts") - own * chunk < _US_PER_H, own - 1)
-    late = sf.when((own + 1) * chunk - sf.col("ts") <= _US_PER_H, own + 1)
+    early = sf.when(sf.col("ts") - own * chunk < margin, own - 1)
+    late = sf.when((own + 1) * chunk - sf.col("ts") <= margin, own + 1)
     chunked = positions.withColumn("chunk", sf.explode(sf.array_compact(sf.array(own, early, late))))
 
     def per_chunk(table: pa.Table) -> pa.Table:
