@@ -14,7 +14,7 @@ import types
 import typing
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self, overload
 
 SCHEMA_VERSION = 1
 
@@ -246,6 +246,33 @@ DETAILS: dict[EventType, type[AnyDetails]] = {
         DraughtChangeDetails,
     )
 }
+
+
+@overload
+def details_of(event_type: Literal[EventType.ENCOUNTER], json_text: str) -> EncounterDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.LOITERING], json_text: str) -> LoiteringDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.AIS_GAP], json_text: str) -> AisGapDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.POSITION_JUMP], json_text: str) -> PositionJumpDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.IDENTITY_CLASH], json_text: str) -> IdentityClashDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.INVALID_IDENTITY], json_text: str) -> InvalidIdentityDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.ZONE_VISIT], json_text: str) -> ZoneVisitDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.DRAUGHT_CHANGE], json_text: str) -> DraughtChangeDetails: ...
+@overload
+def details_of(event_type: EventType | str, json_text: str) -> AnyDetails: ...
 
 
 def details_of(event_type: EventType | str, json_text: str) -> AnyDetails:
