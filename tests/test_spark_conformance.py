@@ -30,7 +30,8 @@ def test_duckdb_and_spark_runners_agree(tmp_path: Path) -> None:
     config = Config.load()
 
     def local(window: Window) -> list[dict[str, Any]]:
-        return run_duckdb(store, config, window).select(list(COMPARED)).to_pylist()
+        rows: list[dict[str, Any]] = run_duckdb(store, config, window).select(list(COMPARED)).to_pylist()
+        return rows
 
     whole = local(Window())
     lons = run_duckdb(store, config, Window()).column("lon").drop_null().to_pylist()

@@ -18,14 +18,24 @@ from typing import Any
 import polars as pl
 
 from shadowfleet.core.events import EventType
+from shadowfleet.detect.anchorages import Nearby
 from shadowfleet.detect.coverage import Coverage
+from shadowfleet.detect.encounters import EncounterFinder
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.registry import Partition, detector
 from shadowfleet.detect.runner import STATIC_FRAME, TRACK_FRAME
+from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, summaries
 
 _US = 1_000_000
 _M_PER_DEG_LAT = 111_195.0
 _KN_M_PER_H = 1852.0
+KINEMATICS = {
+    "mmsi": pl.Int64,
+    "ts": pl.Int64,
+    "heading_deg": pl.Float64,
+    "cog_deg": pl.Float64,
+    "nav_status": pl.Int64,
+}
 
 
 def micros(moment: datetime) -> int:
@@ -42,9 +52,17 @@ class Vessel:
     lon: float
     t: datetime
     fixes: list[tuple[int, int, float, float]] = field(default_factory=list)  # mmsi, µs, lat, lon
+    heading_deg: float | None = None  # sent with every fix from now on
+    nav_status: int | None = None
+    kinematics: list[tuple[int, int, float | None, int | None]] = field(default_factory=list)
 
     def fix(self) -> Vessel:
         self.fixes.append((self.mmsi, micros(self.t), self.lat, self.lon))
+        self.kinematics.append((self.mmsi, micros(self.t), self.heading_deg, self.nav_status))
+        return self
+
+    def sends(self, heading_deg: float | None = None, nav_status: int | None = None) -> Vessel:
+        self.heading_deg, self.nav_status = heading_deg, nav_status
         return self
 
     def stay(self, hours: float, every_min: float, drift_m: float = 0.0) -> Vessel:
@@ -106,6 +124,27 @@ class Tracks:
             schema=TRACK_FRAME,
         ).sort("mmsi", "ts", "line")
 
+    def frame_with_kinematics(self) -> pl.DataFrame:
+        """The fixes with heading, course and navigational status, as the runners' summary queries read them."""
+        rows = sorted(k for v in self.vessels for k in v.kinematics)
+        extra = pl.DataFrame(
+            {
+                "mmsi": [r[0] for r in rows],
+                "ts": [r[1] for r in rows],
+                "heading_deg": [r[2] for r in rows],
+                "cog_deg": [None] * len(rows),
+                "nav_status": [r[3] for r in rows],
+            },
+            schema={
+                "mmsi": pl.Int64,
+                "ts": pl.Int64,
+                "heading_deg": pl.Float64,
+                "cog_deg": pl.Float64,
+                "nav_status": pl.Int64,
+            },
+        )
+        return self.frame().join(extra, on=["mmsi", "ts"], how="left")
+
     def static_frame(self) -> pl.DataFrame:
         columns = {name: [r.get(name) for r in self.static_rows] for name in STATIC_FRAME}
         columns["source"] = ["test"] * len(self.static_rows)
@@ -130,19 +169,23 @@ def run_detector(event_type: EventType, part: Partition, override: Path | None =
     return out.rows
 
 
-def find_encounters(fleet: Tracks, config: Config | None = None) -> list[dict[str, Any]]:
+def find_encounters(
+    fleet: Tracks, config: Config | None = None, anchorages: Nearby | None = None
+) -> list[dict[str, Any]]:
     """The encounter finder over the whole of a small fleet as one time chunk (no runner, no store)."""
-    from shadowfleet.detect.encounters import EncounterFinder, median_speed_kn
-
     tracks = fleet.frame()
-    finder = EncounterFinder(config or Config.load())
+    finder = EncounterFinder(config or Config.load(), anchorages)
     lo = int(tracks["ts"].min()) // finder.slot_us * finder.slot_us  # type: ignore[arg-type]
     finder.add(tracks, lo, int(tracks["ts"].max()) + finder.slot_us)  # type: ignore[arg-type]
-
-    def speed_of(mmsi: int, start: int, end: int) -> float:
-        mine = tracks.filter((pl.col("mmsi") == mmsi) & pl.col("ts").is_between(start, end))
-        return median_speed_kn(mine.select("ts", "lat", "lon"))
-
+    requests = finder.requests()
+    wanted = pl.DataFrame(requests, schema=["rmmsi", "rstart", "rend"], orient="row")
+    fixes = (
+        wanted.join(fleet.frame_with_kinematics(), left_on="rmmsi", right_on="mmsi")
+        .filter(pl.col("ts").is_between(pl.col("rstart"), pl.col("rend")))
+        .select(list(REQUEST_FIXES))
+        .cast(REQUEST_FIXES)  # type: ignore[arg-type]
+    )
+    draughts = fleet.static_frame().select("mmsi", "ts", "draught_m").drop_nulls().cast(DRAUGHTS)  # type: ignore[arg-type]
     out = EventBuilder()
-    finder.finish(speed_of, out)
+    finder.finish(summaries(requests, fixes, draughts, finder.params.draught_after_h), out)
     return out.rows

@@ -1,15 +1,23 @@
 """loitering: one vessel lying slow, far from shore and port, for hours: a possible STS transfer
-with a partner whose AIS is off (GFW pipe-loitering's rule: hourly implied speed, chained hours)."""
+with a partner whose AIS is off (GFW pipe-loitering's rule: hourly implied speed, chained hours).
+
+Beyond GFW, hours without fixes (up to `max_bridge_h`) are chained when the vessel was slow across
+them, so a ship heard only at satellite passes still shows its spell; the event says how many real
+fixes it had and the longest silence bridged. A spell at an anchorage is kept as context (in_port)."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from shadowfleet.core.events import EventType, LoiteringDetails
 from shadowfleet.core.geo import NM_M, circular_mean_deg, haversine_m, land, ports
+from shadowfleet.detect.anchorages import Nearby
 from shadowfleet.detect.events import Config, EventBuilder, Params
 from shadowfleet.detect.registry import Detector, Partition
 
@@ -30,6 +38,7 @@ def _hours(tracks: pl.DataFrame) -> pl.DataFrame:
             pl.col("line").first(),
             pl.col("source").last().alias("source_last"),
             pl.col("line").last().alias("line_last"),
+            pl.len().alias("fixes"),
         )
         .sort("mmsi", "hour")
     )
@@ -44,6 +53,8 @@ class _Spell:
     lon: float
     hours: int
     refs: list[tuple[str, int]]
+    fixes: int
+    longest_silence_us: int
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,7 @@ class LoiterParams(Params):
     min_duration_h: float
     min_shore_distance_nm: float
     port_radius_km: float
+    max_bridge_h: float
 
 
 def detect_loitering(part: Partition, params: LoiterParams, out: EventBuilder) -> None:
@@ -61,8 +73,9 @@ def detect_loitering(part: Partition, params: LoiterParams, out: EventBuilder) -
     lat, lon, hour = hours["lat"].to_numpy(), hours["lon"].to_numpy(), hours["hour"].to_numpy()
     mmsi = hours["mmsi"].to_numpy()
     speed = np.full(len(hour), np.inf)
-    follows = (mmsi[1:] == mmsi[:-1]) & (hour[1:] == hour[:-1] + 1)
-    speed[1:] = np.where(follows, haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / NM_M, np.inf)
+    elapsed = np.maximum(hour[1:] - hour[:-1], 1)
+    follows = (mmsi[1:] == mmsi[:-1]) & (elapsed <= max(1.0, params.max_bridge_h))
+    speed[1:] = np.where(follows, haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / NM_M / elapsed, np.inf)
     slow = speed <= params.max_speed_kn  # slow[i]: hour i-1 -> i was slow
     spells = _spells(hours, slow, int(params.min_duration_h))
     if not spells:
@@ -80,10 +93,11 @@ def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spel
     """Chains of consecutive slow hours at least `min_hours` long."""
     spells = []
     edges = np.flatnonzero(np.diff(np.concatenate([[0], slow.astype(np.int8), [0]])))
-    rows = hours.select("mmsi", "t0", "t1", "lat", "lon", "source", "line", "source_last", "line_last").rows()
+    columns = ("mmsi", "t0", "t1", "lat", "lon", "source", "line", "source_last", "line_last", "fixes", "hour")
+    rows = hours.select(columns).rows()
     for first, last in zip(edges[::2], edges[1::2], strict=True):
         a, b = int(first) - 1, int(last) - 1  # hours a..b, joined by the slow steps first..last-1
-        if b - a < min_hours:
+        if rows[b][10] - rows[a][10] < min_hours:
             continue
         chain = rows[a : b + 1]
         spells.append(
@@ -93,8 +107,10 @@ def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spel
                 chain[-1][2],
                 float(np.mean([r[3] for r in chain])),
                 circular_mean_deg(np.array([r[4] for r in chain])),
-                b - a,
+                int(chain[-1][10] - chain[0][10]),
                 [(chain[0][5], chain[0][6]), (chain[-1][7], chain[-1][8])],
+                int(sum(r[9] for r in chain)),
+                max((int(nxt[1] - prev[2]) for prev, nxt in itertools.pairwise(chain)), default=0),
             )
         )
     return spells
@@ -104,8 +120,16 @@ def _emit(spell: _Spell, shore_m: float, params: LoiterParams, config: Config, o
     hours = (spell.end - spell.start) / _US_PER_H
     spot = config.hotspot(spell.lat, spell.lon)
     where = f"{abs(spell.lat):.2f}{'N' if spell.lat >= 0 else 'S'} {abs(spell.lon):.2f}{'E' if spell.lon >= 0 else 'W'}"
+    silence_h = spell.longest_silence_us / _US_PER_H
+    bridged = silence_h if silence_h > 1.0 else 0.0  # an hour's silence was chained by GFW's rule already
     out.add(
-        LoiteringDetails(shore_distance_nm=round(shore_m / NM_M, 1), hotspot=spot, slow_hours=spell.hours),
+        LoiteringDetails(
+            shore_distance_nm=round(shore_m / NM_M, 1),
+            hotspot=spot,
+            slow_hours=spell.hours,
+            fixes=spell.fixes,
+            longest_bridged_gap_h=round(bridged, 2),
+        ),
         spell.mmsi,
         spell.start,
         spell.end,
@@ -115,6 +139,8 @@ def _emit(spell: _Spell, shore_m: float, params: LoiterParams, config: Config, o
         reason=(
             f"slower than 2 kn for {hours:.1f} h at {where}, {shore_m / NM_M:.0f} nm from shore"
             + (f", in the {spot.replace('_', ' ')} STS hot spot" if spot else "")
+            + f" ({spell.fixes} fixes"
+            + (f", silences up to {bridged:.1f} h bridged)" if bridged else ")")
         ),
         refs=spell.refs,
         version=params.version,
@@ -122,3 +148,26 @@ def _emit(spell: _Spell, shore_m: float, params: LoiterParams, config: Config, o
 
 
 DETECTORS = (Detector(EventType.LOITERING, LoiterParams, detect_loitering),)
+
+
+def at_anchorages(rows: list[dict[str, Any]], nearby: Nearby) -> list[dict[str, Any]]:
+    """Loitering at an anchorage is a ship waiting: kept as context (in_port, the anchorage named, < 0.3)."""
+    out = []
+    for r in rows:
+        place = None
+        if r["event_type"] == EventType.LOITERING and r["lat"] is not None:
+            place = nearby.at(r["lat"], r["lon"])
+        if place is None:
+            out.append(r)
+            continue
+        details = LoiteringDetails.from_json(r["details"])
+        marked = dataclasses.replace(details, in_port=True, anchorage=place.name)
+        out.append(
+            {
+                **r,
+                "details": marked.to_json(),
+                "score": min(r["score"], 0.2),
+                "reason": f"{r['reason']}; at {place.name} ({place.source}): context, not an alarm",
+            }
+        )
+    return out

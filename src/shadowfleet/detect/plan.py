@@ -18,8 +18,10 @@ import pyarrow as pa
 
 from shadowfleet.core.events import EventType
 from shadowfleet.core.schema import EVENTS
+from shadowfleet.detect.anchorages import Nearby
 from shadowfleet.detect.coverage import Coverage, recording
 from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.loitering import at_anchorages
 from shadowfleet.detect.registry import detector
 
 ROWS_PER_PARTITION = 5_000_000
@@ -60,19 +62,20 @@ class Plan:
     buckets: int  # vessel partitions: hash(mmsi) % buckets, so every track is whole in one
     chunk_us: int  # time chunks of all vessels for the pairwise detectors
     # stitching: a chunk also sees each vessel's last fix in the margin before it and first fix in the margin
-    # after, all that interpolation across the chunk's edges needs (encounters longer than a chunk are joined
-    # from the close slots of every chunk before runs are formed)
+    # after, all that interpolation (or a bridge) across the chunk's edges needs (encounters longer than a
+    # chunk are joined from the close slots of every chunk before runs are formed)
     margin_us: int = _US_PER_H
 
     @classmethod
     def of(cls, window: Window, hours: list[HourRow], config: Config) -> Plan:
         total = sum(int(n) for _, _, n, _, _ in hours)
-        chunk_h = detector(EventType.ENCOUNTER).parameters(config).chunk_h
+        meeting = detector(EventType.ENCOUNTER).parameters(config)
         return cls(
             window=window,
             coverage=recording(hours),
             buckets=max(1, -(-total // ROWS_PER_PARTITION)),
-            chunk_us=int(chunk_h * _US_PER_H),
+            chunk_us=int(meeting.chunk_h * _US_PER_H),
+            margin_us=int(max(meeting.max_interpolation_h, meeting.max_bridge_h) * _US_PER_H),
         )
 
     def chunks(self) -> list[int]:
@@ -82,9 +85,12 @@ class Plan:
             starts += range(first // self.chunk_us * self.chunk_us, last + 1, self.chunk_us)
         return sorted(set(starts))
 
-    def finish(self, rows: list[dict[str, Any]]) -> pa.Table:
-        """The run's events: explained-away ones dropped, only those inside the box, sorted by start."""
+    def finish(self, rows: list[dict[str, Any]], anchorages: Nearby | None = None) -> pa.Table:
+        """The run's events: explained-away ones dropped, loitering at an anchorage made context, only
+        those inside the box, sorted by start."""
         kept = explained_away(rows)
+        if anchorages is not None:
+            kept = at_anchorages(kept, anchorages)
         events = EventBuilder(kept).table()
         if self.window.bbox is not None and events.num_rows:
             lat = events.column("lat").to_numpy(zero_copy_only=False).astype(float)

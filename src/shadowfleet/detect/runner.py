@@ -18,10 +18,12 @@ import pyarrow as pa
 
 from shadowfleet.core.frames import frame_of
 from shadowfleet.core.schema import POSITIONS, STATIC
-from shadowfleet.detect.encounters import EncounterFinder, median_speed_kn
+from shadowfleet.detect.anchorages import SECTION, AnchorageParams, Nearby, gather, save, stationary_periods
+from shadowfleet.detect.encounters import EncounterFinder
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.partition import detect_vessels
 from shadowfleet.detect.plan import ROWS_PER_PARTITION, Plan, Window, empty
+from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, Request, summaries
 from shadowfleet.store.store import Store
 
 __all__ = ["ROWS_PER_PARTITION", "STATIC_FRAME", "TRACK_FRAME", "Window", "run"]
@@ -78,6 +80,8 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
     ).fetchall()
     plan = Plan.of(window, [(str(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in hours], config)
     out = EventBuilder()
+    stays = []
+    stationary = config.params(AnchorageParams, SECTION)
     with tempfile.TemporaryDirectory(prefix=".scratch-", dir=store.root) as scratch:
         # one pass writes the window's fixes partitioned twice (by vessel bucket and by time chunk), so each
         # partition below reads its own files instead of scanning the whole store again
@@ -91,30 +95,62 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
             tracks = _partition(con, Path(scratch) / "bucket", [bucket])
             static = _static(con, store, window, bucket, plan.buckets)
             detect_vessels(tracks, static, plan.coverage, config, out)
+            stays.append(stationary_periods(tracks, stationary))
             if progress:
                 progress(bucket + 1, plan.buckets)
-        _encounters(con, Path(scratch) / "chunk", positions, plan, config, out)
-    return plan.finish(out.rows)
+        anchorages = gather(pl.concat(stays), config)
+        save(store, anchorages)
+        nearby = Nearby(anchorages)
+        _encounters(con, Path(scratch) / "chunk", store, plan, config, nearby, out)
+    return plan.finish(out.rows, nearby)
 
 
 def _encounters(
-    con: duckdb.DuckDBPyConnection, chunks: Path, positions: str, plan: Plan, config: Config, out: EventBuilder
+    con: duckdb.DuckDBPyConnection,
+    chunks: Path,
+    store: Store,
+    plan: Plan,
+    config: Config,
+    anchorages: Nearby,
+    out: EventBuilder,
 ) -> None:
     """Pairwise: all vessels of one time chunk at a time, with the plan's stitching margin."""
-    finder = EncounterFinder(config)
+    finder = EncounterFinder(config, anchorages)
     for lo in plan.chunks():
         frame = _chunk_frame(con, chunks, plan.chunk_us, lo, plan.margin_us)
         if frame.height:
             finder.add(frame, lo, lo + plan.chunk_us)
+    requests = finder.requests()
+    if requests:
+        fixes, draughts = _request_frames(con, store, plan.window, requests)
+        finder.finish(summaries(requests, fixes, draughts, finder.params.draught_after_h), out)
 
-    def speed_of(mmsi: int, start: int, end: int) -> float:
-        query = (
-            f"SELECT epoch_us(ts) AS ts, lat, lon FROM {positions} WHERE {_where(plan.window)} AND mmsi = {mmsi} "
-            f"AND ts BETWEEN make_timestamptz({start}) AND make_timestamptz({end}) ORDER BY ts"
+
+def _request_frames(
+    con: duckdb.DuckDBPyConnection, store: Store, window: Window, requests: list[Request]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One scan for the fixes of every (vessel, start, end) asked for, and the vessels' draughts."""
+    wanted = pa.table({name: [r[i] for r in requests] for i, name in enumerate(("rmmsi", "rstart", "rend"))})
+    con.register("wanted", wanted)
+    try:
+        fixes = _frame(
+            con,
+            f"SELECT w.rmmsi, w.rstart, w.rend, epoch_us(p.ts) AS ts, p.lat, p.lon, p.heading_deg, p.cog_deg, "
+            f"p.nav_status FROM read_parquet('{store.glob(POSITIONS)}') p JOIN wanted w ON p.mmsi = w.rmmsi "
+            f"AND epoch_us(p.ts) BETWEEN w.rstart AND w.rend WHERE {_where(window)}",
         )
-        return median_speed_kn(_frame(con, query))
-
-    finder.finish(speed_of, out)
+        draughts = (
+            _frame(
+                con,
+                f"SELECT mmsi, epoch_us(ts) AS ts, draught_m FROM read_parquet('{store.glob(STATIC)}') "
+                f"WHERE draught_m IS NOT NULL AND mmsi IN (SELECT DISTINCT rmmsi FROM wanted)",
+            )
+            if store.files(STATIC)
+            else pl.DataFrame(schema=DRAUGHTS)
+        )
+    finally:
+        con.unregister("wanted")
+    return fixes.cast(REQUEST_FIXES), draughts.cast(DRAUGHTS)  # type: ignore[arg-type]
 
 
 def _files(folder: Path, name: str, keys: list[int]) -> list[str]:
