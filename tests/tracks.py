@@ -178,7 +178,7 @@ def find_encounters(
     lo = int(tracks["ts"].min()) // finder.slot_us * finder.slot_us  # type: ignore[arg-type]
     finder.add(tracks, lo, int(tracks["ts"].max()) + finder.slot_us)  # type: ignore[arg-type]
     requests = finder.requests()
-    wanted = pl.DataFrame(requests, schema=["rmmsi", "rstart", "rend"], orient="row")
+    wanted = pl.DataFrame(requests, schema={"rmmsi": pl.Int64, "rstart": pl.Int64, "rend": pl.Int64}, orient="row")
     fixes = (
         wanted.join(fleet.frame_with_kinematics(), left_on="rmmsi", right_on="mmsi")
         .filter(pl.col("ts").is_between(pl.col("rstart"), pl.col("rend")))

@@ -317,3 +317,10 @@ def save(store: Store, anchorages: list[Anchorage]) -> Path:
 def load(store: Store) -> pa.Table | None:
     path = store.root / STORE_ANCHORAGES
     return check(pq.read_table(path), ANCHORAGES) if path.exists() else None
+
+
+def check_anchorage_files(config: Config) -> None:
+    """Read every user anchorage file now, so a broken one is an error before the run, not halfway."""
+    params = config.params(AnchorageParams, SECTION)
+    for path in config.anchorage_files:
+        read_user_anchorages(path, params)
