@@ -24,7 +24,7 @@ from tracks import Tracks, find_encounters, run_detector
 T0 = datetime(2024, 3, 1, 20, tzinfo=UTC)
 SEA = (35.0, 124.0)  # Yellow Sea, ~100 nm from any shore, in the korea_bay_yellow_sea hot spot
 OPEN = (33.0, 127.5)  # south of Jeju: open sea, no hot spot
-PASSES_MIN = [0, 95, 130, 290, 330, 480]  # satellite passes: 35 to 160 min apart
+PASSES_MIN = [0, 70, 150, 290, 370, 480]  # satellite passes: 70 to 140 min apart
 
 
 def metres_north(at: tuple[float, float], metres: float) -> tuple[float, float]:
@@ -47,7 +47,7 @@ def test_encounter_on_sparse_fixes_is_bridged_and_says_so(tmp_path: Path) -> Non
     (event,) = find_encounters(fleet)
     details = details_of(EventType.ENCOUNTER, event["details"])
     assert details.fixes == (5, 5)  # each vessel's fixes while both were heard: 20 min to 8 h
-    assert details.longest_bridged_gap_h == pytest.approx(160 / 60, abs=0.01)
+    assert details.longest_bridged_gap_h == pytest.approx(140 / 60, abs=0.01)
     assert not details.in_port and event["score"] >= 0.5
     assert "bridged" in event["reason"]
     (tmp_path / "gfw.toml").write_text("[encounter]\nmax_bridge_h = 0.0\n")
