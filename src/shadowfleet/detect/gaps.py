@@ -141,7 +141,8 @@ def _heard(gaps: pl.DataFrame, reception: Reception, radius_m: float) -> pl.Data
         (pl.col("lon") + frac * (pl.col("lon_next") - pl.col("lon"))).alias("at_lon"),
     ).select("gap", "hour", "at_lat", "at_lon")
     k = int(np.ceil(radius_m / (_CELL_DEG * 111_000))) + 1
-    widest = max(np.cos(np.radians(min(float(hours["at_lat"].abs().max() or 0.0), 80.0))), 0.1)
+    top = float(np.abs(hours["at_lat"].to_numpy()).max()) if hours.height else 0.0
+    widest = max(float(np.cos(np.radians(min(top, 80.0)))), 0.1)
     m = int(np.ceil(k / widest))
     offsets = pl.DataFrame(
         {"di": np.repeat(np.arange(-k, k + 1), 2 * m + 1), "dj": np.tile(np.arange(-m, m + 1), 2 * k + 1)},

@@ -100,7 +100,9 @@ class _Track:
         self._emit(kind, before, away, back if returned else None, config, out)
         return back if returned else at
 
-    def _emit(self, kind: str, before: int, away: list[int], back: int | None, config: Config, out: EventBuilder) -> None:
+    def _emit(
+        self, kind: str, before: int, away: list[int], back: int | None, config: Config, out: EventBuilder
+    ) -> None:
         at = away[0]
         on_land = int(land().contains(self.lat[away], self.lon[away]).sum())
         score = {"bad_fix": 0.2, "excursion": 0.7, "jump": 0.5}[kind] + 0.2 * (on_land > 0)
@@ -121,9 +123,11 @@ class _Track:
             "excursion": f"{len(away)} fixes over {away_h:.1f} h, then back on track",
             "jump": "and stays there",
         }[kind]
-        reason = f"position jumps {moved / NM_M:.0f} nm in {hours * 60:.0f} min ({speed:.0f} kn): {words}" + (
-            f" at {back_kn:.0f} kn" if back_kn is not None else ""
-        ) + (f"; {on_land} of the off-track fixes lie on land" if on_land else "")
+        reason = (
+            f"position jumps {moved / NM_M:.0f} nm in {hours * 60:.0f} min ({speed:.0f} kn): {words}"
+            + (f" at {back_kn:.0f} kn" if back_kn is not None else "")
+            + (f"; {on_land} of the off-track fixes lie on land" if on_land else "")
+        )
         out.add(
             "position_jump",
             int(self.mmsi[at]),

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 import shapely
 
-from shadowfleet.core.geo import circular_mean_deg, haversine_m, ports
+from shadowfleet.core.geo import NM_M, circular_mean_deg, haversine_m, ports
 from shadowfleet.detect.events import Config, EventBuilder
 
 _US_PER_H = 3_600_000_000
@@ -60,6 +60,20 @@ def user_zones(path: Path) -> list[Zone]:
     return zones
 
 
+@dataclass
+class _Visit:
+    zone: Zone
+    mmsi: int
+    start: int
+    end: int
+    lat: float
+    lon: float
+    fixes: int
+    refs: list[tuple[str, int]]
+    slowest_kn: float | None  # the slowest speed over any half hour inside the zone (None: too few fixes)
+    port_call: str | None = None  # a DPRK port where the vessel stopped during this visit
+
+
 def detect_zone_visits(
     tracks: pl.DataFrame, config: Config, out: EventBuilder, zones: list[Zone] | None = None
 ) -> None:
@@ -70,6 +84,7 @@ def detect_zone_visits(
     if zones is None:
         zones = default_zones() + [z for path in config.zone_files for z in user_zones(path)]
     margin = radius / 111_000 / max(np.cos(np.radians(60)), 0.1)  # degrees, generous up to 60° latitude
+    visits: list[_Visit] = []
     for zone in zones:
         # a cheap box test first: most of the world's traffic is nowhere near a zone
         south, west, north, east = _bounds(zone, margin)
@@ -82,7 +97,10 @@ def detect_zone_visits(
             shapely.prepare(zone.geometry)
             inside = shapely.contains_xy(zone.geometry, lon[near], lat[near])
         if inside.any():
-            _visits(tracks[near[inside]], zone, config, out)
+            visits += _visits(tracks[near[inside]], zone, config)
+    _mark_port_calls(visits, config)
+    for visit in visits:
+        _emit(visit, config, out)
 
 
 def _bounds(zone: Zone, margin: float) -> tuple[float, float, float, float]:
@@ -93,8 +111,19 @@ def _bounds(zone: Zone, margin: float) -> tuple[float, float, float, float]:
     return float(south), float(west), float(north), float(east)
 
 
-def _visits(inside: pl.DataFrame, zone: Zone, config: Config, out: EventBuilder) -> None:
-    dprk_mid = int(config.number("zone_visit", "dprk_mid"))
+def _slowest_kn(ts: np.ndarray, lat: np.ndarray, lon: np.ndarray, window_us: int) -> float | None:
+    """The lowest mean speed between a fix and the first fix at least `window_us` later: speed over a
+    stretch of time, not between fixes seconds apart (where GPS jitter alone reads as knots)."""
+    later = np.searchsorted(ts, ts + window_us, side="left")
+    ok = later < len(ts)
+    if not ok.any():
+        return None
+    a, b = np.flatnonzero(ok), later[ok]
+    knots = haversine_m(lat[a], lon[a], lat[b], lon[b]) / NM_M / ((ts[b] - ts[a]) / _US_PER_H)
+    return float(knots.min())
+
+
+def _visits(inside: pl.DataFrame, zone: Zone, config: Config) -> list[_Visit]:
     new_visit = (
         (pl.col("mmsi") != pl.col("mmsi").shift(1)) | (pl.col("ts") - pl.col("ts").shift(1) > _GAP_US)
     ).fill_null(True)
@@ -103,32 +132,86 @@ def _visits(inside: pl.DataFrame, zone: Zone, config: Config, out: EventBuilder)
         .group_by("visit", maintain_order=True)
         .agg(
             pl.col("mmsi").first(),
-            pl.col("ts").min().alias("start"),
-            pl.col("ts").max().alias("end"),
-            pl.col("lat").mean(),
+            pl.col("ts"),
+            pl.col("lat"),
             pl.col("lon"),
-            pl.len().alias("fixes"),
             pl.col("source"),
             pl.col("line"),
         )
     )
-    for _, mmsi, start, end, lat, lons, fixes, sources, lines in visits.rows():
-        lon = circular_mean_deg(np.asarray(lons))
-        own_flag = mmsi // 1_000_000 == dprk_mid
-        score = (1.0 if zone.kind == "port" else 0.9) if not own_flag else 0.3
-        hours = (end - start) / _US_PER_H
-        out.add(
-            "zone_visit",
-            mmsi,
-            start,
-            end,
-            lat=lat,
-            lon=lon,
-            score=score,
-            reason=(
-                f"{'DPRK-flagged ' if own_flag else ''}MMSI {mmsi} in {zone.name} for {hours:.1f} h ({fixes} fixes)"
-            ),
-            refs=list(zip(sources, lines, strict=True))[:500],
-            version=config.text("zone_visit", "version"),
-            details={"zone": zone.name, "kind": zone.kind, "fixes": fixes, "dprk_flag": own_flag},
+    window = int(config.number("zone_visit", "stop_window_h") * _US_PER_H)
+    found = []
+    for _, mmsi, ts, lats, lons, sources, lines in visits.rows():
+        t, la, lo = np.asarray(ts), np.asarray(lats), np.asarray(lons)
+        found.append(
+            _Visit(
+                zone,
+                mmsi,
+                int(t.min()),
+                int(t.max()),
+                float(la.mean()),
+                circular_mean_deg(lo),
+                len(t),
+                list(zip(sources, lines, strict=True))[:500],
+                _slowest_kn(t, la, lo, window),
+            )
         )
+    return found
+
+
+def _stopped(visit: _Visit, config: Config) -> bool:
+    return visit.slowest_kn is not None and visit.slowest_kn < config.number("zone_visit", "stop_speed_kn")
+
+
+def _mark_port_calls(visits: list[_Visit], config: Config) -> None:
+    """A stop at a DPRK port makes the waters visit around it a stop too."""
+    calls = [v for v in visits if v.zone.kind == "port" and _stopped(v, config)]
+    for visit in visits:
+        if visit.zone.kind == "waters":
+            for call in calls:
+                if call.mmsi == visit.mmsi and call.start <= visit.end and visit.start <= call.end:
+                    visit.port_call = call.zone.name
+                    break
+        elif _stopped(visit, config):
+            visit.port_call = visit.zone.name
+
+
+def _emit(visit: _Visit, config: Config, out: EventBuilder) -> None:
+    """Scores: a stop (slowed below 1 kn, or a port call) 1.0 at a port and 0.9 in the waters, a transit 0.6
+    (innocent passage is lawful but still a red flag, reference.md §3 #6); DPRK-flagged vessels 0.3 at home."""
+    section = "zone_visit"
+    own_flag = visit.mmsi // 1_000_000 == int(config.number(section, "dprk_mid"))
+    stop = visit.port_call is not None or _stopped(visit, config)
+    if own_flag:
+        score = 0.3
+    elif stop:
+        score = 1.0 if visit.zone.kind == "port" else 0.9
+    else:
+        score = config.number(section, "transit_score")
+    hours = (visit.end - visit.start) / _US_PER_H
+    slow = "" if visit.slowest_kn is None else f", slowest {visit.slowest_kn:.1f} kn"
+    what = f"a port call at {visit.port_call}" if visit.port_call else ("a stop" if stop else "a transit")
+    out.add(
+        "zone_visit",
+        visit.mmsi,
+        visit.start,
+        visit.end,
+        lat=visit.lat,
+        lon=visit.lon,
+        score=score,
+        reason=(
+            f"{'DPRK-flagged ' if own_flag else ''}MMSI {visit.mmsi} in {visit.zone.name} for {hours:.1f} h "
+            f"({visit.fixes} fixes{slow}): {what}"
+        ),
+        refs=visit.refs,
+        version=config.text(section, "version"),
+        details={
+            "zone": visit.zone.name,
+            "kind": visit.zone.kind,
+            "fixes": visit.fixes,
+            "dprk_flag": own_flag,
+            "stop": stop,
+            "slowest_kn": None if visit.slowest_kn is None else round(visit.slowest_kn, 2),
+            "port_call": visit.port_call,
+        },
+    )
