@@ -10,8 +10,12 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.gaps import Coverage, detect_gaps
+from shadowfleet.core.events import EventType
+from shadowfleet.detect.coverage import Coverage
+from shadowfleet.detect.events import Config
+from shadowfleet.detect.registry import Partition
+from shadowfleet.detect.runner import STATIC_FRAME
+from tracks import run_detector
 
 H = 3_600_000_000  # µs per hour
 T0 = 1_709_251_200_000_000  # 2024-03-01 00:00 UTC, µs
@@ -45,9 +49,9 @@ def without(times: np.ndarray, start_h: float, end_h: float) -> np.ndarray:
 def gaps_of(*frames: pl.DataFrame, config: Config | None = None) -> dict[int, dict[str, Any]]:
     tracks = pl.concat(frames).sort("mmsi", "ts", "line")
     recording = Coverage.of([(int(tracks["ts"].min()), int(tracks["ts"].max()))])  # type: ignore[arg-type]
-    out = EventBuilder()
-    detect_gaps(tracks, recording, config or Config.load(), out)
-    return {r["mmsi"]: {**r, "details": json.loads(r["details"])} for r in out.rows}
+    part = Partition(tracks, pl.DataFrame(schema=STATIC_FRAME), recording, config or Config.load())
+    rows = run_detector(EventType.AIS_GAP, part)
+    return {r["mmsi"]: {**r, "details": json.loads(r["details"])} for r in rows}
 
 
 def near(at: tuple[float, float], north_km: float) -> tuple[float, float]:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.core.events import DraughtChangeDetails, EventType
+from shadowfleet.detect.events import EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 # What AIS can carry (ITU-R M.1371 message 5): draught up to 25.5 m, a hull up to 511 + 511 m long and
@@ -24,6 +26,17 @@ _MAX_DRAUGHT_M, _MAX_LENGTH_M, _MAX_BEAM_M = 25.5, 1022.0, 126.0
 def tonnes_per_cm(length_m: float, beam_m: float, waterplane_coefficient: float, density: float) -> float:
     """TPC = waterplane area (m2) x seawater density / 100 (reference.md §2, "Cargo from draught")."""
     return length_m * beam_m * waterplane_coefficient * density / 100.0
+
+
+@dataclass(frozen=True)
+class DraughtParams(Params):
+    min_change_m: float
+    max_interval_h: float
+    min_stable_h: float
+    max_rate_m_per_h: float
+    waterplane_coefficient: float
+    seawater_t_per_m3: float
+    barrels_per_tonne: float
 
 
 def _plausible(column: str, top: float) -> pl.Expr:
@@ -70,11 +83,10 @@ def _stable_values(static: pl.DataFrame, last_seen: pl.DataFrame, min_stable_us:
     return runs.with_columns((until - pl.col("first")).alias("held")).filter(pl.col("held") >= min_stable_us)
 
 
-def detect_draught_changes(
-    static: pl.DataFrame, tracks: pl.DataFrame, gaps: list[tuple[int, int, int]], config: Config, out: EventBuilder
-) -> None:
-    """`gaps`: (mmsi, start, end) of AIS gaps found in the same run; a change across one scores higher."""
-    section = "draught_change"
+def detect_draught_changes(part: Partition, params: DraughtParams, out: EventBuilder) -> None:
+    """A change across one of the vessel's AIS gaps (found in the same partition) scores higher."""
+    static, tracks = part.static, part.tracks
+    gaps = [(r["mmsi"], r["start_time"], r["end_time"]) for r in part.events_of(EventType.AIS_GAP)]
     if not static.height:
         return
     last_seen = (
@@ -82,7 +94,7 @@ def detect_draught_changes(
         if tracks.height
         else pl.DataFrame(schema={"mmsi": pl.Int64, "seen": pl.Int64})
     )
-    stable = _stable_values(static, last_seen, int(config.number(section, "min_stable_h") * _US_PER_H))
+    stable = _stable_values(static, last_seen, int(params.min_stable_h * _US_PER_H))
     changes = (
         stable.with_columns(
             pl.col("draught_m").shift(1).over("mmsi").alias("before"),
@@ -99,9 +111,9 @@ def detect_draught_changes(
             ((pl.col("held")) / _US_PER_H).alias("held_h"),
         )
         .filter(
-            ((pl.col("draught_m") - pl.col("before")).abs() >= config.number(section, "min_change_m") - 1e-6)
-            & (pl.col("first") - pl.col("ts_before") <= config.number(section, "max_interval_h") * _US_PER_H)
-            & (pl.col("rate_m_per_h") <= config.number(section, "max_rate_m_per_h"))
+            ((pl.col("draught_m") - pl.col("before")).abs() >= params.min_change_m - 1e-6)
+            & (pl.col("first") - pl.col("ts_before") <= params.max_interval_h * _US_PER_H)
+            & (pl.col("rate_m_per_h") <= params.max_rate_m_per_h)
         )
         .rename({"first": "ts", "source_first": "source", "line_first": "line"})
     )
@@ -141,7 +153,7 @@ def detect_draught_changes(
     )
     for values in located.sort("mmsi", "ts").select(columns).iter_rows():
         change = _Change(*values)
-        _emit(change, dark.get(change.mmsi, []), config, out)
+        _emit(change, dark.get(change.mmsi, []), params, out)
 
 
 @dataclass
@@ -163,34 +175,40 @@ class _Change:
     held_h: float  # how long the new value held
 
 
-def _cargo_tonnes(change: _Change, config: Config) -> float | None:
-    section = "draught_change"
+def _cargo_tonnes(change: _Change, params: DraughtParams) -> float | None:
     if not change.length_m or not change.beam_m:
         return None
-    tpc = tonnes_per_cm(
-        change.length_m,
-        change.beam_m,
-        config.number(section, "waterplane_coefficient"),
-        config.number(section, "seawater_t_per_m3"),
-    )
+    tpc = tonnes_per_cm(change.length_m, change.beam_m, params.waterplane_coefficient, params.seawater_t_per_m3)
     tonnes = abs(change.after - change.before) * 100 * tpc
     return tonnes if math.isfinite(tonnes) else None
 
 
-def _emit(change: _Change, dark: list[tuple[int, int]], config: Config, out: EventBuilder) -> None:
-    section = "draught_change"
-    tonnes = _cargo_tonnes(change, config)
-    barrels = None if tonnes is None else tonnes * config.number(section, "barrels_per_tonne")
+def _emit(change: _Change, dark: list[tuple[int, int]], params: DraughtParams, out: EventBuilder) -> None:
+    tonnes = _cargo_tonnes(change, params)
+    barrels = None if tonnes is None else tonnes * params.barrels_per_tonne
     across_gap = any(g_start >= change.start and g_end <= change.end for g_start, g_end in dark)
     loaded = change.after > change.before
+    hours = (change.end - change.start) / _US_PER_H
     cargo = f"~{tonnes:,.0f} t (~{barrels:,.0f} bbl of gas oil) " if tonnes is not None and barrels is not None else ""
     reason = (
         f"declared draught {'rose' if loaded else 'fell'} from {change.before:.1f} m to {change.after:.1f} m over "
-        f"{(change.end - change.start) / _US_PER_H:.1f} h and held {change.held_h:.1f} h: {cargo}"
+        f"{hours:.1f} h and held {change.held_h:.1f} h: {cargo}"
         f"{'loaded' if loaded else 'discharged'}" + (", across an AIS gap" if across_gap else "")
     )
+    rate_t = None if tonnes is None or hours <= 0 else round(tonnes / hours, 1)
     out.add(
-        "draught_change",
+        DraughtChangeDetails(
+            draught_before_m=change.before,
+            draught_after_m=change.after,
+            tonnes=None if tonnes is None else round(tonnes),
+            barrels=None if barrels is None else round(barrels),
+            across_gap=across_gap,
+            length_m=change.length_m,
+            beam_m=change.beam_m,
+            loading_rate_t_per_h=rate_t,
+            rate_m_per_h=round(change.rate_m_per_h, 3),
+            held_h=round(change.held_h, 2),
+        ),
         change.mmsi,
         change.start,
         change.end,
@@ -198,17 +216,9 @@ def _emit(change: _Change, dark: list[tuple[int, int]], config: Config, out: Eve
         lon=change.lon,
         score=0.3 + 0.4 * across_gap + 0.1 * (tonnes is not None and tonnes >= 500),
         reason=reason,
-        version=config.text(section, "version"),
+        version=params.version,
         refs=[(change.source_before, change.line_before), (change.source, change.line)],
-        details={
-            "draught_before_m": change.before,
-            "draught_after_m": change.after,
-            "tonnes": None if tonnes is None else round(tonnes),
-            "barrels": None if barrels is None else round(barrels),
-            "across_gap": across_gap,
-            "length_m": change.length_m,
-            "beam_m": change.beam_m,
-            "rate_m_per_h": round(change.rate_m_per_h, 3),
-            "held_h": round(change.held_h, 2),
-        },
     )
+
+
+DETECTORS = (Detector(EventType.DRAUGHT_CHANGE, DraughtParams, detect_draught_changes, needs=(EventType.AIS_GAP,)),)

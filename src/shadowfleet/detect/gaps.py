@@ -8,38 +8,27 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from shadowfleet.core.events import AisGapDetails, EventType, GapReception
 from shadowfleet.core.geo import NM_M, haversine_m, land, ports
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.coverage import Coverage
+from shadowfleet.detect.events import Config, EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 
 
 @dataclass(frozen=True)
-class Coverage:
-    """When the store was recording: merged [start, end] intervals (µs) of its sources.
-
-    A vessel is only silent while data was being recorded: a "gap" between two snapshot files
-    years apart, or after a log ended, says nothing about the vessel.
-    """
-
-    starts: np.ndarray
-    ends: np.ndarray
-
-    @classmethod
-    def of(cls, intervals: list[tuple[int, int]], slack_us: int = _US_PER_H) -> Coverage:
-        merged: list[list[int]] = []
-        for start, end in sorted(intervals):
-            if merged and start <= merged[-1][1] + slack_us:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        return cls(np.array([m[0] for m in merged], np.int64), np.array([m[1] for m in merged], np.int64))
-
-    def end_of(self, ts: np.ndarray) -> np.ndarray:
-        """End of the recording interval holding each time (-1 where none does)."""
-        at = np.searchsorted(self.starts, ts, side="right") - 1
-        inside = (at >= 0) & (ts <= self.ends[np.maximum(at, 0)])
-        return np.where(inside, self.ends[np.maximum(at, 0)], -1)
+class GapParams(Params):
+    min_gap_h: float
+    long_gap_h: float
+    far_from_shore_nm: float
+    port_radius_km: float
+    min_shore_distance_nm: float
+    lookback_h: float
+    min_positions_before: int
+    max_prior_interval_ratio: float
+    reception_radius_km: float
+    max_unheard_h: float
 
 
 def _candidates(tracks: pl.DataFrame, min_gap_us: int, coverage: Coverage) -> pl.DataFrame:
@@ -62,10 +51,10 @@ def _candidates(tracks: pl.DataFrame, min_gap_us: int, coverage: Coverage) -> pl
     return pl.concat([closed, still_open])
 
 
-def _prior_reporting(gaps: pl.DataFrame, tracks: pl.DataFrame, config: Config) -> pl.DataFrame:
+def _prior_reporting(gaps: pl.DataFrame, tracks: pl.DataFrame, params: GapParams) -> pl.DataFrame:
     """How densely each vessel reported in the hours before its gap: the fixes and the longest silence in the
     lookback window (GFW judges a gap on the 12 h before it, reference.md §1 and §7)."""
-    lookback = int(config.number("ais_gap", "lookback_h") * _US_PER_H)
+    lookback = int(params.lookback_h * _US_PER_H)
     prior = (
         tracks.select("mmsi", "ts", "line")
         .with_columns((pl.col("ts") - pl.col("ts").shift(1)).over("mmsi").alias("interval"))
@@ -86,14 +75,14 @@ class Reception:
     A silence says something about a vessel only where others around it were being heard at the time: in a
     satellite coverage hole every vessel falls silent at once (reference.md §7, "Satellite reception")."""
 
-    cells: pl.DataFrame  # cell_lat, cell_lon, hour (Int64), fixes
+    cells: pl.DataFrame  # cell_lat, cell_lon, hour (Int64), fixes, vessels
 
     @classmethod
     def of(cls, tracks: pl.DataFrame) -> Reception:
         cells = (
-            tracks.select(*_cell(pl.col("lat"), pl.col("lon")), (pl.col("ts") // _US_PER_H).alias("hour"))
+            tracks.select("mmsi", *_cell(pl.col("lat"), pl.col("lon")), (pl.col("ts") // _US_PER_H).alias("hour"))
             .group_by("cell_lat", "cell_lon", "hour")
-            .agg(pl.len().alias("fixes"))
+            .agg(pl.len().alias("fixes"), pl.col("mmsi").n_unique().alias("vessels"))
         )
         return cls(cells)
 
@@ -114,7 +103,7 @@ def _heard(gaps: pl.DataFrame, reception: Reception, radius_m: float) -> pl.Data
     the vessel would have been (on the straight line between the gap's ends; at its start for an open gap).
     Whole hours only: the vessel's own fixes at the gap's ends lie in the partial hours."""
     if not gaps.height:
-        return pl.DataFrame(schema={"gap": pl.UInt32, "hour": pl.Int64, "heard": pl.Boolean})
+        return pl.DataFrame(schema={"gap": pl.UInt32, "hour": pl.Int64, "heard": pl.Boolean, "vessels": pl.UInt32})
     hours = (
         gaps.with_row_index("gap")
         .select(
@@ -157,18 +146,23 @@ def _heard(gaps: pl.DataFrame, reception: Reception, radius_m: float) -> pl.Data
     )
     centre = ((near["cell_lat"].to_numpy() + 0.5) * _CELL_DEG, (near["cell_lon"].to_numpy() + 0.5) * _CELL_DEG)
     within = haversine_m(near["at_lat"].to_numpy(), near["at_lon"].to_numpy(), *centre) <= radius_m
-    heard = near.filter(pl.Series(within)).select("gap", "hour").unique().with_columns(pl.lit(True).alias("heard"))
+    heard = (
+        near.filter(pl.Series(within))
+        .group_by("gap", "hour")
+        .agg(pl.col("vessels").sum())  # at most: a vessel crossing cells within the hour counts in each
+        .with_columns(pl.lit(True).alias("heard"))
+    )
     return (
         hours.select("gap", "hour")
         .join(heard, on=["gap", "hour"], how="left")
-        .with_columns(pl.col("heard").fill_null(False))
+        .with_columns(pl.col("heard").fill_null(False), pl.col("vessels").fill_null(0))
         .sort("gap", "hour")
     )
 
 
-def _dead_air_h(heard: pl.DataFrame, gaps: int, max_unheard_h: float) -> tuple[np.ndarray, np.ndarray]:
+def _dead_air_h(heard: pl.DataFrame, gaps: int, max_unheard_h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per gap: the hours inside runs where nobody nearby was heard for longer than `max_unheard_h` (longer
-    than a satellite revisit: a hole), and the hours examined."""
+    than a satellite revisit: a hole), the hours examined, and the most vessels heard nearby in one hour."""
     runs = (
         heard.with_columns(
             ((pl.col("heard") != pl.col("heard").shift(1)) | (pl.col("gap") != pl.col("gap").shift(1)))
@@ -177,37 +171,34 @@ def _dead_air_h(heard: pl.DataFrame, gaps: int, max_unheard_h: float) -> tuple[n
             .alias("run")
         )
         .group_by("gap", "run")
-        .agg(pl.col("heard").first(), pl.len().alias("hours"))
+        .agg(pl.col("heard").first(), pl.len().alias("hours"), pl.col("vessels").max())
     )
     dead = runs.filter(~pl.col("heard") & (pl.col("hours") > max_unheard_h)).group_by("gap").agg(pl.col("hours").sum())
-    examined = runs.group_by("gap").agg(pl.col("hours").sum())
-    dead_h, examined_h = np.zeros(gaps), np.zeros(gaps)
+    examined = runs.group_by("gap").agg(pl.col("hours").sum(), pl.col("vessels").max())
+    dead_h, examined_h, vessels = np.zeros(gaps), np.zeros(gaps), np.zeros(gaps, np.int64)
     dead_h[dead["gap"].to_numpy()] = dead["hours"].to_numpy()
     examined_h[examined["gap"].to_numpy()] = examined["hours"].to_numpy()
-    return dead_h, examined_h
+    vessels[examined["gap"].to_numpy()] = examined["vessels"].to_numpy()
+    return dead_h, examined_h, vessels
 
 
-def detect_gaps(
-    tracks: pl.DataFrame, coverage: Coverage, config: Config, out: EventBuilder, reception: Reception | None = None
-) -> None:
-    """`reception`: who was heard where and when; by default built from `tracks` (every vessel a runner
-    gives one partition, which is the whole store below its partition size)."""
-    section = "ais_gap"
-    gaps = _candidates(tracks, int(config.number(section, "min_gap_h") * _US_PER_H), coverage)
+def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception: Reception | None = None) -> None:
+    """`reception`: who was heard where and when; by default built from the partition's tracks (every
+    vessel a runner gives one partition, which is the whole store below its partition size)."""
+    tracks, coverage = part.tracks, part.coverage
+    gaps = _candidates(tracks, int(params.min_gap_h * _US_PER_H), coverage)
     if not gaps.height:
         return
     lat0, lon0 = gaps["lat"].to_numpy(), gaps["lon"].to_numpy()
     shore0 = land().shore_distance_m(lat0, lon0)
     _, port0 = ports().nearest(lat0, lon0)
-    at_sea = (shore0 >= config.number(section, "min_shore_distance_nm") * NM_M) & (
-        port0 > config.number(section, "port_radius_km") * 1000
-    )
+    at_sea = (shore0 >= params.min_shore_distance_nm * NM_M) & (port0 > params.port_radius_km * 1000)
     gaps, shore0 = gaps.filter(pl.Series(at_sea)), shore0[at_sea]
     if not gaps.height:
         return
-    gaps = _prior_reporting(gaps, tracks, config)
-    heard = _heard(gaps, reception or Reception.of(tracks), config.number(section, "reception_radius_km") * 1000)
-    dead_h, examined_h = _dead_air_h(heard, gaps.height, config.number(section, "max_unheard_h"))
+    gaps = _prior_reporting(gaps, tracks, params)
+    heard = _heard(gaps, reception or Reception.of(tracks), params.reception_radius_km * 1000)
+    dead_h, examined_h, vessels = _dead_air_h(heard, gaps.height, params.max_unheard_h)
     lat1, lon1 = gaps["lat_next"].to_numpy(), gaps["lon_next"].to_numpy()
     closed = ~gaps["open"].to_numpy()
     shore1 = np.full(len(gaps), np.nan)
@@ -233,8 +224,8 @@ def detect_gaps(
     for k in range(gaps.height):
         gap = _Gap(*rows.row(k))
         gap.shore0, gap.shore1, gap.moved = float(shore0[k]), float(shore1[k]), float(moved[k])
-        gap.dead_air_h, gap.examined_h = float(dead_h[k]), float(examined_h[k])
-        _emit(gap, config, out)
+        gap.dead_air_h, gap.examined_h, gap.vessels_heard = float(dead_h[k]), float(examined_h[k]), int(vessels[k])
+        _emit(gap, params, part.config, out)
 
 
 @dataclass
@@ -258,38 +249,37 @@ class _Gap:
     moved: float = float("nan")  # metres between the two
     dead_air_h: float = 0.0  # hours of the gap in which nobody near the vessel was heard (beyond a revisit)
     examined_h: float = 0.0  # whole hours of the gap examined for reception
+    vessels_heard: int = 0  # the most other vessels heard near it in one hour of the gap
 
     @property
     def hours(self) -> float:
         return (self.end - self.start) / _US_PER_H
 
-    def reception(self, config: Config) -> str:
+    def reception(self, params: GapParams) -> GapReception:
         """Would the vessel have been heard? `heard`, or why not: the area was not being heard (a coverage
         hole), or the vessel's own reporting before was too sparse to show a silence (reference.md §1, §7)."""
-        section = "ais_gap"
-        if self.hours - self.dead_air_h < config.number(section, "min_gap_h"):
-            return "coverage_hole"
-        sparse = self.positions_before < config.number(section, "min_positions_before")
-        if sparse or (self.longest_before_h or 0.0) > config.number(section, "max_prior_interval_ratio") * self.hours:
-            return "sparse_track"
-        return "heard"
+        if self.hours - self.dead_air_h < params.min_gap_h:
+            return GapReception.COVERAGE_HOLE
+        sparse = self.positions_before < params.min_positions_before
+        if sparse or (self.longest_before_h or 0.0) > params.max_prior_interval_ratio * self.hours:
+            return GapReception.SPARSE_TRACK
+        return GapReception.HEARD
 
 
-_CONTEXT_SCORE = {"coverage_hole": 0.1, "sparse_track": 0.2}  # below 0.3: context, not an alarm
+_CONTEXT_SCORE = {GapReception.COVERAGE_HOLE: 0.1, GapReception.SPARSE_TRACK: 0.2}  # < 0.3: context, no alarm
 _WHY_NOT = {
-    "coverage_hole": "nobody near it was heard for {dead:.0f} h of it (a coverage hole), so the silence is "
-    "not the vessel's",
-    "sparse_track": "its reporting before was too sparse to show a silence ({n} fixes in the {look:.0f} h before, "
-    "longest interval {longest:.1f} h)",
+    GapReception.COVERAGE_HOLE: "nobody near it was heard for {dead:.0f} h of it (a coverage hole), so the "
+    "silence is not the vessel's",
+    GapReception.SPARSE_TRACK: "its reporting before was too sparse to show a silence ({n} fixes in the {look:.0f} h "
+    "before, longest interval {longest:.1f} h)",
 }
 
 
-def _emit(gap: _Gap, config: Config, out: EventBuilder) -> None:
-    section = "ais_gap"
+def _emit(gap: _Gap, params: GapParams, config: Config, out: EventBuilder) -> None:
     hours = gap.hours
-    far = gap.shore0 >= config.number(section, "far_from_shore_nm") * NM_M
-    long = hours >= config.number(section, "long_gap_h")
-    reception = gap.reception(config)
+    far = gap.shore0 >= params.far_from_shore_nm * NM_M
+    long = hours >= params.long_gap_h
+    reception = gap.reception(params)
     score = _CONTEXT_SCORE.get(reception, 0.3 + 0.3 * long + 0.3 * far + 0.1 * (gap.open or gap.shore1 >= 20 * NM_M))
     where = f"{_deg(gap.lat, 'N', 'S')} {_deg(gap.lon, 'E', 'W')}, {gap.shore0 / NM_M:.0f} nm from shore"
     refs = [(gap.source, gap.line)]
@@ -304,17 +294,31 @@ def _emit(gap: _Gap, config: Config, out: EventBuilder) -> None:
             f"({gap.shore1 / NM_M:.0f} nm from shore; implied {speed:.1f} kn)"
         )
         refs.append((gap.source_next, gap.line_next))
-    if reception in _WHY_NOT:
-        reason += "; context, not an alarm: " + _WHY_NOT[reception].format(
-            dead=gap.dead_air_h,
-            n=gap.positions_before,
-            look=config.number(section, "lookback_h"),
-            longest=gap.longest_before_h or 0.0,
+    why = _WHY_NOT.get(reception)
+    context = None
+    if why is not None:
+        context = why.format(
+            dead=gap.dead_air_h, n=gap.positions_before, look=params.lookback_h, longest=gap.longest_before_h or 0.0
         )
+        reason += "; context, not an alarm: " + context
     else:
         reason += f"; others nearby were heard through {hours - gap.dead_air_h:.0f} h of it"
     out.add(
-        "ais_gap",
+        AisGapDetails(
+            open=gap.open,
+            shore_distance_start_nm=round(gap.shore0 / NM_M, 1),
+            shore_distance_end_nm=None if np.isnan(gap.shore1) else round(gap.shore1 / NM_M, 1),
+            implied_speed_kn=None if speed is None else round(speed, 2),
+            hotspot=config.hotspot(gap.lat, gap.lon),
+            in_coverage_hole=reception is GapReception.COVERAGE_HOLE,
+            context=context,
+            positions_before=gap.positions_before,
+            vessels_heard_nearby=gap.vessels_heard,
+            reception=reception,
+            unheard_h=round(gap.dead_air_h, 1),
+            reception_examined_h=round(gap.examined_h, 1),
+            longest_interval_before_h=None if gap.longest_before_h is None else round(gap.longest_before_h, 2),
+        ),
         gap.mmsi,
         gap.start,
         gap.end,
@@ -323,22 +327,13 @@ def _emit(gap: _Gap, config: Config, out: EventBuilder) -> None:
         score=score,
         reason=reason,
         refs=refs,
-        version=config.text(section, "version"),
+        version=params.version,
         distance_m=None if speed is None else gap.moved,
-        details={
-            "open": gap.open,
-            "shore_distance_start_nm": round(gap.shore0 / NM_M, 1),
-            "shore_distance_end_nm": None if np.isnan(gap.shore1) else round(gap.shore1 / NM_M, 1),
-            "implied_speed_kn": None if speed is None else round(speed, 2),
-            "hotspot": config.hotspot(gap.lat, gap.lon),
-            "reception": reception,
-            "unheard_h": round(gap.dead_air_h, 1),
-            "reception_examined_h": round(gap.examined_h, 1),
-            "positions_before": gap.positions_before,
-            "longest_interval_before_h": None if gap.longest_before_h is None else round(gap.longest_before_h, 2),
-        },
     )
 
 
 def _deg(value: float, positive: str, negative: str) -> str:
     return f"{abs(value):.2f}{positive if value >= 0 else negative}"
+
+
+DETECTORS = (Detector(EventType.AIS_GAP, GapParams, detect_gaps),)

@@ -1,5 +1,6 @@
 """Identity fraud: malformed MMSIs and IMOs, unallocated flags, changing names (invalid_identity), and
-one MMSI transmitting from two places at once (identity_clash, after GFW's gpsdio-segment)."""
+one MMSI transmitting from two places at once (identity_clash, after GFW's gpsdio-segment: two physically
+consistent tracks whose reports interleave in time; a run inside the main track's silence is an excursion)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,51 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from shadowfleet.core.geo import NM_M, Steps, haversine_m, steps
+from shadowfleet.core.events import (
+    EventType,
+    IdentityCheck,
+    IdentityClashDetails,
+    InvalidIdentityDetails,
+    TrackExtent,
+)
+from shadowfleet.core.geo import NM_M, haversine_m
 from shadowfleet.core.identifiers import imo_valid, mmsi_kind, mmsi_problem, non_ship_problem
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.events import EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 
 
-def detect_invalid_identity(tracks: pl.DataFrame, static: pl.DataFrame, config: Config, out: EventBuilder) -> None:
-    version = config.text("invalid_identity", "version")
+@dataclass(frozen=True)
+class InvalidIdentityParams(Params):
+    min_positions: int  # a non-ship MMSI format counts only on this many position reports...
+    min_span_h: float  # ... over at least this long
+
+
+@dataclass(frozen=True)
+class ClashParams(Params):
+    max_speed_kn: float
+    max_gap_h: float
+    min_segment_positions: int
+    noise_m: float
+    min_apart_km: float
+    min_overlap_h: float
+    min_switches: int
+
+
+def detect_invalid_identity(part: Partition, params: InvalidIdentityParams, out: EventBuilder) -> None:
+    tracks, static, version = part.tracks, part.static, params.version
     firsts = tracks.group_by("mmsi").agg(
         pl.all().first(), pl.col("ts").last().alias("ts_last"), pl.len().alias("fixes")
     )
     for mmsi, ts, ts_last, lat, lon, source, line, fixes in firsts.select(
         "mmsi", "ts", "ts_last", "lat", "lon", "source", "line", "fixes"
     ).iter_rows():
-        found = _mmsi_finding(mmsi, fixes, (ts_last - ts) / _US_PER_H, config)
+        found = _mmsi_finding(mmsi, fixes, (ts_last - ts) / _US_PER_H, params)
         if found is not None:
             reason, details = found
             out.add(
-                "invalid_identity",
+                details,
                 mmsi,
                 ts,
                 ts_last,
@@ -37,28 +63,29 @@ def detect_invalid_identity(tracks: pl.DataFrame, static: pl.DataFrame, config: 
                 reason=reason,
                 refs=[(source, line)],
                 version=version,
-                details={"check": "mmsi", **details},
             )
     if static.height:
         _imo_checks(static, version, out)
         _identity_changes(static, version, out)
 
 
-def _mmsi_finding(mmsi: int, fixes: int, hours: float, config: Config) -> tuple[str, dict[str, object]] | None:
+def _mmsi_finding(
+    mmsi: int, fixes: int, hours: float, params: InvalidIdentityParams
+) -> tuple[str, InvalidIdentityDetails] | None:
     """Why a vessel's MMSI is no ship station's: malformed, an unallocated MID, or another station's format
     (ITU-R M.585, reference.md §7). A well-formed non-ship number counts only on ship-like reporting: position
     reports over a while, not a short burst (a SART or MOB device being tested)."""
     malformed = mmsi_problem(mmsi)
     other = non_ship_problem(mmsi)
-    section = "invalid_identity"
-    ship_like = fixes >= config.number(section, "min_positions") and hours >= config.number(section, "min_span_h")
+    ship_like = fixes >= params.min_positions and hours >= params.min_span_h
     if malformed is None and (other is None or not ship_like):
         return None
     fmt = mmsi_kind(mmsi).format
     reason = "; ".join(r for r in (malformed, None if other is None else other[1]) if r)
     if other is not None and ship_like:
         reason += f", yet it sends ship position reports ({fixes} over {hours:.1f} h)"
-    return reason, {"format": fmt.name.lower(), "format_name": fmt.value, "positions": fixes}
+    check = IdentityCheck.MMSI if malformed is not None else IdentityCheck.MMSI_FORMAT
+    return reason, InvalidIdentityDetails(check=check, mmsi_format=fmt.value, positions=fixes)
 
 
 def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
@@ -75,7 +102,7 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
     for mmsi, imo, first, last, source, line in rows.iter_rows():
         if not imo_valid(imo):
             out.add(
-                "invalid_identity",
+                InvalidIdentityDetails(check=IdentityCheck.IMO, imo=imo),
                 mmsi,
                 first,
                 last,
@@ -85,7 +112,6 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
                 reason=f"IMO {imo} broadcast by MMSI {mmsi} fails the IMO check digit",
                 refs=[(source, line)],
                 version=version,
-                details={"check": "imo", "imo": imo},
             )
 
 
@@ -99,7 +125,12 @@ def _identity_changes(static: pl.DataFrame, version: str, out: EventBuilder) -> 
         what = "; ".join(f"{f} {' -> '.join(map(str, seq))}" for f, seq in changed.items())
         refs = list(zip(rows["source"].to_list(), rows["line"].to_list(), strict=True))[:200]
         out.add(
-            "invalid_identity",
+            InvalidIdentityDetails(
+                check=IdentityCheck.IDENTITY_CHANGE,
+                name=_texts(changed.get("name")),
+                callsign=_texts(changed.get("callsign")),
+                imos=None if "imo" not in changed else tuple(int(str(v)) for v in changed["imo"]),
+            ),
             int(mmsi),
             int(rows["ts"][0]),
             int(rows["ts"][-1]),
@@ -109,8 +140,11 @@ def _identity_changes(static: pl.DataFrame, version: str, out: EventBuilder) -> 
             reason=f"MMSI {mmsi} changed identity: {what}",
             refs=refs,
             version=version,
-            details={"check": "identity_change", **{f: seq for f, seq in changed.items()}},
         )
+
+
+def _texts(values: list[object] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(str(v) for v in values)
 
 
 def _sequence(values: list[object]) -> list[object]:
@@ -130,20 +164,19 @@ class _Segment:
         return self.positions[-1]
 
 
-def detect_identity_clash(tracks: pl.DataFrame, config: Config, out: EventBuilder, moves: Steps | None = None) -> None:
-    section = "identity_clash"
-    max_kn, max_gap = config.number(section, "max_speed_kn"), config.number(section, "max_gap_h") * _US_PER_H
-    noise = config.number(section, "noise_m")
+def detect_identity_clash(part: Partition, params: ClashParams, out: EventBuilder) -> None:
+    tracks = part.tracks
+    max_kn, max_gap, noise = params.max_speed_kn, params.max_gap_h * _US_PER_H, params.noise_m
     lat, lon, ts = tracks["lat"].to_numpy(), tracks["lon"].to_numpy(), tracks["ts"].to_numpy()
     mmsi = tracks["mmsi"].to_numpy()
-    metres, knots = moves if moves is not None else steps(lat, lon, ts, mmsi)
+    metres, knots = part.moves()
     # only an MMSI with an impossible step beyond the noise distance can hold two transmitters
     suspects = np.unique(mmsi[(knots > max_kn) & (metres > noise)])
     starts = np.searchsorted(mmsi, suspects, side="left")
     ends = np.searchsorted(mmsi, suspects, side="right")
     for vessel, a, b in zip(suspects.tolist(), starts.tolist(), ends.tolist(), strict=True):
         segments = _segment(lat[a:b], lon[a:b], ts[a:b], max_kn, max_gap, noise)
-        _clash_events(tracks[a:b], vessel, segments, config, out)
+        _clash_events(tracks[a:b], vessel, segments, params, out)
 
 
 def _segment(
@@ -196,32 +229,33 @@ def _interleave(ts: np.ndarray, first: list[int], second: list[int]) -> _Interle
     return _Interleave(start, end, switches, a_in, b_in)
 
 
-def _extent(ts: np.ndarray, lat: np.ndarray, lon: np.ndarray, fixes: list[int]) -> dict[str, object]:
+def _extent(ts: np.ndarray, lat: np.ndarray, lon: np.ndarray, fixes: list[int]) -> TrackExtent:
     at = np.asarray(fixes)
-    return {
-        "fixes": len(fixes),
-        "start_us": int(ts[at[0]]),
-        "end_us": int(ts[at[-1]]),
-        "lat_min": round(float(lat[at].min()), 4),
-        "lat_max": round(float(lat[at].max()), 4),
-        "lon_min": round(float(lon[at].min()), 4),
-        "lon_max": round(float(lon[at].max()), 4),
-    }
+    return TrackExtent(
+        fixes=len(fixes),
+        start_us=int(ts[at[0]]),
+        end_us=int(ts[at[-1]]),
+        lat_min=round(float(lat[at].min()), 4),
+        lat_max=round(float(lat[at].max()), 4),
+        lon_min=round(float(lon[at].min()), 4),
+        lon_max=round(float(lon[at].max()), 4),
+    )
 
 
-def _clash_events(rows: pl.DataFrame, vessel: int, segments: list[_Segment], config: Config, out: EventBuilder) -> None:
+def _clash_events(
+    rows: pl.DataFrame, vessel: int, segments: list[_Segment], params: ClashParams, out: EventBuilder
+) -> None:
     """Two physically consistent tracks of one MMSI whose reports interleave in time (GFW's shared-MMSI rule,
     reference.md §7). A run of fixes inside the main track's silence interleaves with nothing: that is an
     excursion for position_jump, not a second transmitter."""
-    section = "identity_clash"
-    minimum = int(config.number(section, "min_segment_positions"))
+    minimum = params.min_segment_positions
     real = sorted((s for s in segments if len(s.positions) >= minimum), key=lambda s: -len(s.positions))
     if len(real) < 2:
         return
     ts, lat, lon = rows["ts"].to_numpy(), rows["lat"].to_numpy(), rows["lon"].to_numpy()
     first = real[0].positions
     found = [(_interleave(ts, first, s.positions), s.positions) for s in real[1:]]
-    both = [(o, s) for o, s in found if o is not None and o.switches >= config.number(section, "min_switches")]
+    both = [(o, s) for o, s in found if o is not None and o.switches >= params.min_switches]
     if not both:
         return
     overlap, second = max(both, key=lambda pair: pair[0].end - pair[0].start)
@@ -231,13 +265,19 @@ def _clash_events(rows: pl.DataFrame, vessel: int, segments: list[_Segment], con
     a = overlap.first_fixes
     apart = float(np.median(haversine_m(lat[a], lon[a], lat[nearest], lon[nearest])))
     hours = (overlap.end - overlap.start) / _US_PER_H
-    if apart < config.number(section, "min_apart_km") * 1000 or hours < config.number(section, "min_overlap_h"):
+    if apart < params.min_apart_km * 1000 or hours < params.min_overlap_h:
         return
     score = 0.6 + 0.2 * (hours >= 1) + 0.2 * (apart >= 100_000)
     sources, lines = rows["source"].to_list(), rows["line"].to_list()
     refs = [(sources[k], lines[k]) for k in sorted([*first, *second])[:400]]
     out.add(
-        "identity_clash",
+        IdentityClashDetails(
+            tracks=len(real),
+            fixes=(len(first), len(second)),
+            overlap_h=round(hours, 2),
+            extents=(_extent(ts, lat, lon, first), _extent(ts, lat, lon, second)),
+            switches=overlap.switches,
+        ),
         vessel,
         overlap.start,
         overlap.end,
@@ -246,17 +286,16 @@ def _clash_events(rows: pl.DataFrame, vessel: int, segments: list[_Segment], con
         score=score,
         distance_m=apart,
         refs=refs,
-        version=config.text(section, "version"),
+        version=params.version,
         reason=(
             f"MMSI {vessel} transmits from two places at once: two tracks a median {apart / NM_M:.0f} nm apart "
             f"interleave for {hours:.1f} h ({overlap.switches} switches between them; {len(first)} and "
             f"{len(second)} fixes)"
         ),
-        details={
-            "tracks": len(real),
-            "fixes": [len(first), len(second)],
-            "overlap_h": round(hours, 2),
-            "switches": overlap.switches,
-            "track_extents": [_extent(ts, lat, lon, first), _extent(ts, lat, lon, second)],
-        },
     )
+
+
+DETECTORS = (
+    Detector(EventType.INVALID_IDENTITY, InvalidIdentityParams, detect_invalid_identity),
+    Detector(EventType.IDENTITY_CLASH, ClashParams, detect_identity_clash),
+)

@@ -15,46 +15,37 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from shadowfleet.core.geo import NM_M, Steps, haversine_m, land, steps
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.core.events import EventType, JumpKind, PositionJumpDetails
+from shadowfleet.core.geo import NM_M, haversine_m, land
+from shadowfleet.detect.events import EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 _ONE_WAY_LIMIT = 10_000  # fixes after an impossible step before we call it a vessel that never came back
 
 
 @dataclass(frozen=True)
-class _Limits:
-    max_kn: float  # faster than this between two fixes is impossible
-    hairpin_kn: float  # away and back faster than this is implausible
-    min_m: float  # an impossible step must also cover this much (GPS jitter over seconds)
-    hairpin_m: float  # a hairpin's legs must each cover this much
-    max_run: int  # a hairpin excursion holds at most this many fixes
-
-    @classmethod
-    def of(cls, config: Config) -> _Limits:
-        s = "position_jump"
-        return cls(
-            config.number(s, "max_speed_kn"),
-            config.number(s, "hairpin_speed_kn"),
-            config.number(s, "min_jump_m"),
-            config.number(s, "min_hairpin_m"),
-            int(config.number(s, "max_excursion_fixes")),
-        )
+class JumpParams(Params):
+    max_speed_kn: float  # faster than this between two fixes is impossible
+    min_jump_m: float  # an impossible step must also cover this much (GPS jitter over seconds)
+    hairpin_speed_kn: float  # away and back faster than this is implausible
+    min_hairpin_m: float  # a hairpin's legs must each cover this much
+    max_excursion_fixes: int  # a hairpin excursion holds at most this many fixes
 
 
-def detect_jumps(tracks: pl.DataFrame, config: Config, out: EventBuilder, moves: Steps | None = None) -> None:
-    limits = _Limits.of(config)
+def detect_jumps(part: Partition, params: JumpParams, out: EventBuilder) -> None:
+    tracks = part.tracks
     lat, lon, ts = tracks["lat"].to_numpy(), tracks["lon"].to_numpy(), tracks["ts"].to_numpy()
     mmsi = tracks["mmsi"].to_numpy()
-    dist, speed = moves if moves is not None else steps(lat, lon, ts, mmsi)
+    dist, speed = part.moves()
     # impossible[i] / fast[i]: the step from fix i-1 to fix i
-    impossible = (speed > limits.max_kn) & (dist > limits.min_m)
-    fast = impossible | ((speed > limits.hairpin_kn) & (dist > limits.hairpin_m))
-    track = _Track(tracks, lat, lon, ts, mmsi, impossible, fast, limits)
+    impossible = (speed > params.max_speed_kn) & (dist > params.min_jump_m)
+    fast = impossible | ((speed > params.hairpin_speed_kn) & (dist > params.min_hairpin_m))
+    track = _Track(tracks, lat, lon, ts, mmsi, impossible, fast, params)
     done = -1
     for at in np.flatnonzero(fast).tolist():
         if at > done:
-            done = track.classify(at, config, out)
+            done = track.classify(at, out)
 
 
 class _Track:
@@ -67,10 +58,10 @@ class _Track:
         mmsi: np.ndarray,
         impossible: np.ndarray,
         fast: np.ndarray,
-        limits: _Limits,
+        params: JumpParams,
     ) -> None:
         self.lat, self.lon, self.ts, self.mmsi = lat, lon, ts, mmsi
-        self.impossible, self.fast, self.limits = impossible, fast, limits
+        self.impossible, self.fast, self.params = impossible, fast, params
         self.sources, self.lines = tracks["source"], tracks["line"]  # read only for the few flagged fixes
 
     def reachable(self, a: int, b: int, max_kn: float) -> bool:
@@ -81,34 +72,32 @@ class _Track:
     def same(self, k: int, vessel: int) -> bool:
         return k < len(self.ts) and self.mmsi[k] == vessel
 
-    def classify(self, at: int, config: Config, out: EventBuilder) -> int:
+    def classify(self, at: int, out: EventBuilder) -> int:
         """Emit the event that starts with the step into fix `at`, if any; return the last fix it explains."""
         before, vessel = at - 1, self.mmsi[at]
         impossible = bool(self.impossible[at])
-        limit = self.limits.max_kn if impossible else self.limits.hairpin_kn
-        cap = _ONE_WAY_LIMIT if impossible else self.limits.max_run
+        limit = self.params.max_speed_kn if impossible else self.params.hairpin_speed_kn
+        cap = _ONE_WAY_LIMIT if impossible else self.params.max_excursion_fixes
         end = at
         while self.same(end + 1, vessel) and not self.reachable(before, end + 1, limit) and end - at < cap:
             end += 1
         back = end + 1
         # the main track resumes where the ship could have been, and the step back is itself a leap
         returned = self.same(back, vessel) and self.reachable(before, back, limit) and bool(self.fast[back])
-        if not impossible and not (returned and end - at < self.limits.max_run):
+        if not impossible and not (returned and end - at < self.params.max_excursion_fixes):
             return at  # a fast leg that neither comes back nor is impossible: a fast ship, not a jump
         away = list(range(at, end + 1)) if returned else [at]
-        kind = ("bad_fix" if len(away) == 1 else "excursion") if returned else "jump"
-        self._emit(kind, before, away, back if returned else None, config, out)
+        kind = (JumpKind.BAD_FIX if len(away) == 1 else JumpKind.EXCURSION) if returned else JumpKind.JUMP
+        self._emit(kind, before, away, back if returned else None, out)
         return back if returned else at
 
-    def _emit(
-        self, kind: str, before: int, away: list[int], back: int | None, config: Config, out: EventBuilder
-    ) -> None:
+    def _emit(self, kind: JumpKind, before: int, away: list[int], back: int | None, out: EventBuilder) -> None:
         at = away[0]
         on_land = int(land().contains(self.lat[away], self.lon[away]).sum())
-        score = {"bad_fix": 0.2, "excursion": 0.7, "jump": 0.5}[kind] + 0.2 * (on_land > 0)
+        score = _SCORE[kind] + 0.2 * (on_land > 0)
         refs_at = [before, *away, *([back] if back is not None else [])]
-        start = int(self.ts[at]) if kind != "jump" else int(self.ts[before])
-        span_end = int(self.ts[away[-1]]) if kind != "jump" else int(self.ts[at])
+        start = int(self.ts[at]) if kind is not JumpKind.JUMP else int(self.ts[before])
+        span_end = int(self.ts[away[-1]]) if kind is not JumpKind.JUMP else int(self.ts[at])
         moved = float(haversine_m(self.lat[before], self.lon[before], self.lat[at], self.lon[at]))
         farthest = float(haversine_m(self.lat[before], self.lon[before], self.lat[away], self.lon[away]).max())
         hours = (self.ts[at] - self.ts[before]) / _US_PER_H
@@ -119,9 +108,9 @@ class _Track:
             back_kn = leg / NM_M / max((self.ts[back] - self.ts[away[-1]]) / _US_PER_H, 1 / 3600)
         away_h = (self.ts[away[-1]] - self.ts[at]) / _US_PER_H
         words = {
-            "bad_fix": "a single fix, then back on track",
-            "excursion": f"{len(away)} fixes over {away_h:.1f} h, then back on track",
-            "jump": "and stays there",
+            JumpKind.BAD_FIX: "a single fix, then back on track",
+            JumpKind.EXCURSION: f"{len(away)} fixes over {away_h:.1f} h, then back on track",
+            JumpKind.JUMP: "and stays there",
         }[kind]
         reason = (
             f"position jumps {moved / NM_M:.0f} nm in {hours * 60:.0f} min ({speed:.0f} kn): {words}"
@@ -129,7 +118,15 @@ class _Track:
             + (f"; {on_land} of the off-track fixes lie on land" if on_land else "")
         )
         out.add(
-            "position_jump",
+            PositionJumpDetails(
+                kind=kind,
+                off_track_fixes=len(away),
+                on_land=on_land,
+                implied_speed_kn=round(speed, 1),
+                return_speed_kn=None if back_kn is None else round(back_kn, 1),
+                farthest_nm=round(farthest / NM_M, 1),
+                away_h=round(float(away_h), 2),
+            ),
             int(self.mmsi[at]),
             start,
             span_end,
@@ -137,16 +134,12 @@ class _Track:
             lon=float(self.lon[at]),
             score=score,
             reason=reason,
-            version=config.text("position_jump", "version"),
+            version=self.params.version,
             distance_m=moved,
             refs=[(str(self.sources[int(k)]), int(self.lines[int(k)])) for k in refs_at],
-            details={
-                "kind": kind,
-                "off_track_fixes": len(away),
-                "on_land": on_land,
-                "implied_speed_kn": round(speed, 1),
-                "return_speed_kn": None if back_kn is None else round(back_kn, 1),
-                "farthest_nm": round(farthest / NM_M, 1),
-                "away_h": round(float(away_h), 2),
-            },
         )
+
+
+_SCORE = {JumpKind.BAD_FIX: 0.2, JumpKind.EXCURSION: 0.7, JumpKind.JUMP: 0.5}
+
+DETECTORS = (Detector(EventType.POSITION_JUMP, JumpParams, detect_jumps),)

@@ -1,5 +1,6 @@
 """zone_visit: a vessel inside a configured zone: by default North Korea's land and 12 nm territorial
-sea (OpenStreetMap via geo-maps, ODbL) and the DPRK ports of the World Port Index."""
+sea (OpenStreetMap via geo-maps, ODbL) and the DPRK ports of the World Port Index. A visit is a stop (the
+vessel slowed below 1 kn, or called at a DPRK port) or a transit; both are events, a stop scores higher."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import numpy as np
 import polars as pl
 import shapely
 
+from shadowfleet.core.events import EventType, ZoneKind, ZoneVisitDetails
 from shadowfleet.core.geo import NM_M, circular_mean_deg, haversine_m, ports
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.events import EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 _GAP_US = 6 * _US_PER_H  # a vessel unseen this long left the zone and came back: two visits
@@ -23,7 +26,7 @@ _GAP_US = 6 * _US_PER_H  # a vessel unseen this long left the zone and came back
 @dataclass(frozen=True)
 class Zone:
     name: str
-    kind: str  # "waters" or "port"
+    kind: ZoneKind
     geometry: shapely.Geometry | None = None  # for waters
     lat: float = 0.0  # for a port
     lon: float = 0.0
@@ -40,8 +43,9 @@ def dprk_waters() -> shapely.Geometry:
 def default_zones() -> list[Zone]:
     table = ports()
     dprk = np.flatnonzero(table.countries == "North Korea")
-    return [Zone("DPRK land and 12 nm waters", "waters", geometry=dprk_waters())] + [
-        Zone(f"DPRK port {table.names[i]}", "port", lat=float(table.lat[i]), lon=float(table.lon[i])) for i in dprk
+    return [Zone("DPRK land and 12 nm waters", ZoneKind.WATERS, geometry=dprk_waters())] + [
+        Zone(f"DPRK port {table.names[i]}", ZoneKind.PORT, lat=float(table.lat[i]), lon=float(table.lon[i]))
+        for i in dprk
     ]
 
 
@@ -54,10 +58,19 @@ def user_zones(path: Path) -> list[Zone]:
         for i, feature in enumerate(features):
             properties = feature.get("properties") or {}
             name = str(properties.get("name") or properties.get("NAME") or f"{path.stem} #{i + 1}")
-            zones.append(Zone(name, "waters", geometry=shapely.from_geojson(json.dumps(feature["geometry"]))))
+            zones.append(Zone(name, ZoneKind.WATERS, geometry=shapely.from_geojson(json.dumps(feature["geometry"]))))
     except (OSError, ValueError, KeyError, TypeError, shapely.errors.GEOSException) as exc:
         raise ValueError(f"{path}: not a GeoJSON file of polygons ({exc})") from exc
     return zones
+
+
+@dataclass(frozen=True)
+class ZoneParams(Params):
+    port_radius_km: float
+    dprk_mid: int
+    stop_speed_kn: float
+    stop_window_h: float
+    transit_score: float
 
 
 @dataclass
@@ -74,15 +87,16 @@ class _Visit:
     port_call: str | None = None  # a DPRK port where the vessel stopped during this visit
 
 
-def detect_zone_visits(
-    tracks: pl.DataFrame, config: Config, out: EventBuilder, zones: list[Zone] | None = None
-) -> None:
+def detect_zone_visits(part: Partition, params: ZoneParams, out: EventBuilder) -> None:
+    zones = default_zones() + [z for path in part.config.zone_files for z in user_zones(path)]
+    visits_in(part.tracks, zones, params, out)
+
+
+def visits_in(tracks: pl.DataFrame, zones: list[Zone], params: ZoneParams, out: EventBuilder) -> None:
     if not tracks.height:
         return
     lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
-    radius = config.number("zone_visit", "port_radius_km") * 1000
-    if zones is None:
-        zones = default_zones() + [z for path in config.zone_files for z in user_zones(path)]
+    radius = params.port_radius_km * 1000
     margin = radius / 111_000 / max(np.cos(np.radians(60)), 0.1)  # degrees, generous up to 60° latitude
     visits: list[_Visit] = []
     for zone in zones:
@@ -91,21 +105,21 @@ def detect_zone_visits(
         near = np.flatnonzero((lat >= south) & (lat <= north) & (lon >= west) & (lon <= east))
         if not len(near):
             continue
-        if zone.kind == "port":
+        if zone.kind is ZoneKind.PORT:
             inside = haversine_m(lat[near], lon[near], zone.lat, zone.lon) <= radius
         else:
             shapely.prepare(zone.geometry)
             inside = shapely.contains_xy(zone.geometry, lon[near], lat[near])
         if inside.any():
-            visits += _visits(tracks[near[inside]], zone, config)
-    _mark_port_calls(visits, config)
+            visits += _visits(tracks[near[inside]], zone, params)
+    _mark_port_calls(visits, params)
     for visit in visits:
-        _emit(visit, config, out)
+        _emit(visit, params, out)
 
 
 def _bounds(zone: Zone, margin: float) -> tuple[float, float, float, float]:
     """south, west, north, east of a zone, with `margin` degrees around a port."""
-    if zone.kind == "port":
+    if zone.kind is ZoneKind.PORT:
         return zone.lat - margin, zone.lon - margin, zone.lat + margin, zone.lon + margin
     west, south, east, north = shapely.bounds(zone.geometry)
     return float(south), float(west), float(north), float(east)
@@ -123,7 +137,7 @@ def _slowest_kn(ts: np.ndarray, lat: np.ndarray, lon: np.ndarray, window_us: int
     return float(knots.min())
 
 
-def _visits(inside: pl.DataFrame, zone: Zone, config: Config) -> list[_Visit]:
+def _visits(inside: pl.DataFrame, zone: Zone, params: ZoneParams) -> list[_Visit]:
     new_visit = (
         (pl.col("mmsi") != pl.col("mmsi").shift(1)) | (pl.col("ts") - pl.col("ts").shift(1) > _GAP_US)
     ).fill_null(True)
@@ -139,7 +153,7 @@ def _visits(inside: pl.DataFrame, zone: Zone, config: Config) -> list[_Visit]:
             pl.col("line"),
         )
     )
-    window = int(config.number("zone_visit", "stop_window_h") * _US_PER_H)
+    window = int(params.stop_window_h * _US_PER_H)
     found = []
     for _, mmsi, ts, lats, lons, sources, lines in visits.rows():
         t, la, lo = np.asarray(ts), np.asarray(lats), np.asarray(lons)
@@ -159,40 +173,47 @@ def _visits(inside: pl.DataFrame, zone: Zone, config: Config) -> list[_Visit]:
     return found
 
 
-def _stopped(visit: _Visit, config: Config) -> bool:
-    return visit.slowest_kn is not None and visit.slowest_kn < config.number("zone_visit", "stop_speed_kn")
+def _stopped(visit: _Visit, params: ZoneParams) -> bool:
+    return visit.slowest_kn is not None and visit.slowest_kn < params.stop_speed_kn
 
 
-def _mark_port_calls(visits: list[_Visit], config: Config) -> None:
+def _mark_port_calls(visits: list[_Visit], params: ZoneParams) -> None:
     """A stop at a DPRK port makes the waters visit around it a stop too."""
-    calls = [v for v in visits if v.zone.kind == "port" and _stopped(v, config)]
+    calls = [v for v in visits if v.zone.kind is ZoneKind.PORT and _stopped(v, params)]
     for visit in visits:
-        if visit.zone.kind == "waters":
+        if visit.zone.kind is ZoneKind.WATERS:
             for call in calls:
                 if call.mmsi == visit.mmsi and call.start <= visit.end and visit.start <= call.end:
                     visit.port_call = call.zone.name
                     break
-        elif _stopped(visit, config):
+        elif _stopped(visit, params):
             visit.port_call = visit.zone.name
 
 
-def _emit(visit: _Visit, config: Config, out: EventBuilder) -> None:
+def _emit(visit: _Visit, params: ZoneParams, out: EventBuilder) -> None:
     """Scores: a stop (slowed below 1 kn, or a port call) 1.0 at a port and 0.9 in the waters, a transit 0.6
     (innocent passage is lawful but still a red flag, reference.md §3 #6); DPRK-flagged vessels 0.3 at home."""
-    section = "zone_visit"
-    own_flag = visit.mmsi // 1_000_000 == int(config.number(section, "dprk_mid"))
-    stop = visit.port_call is not None or _stopped(visit, config)
+    own_flag = visit.mmsi // 1_000_000 == params.dprk_mid
+    stop = visit.port_call is not None or _stopped(visit, params)
     if own_flag:
         score = 0.3
     elif stop:
-        score = 1.0 if visit.zone.kind == "port" else 0.9
+        score = 1.0 if visit.zone.kind is ZoneKind.PORT else 0.9
     else:
-        score = config.number(section, "transit_score")
+        score = params.transit_score
     hours = (visit.end - visit.start) / _US_PER_H
     slow = "" if visit.slowest_kn is None else f", slowest {visit.slowest_kn:.1f} kn"
     what = f"a port call at {visit.port_call}" if visit.port_call else ("a stop" if stop else "a transit")
     out.add(
-        "zone_visit",
+        ZoneVisitDetails(
+            zone=visit.zone.name,
+            kind=visit.zone.kind,
+            fixes=visit.fixes,
+            dprk_flag=own_flag,
+            stopped=stop,
+            min_speed_kn=None if visit.slowest_kn is None else round(visit.slowest_kn, 2),
+            port_call=visit.port_call,
+        ),
         visit.mmsi,
         visit.start,
         visit.end,
@@ -204,14 +225,8 @@ def _emit(visit: _Visit, config: Config, out: EventBuilder) -> None:
             f"({visit.fixes} fixes{slow}): {what}"
         ),
         refs=visit.refs,
-        version=config.text(section, "version"),
-        details={
-            "zone": visit.zone.name,
-            "kind": visit.zone.kind,
-            "fixes": visit.fixes,
-            "dprk_flag": own_flag,
-            "stop": stop,
-            "slowest_kn": None if visit.slowest_kn is None else round(visit.slowest_kn, 2),
-            "port_call": visit.port_call,
-        },
+        version=params.version,
     )
+
+
+DETECTORS = (Detector(EventType.ZONE_VISIT, ZoneParams, detect_zone_visits),)
