@@ -221,8 +221,8 @@ def _interleave(ts: np.ndarray, first: list[int], second: list[int]) -> _Interle
     b_in = b[(ts[b] >= ts[a[0]]) & (ts[b] <= ts[a[-1]])]
     if not len(a_in) or not len(b_in):
         return None  # one inside the other's silence, or one after the other: an excursion or a jump
-    start = int(max(ts[a_in[0]], ts[b_in[0]]))
-    end = int(min(ts[a_in[-1]], ts[b_in[-1]]))
+    start = int(min(ts[a_in[0]], ts[b_in[0]]))
+    end = int(max(ts[a_in[-1]], ts[b_in[-1]]))
     both = np.concatenate([a_in, b_in])
     label = np.concatenate([np.zeros(len(a_in)), np.ones(len(b_in))])[np.argsort(both, kind="stable")]
     switches = int(np.count_nonzero(np.diff(label)))
