@@ -219,10 +219,13 @@ def simulate_command(
     days: Annotated[float, typer.Option(help="Days of traffic (at least 3: the Nampo call takes that long).")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same traffic.")] = 1,
     region: Annotated[str, typer.Option(help="yellow_sea or east_china_sea.")] = "yellow_sea",
+    reception: Annotated[
+        str, typer.Option(help="mixed (shore stations near the coast, satellite passes offshore) or terrestrial.")
+    ] = "mixed",
 ) -> None:
     """Synthetic North Korea scenario: traffic with planted STS, gaps, spoofing, clones, Nampo call, decoys."""
     try:
-        csv_path, truth_path, rows = simulate(out_dir, vessels, days, seed, region)
+        csv_path, truth_path, rows = simulate(out_dir, vessels, days, seed, region, reception)
     except ValueError as exc:
         raise fail(str(exc)) from exc
     out.print(f"{rows:,} positions in [b]{csv_path}[/b]; planted cases and decoys in [b]{truth_path}[/b]")
