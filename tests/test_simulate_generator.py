@@ -91,7 +91,8 @@ def test_offshore_reports_are_sparse_under_mixed_reception_and_dense_under_terre
         s = scenario(seed, region, reception)
         shore = world().shore_distance_m(s.lat, s.lon) / NM_M
         offshore = shore > 50  # beyond the longest shore range (40 nm) and its fading edge
-        per_hour, steps = [], []
+        per_hour: list[float] = []
+        steps: list[float] = []
         for m in np.unique(s.mmsi[offshore]):
             rows = s.of(m)
             rows = rows[offshore[rows]]
@@ -117,7 +118,7 @@ def test_sparse_transfers_report_every_30_to_180_minutes(
     s = scenario(seed, region, "mixed")
     sparse = s.cases("encounter", "sparse") + s.cases("encounter", "hotspot_meeting")
     assert len(sparse) >= 5  # two or three transfers and a meeting of three tankers
-    silences = []
+    silences: list[float] = []
     for case in sparse:
         t0, t1 = s.seconds(case["start"]), s.seconds(case["end"])
         for m in (case["mmsi"], case["other_mmsi"]):
@@ -274,7 +275,7 @@ def test_a_cloned_mmsi_is_two_tracks_interleaving_in_time(
     assert hops.sum() >= 4  # back and forth between two far-apart ships, again and again
 
 
-FORMATS = {
+FORMATS: dict[str, Callable[[str], bool]] = {
     "group": lambda d: d[0] == "0" and d[1] != "0",
     "coast_station": lambda d: d[:2] == "00",
     "sar_aircraft": lambda d: d[:3] == "111",
