@@ -14,11 +14,13 @@ import typer
 
 from shadowfleet import __version__
 from shadowfleet.cli.analysis import alerts_app, cap_command, report_command, risk_command
+from shadowfleet.cli.anchorages import anchorages_command
 from shadowfleet.cli.common import StoreOption, err, fail, out
 from shadowfleet.cli.render import RichProgress, print_evaluation, print_events, print_ingest, print_summary
 from shadowfleet.cli.screening import lists_app, network_command, screen_app
 from shadowfleet.cli.server import serve_command, users_app
 from shadowfleet.core.schema import TABLES
+from shadowfleet.detect.anchorages import check_anchorage_files
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window, run
 from shadowfleet.detect.write import STORE_EVENTS, format_of, read_events, write_events
@@ -139,6 +141,9 @@ def detect_command(
     zones: Annotated[
         list[Path] | None, typer.Option("--zones", help="GeoJSON polygons to watch besides DPRK waters and ports.")
     ] = None,
+    anchorages: Annotated[
+        list[Path] | None, typer.Option("--anchorages", help="Your own anchorages: GeoJSON points or CSV name,lat,lon.")
+    ] = None,
     top: Annotated[int, typer.Option(help="Rows of the highest-scoring events to print.")] = 15,
     as_json: Annotated[bool, typer.Option("--json", help="Print counts per event type as one JSON object.")] = False,
     engine: Annotated[str, typer.Option(help="duckdb (embedded, the default) or spark (local[2] here).")] = "duckdb",
@@ -151,9 +156,10 @@ def detect_command(
         if out_path:
             format_of(out_path)
         window = Window(_time(since, "--since"), _time(until, "--until"), _bbox(bbox))
-        settings = Config.load(config, tuple(zones or ()))
+        settings = Config.load(config, tuple(zones or ()), tuple(anchorages or ()))
         for path in settings.zone_files:
             user_zones(path)  # a broken file is an error now, not halfway through the run
+        check_anchorage_files(settings)
         if engine not in ("duckdb", "spark"):
             raise ValueError(f"--engine {engine!r}: choose duckdb or spark")
         opened = Store.open(store)
@@ -264,6 +270,7 @@ def schema_command() -> None:
         sys.stdout.write(f"\n{what} ({', '.join(spec.key)}).\n")
 
 
+app.command("anchorages")(anchorages_command)
 # in the order of the work: sanctions lists and screening, then risk, alerts, case files, the API
 app.add_typer(lists_app, name="lists")
 app.add_typer(screen_app, name="screen")
