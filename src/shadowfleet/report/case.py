@@ -139,11 +139,11 @@ def _flags(
     cargo = "tanker" if kind and 80 <= kind <= 89 else "cargo ship" if kind and 70 <= kind <= 79 else None
     rows = [
         (1, "Disabling AIS", has("dark_gap", "dark_offshore", "dark_near_sts_or_dprk")),
-        (2, "Manipulating AIS", has("identity_clash", "spoofing", "imo_manipulation", "invalid_identity")),
+        (2, "Manipulating AIS", has(EventType.IDENTITY_CLASH, "spoofing", "imo_manipulation", EventType.INVALID_IDENTITY)),
         (3, "Physically altering identity", has("identity_change")),
         (4, "Falsifying cargo and vessel documents", None),
         (5, "Ship-to-ship transfers", has("sts_encounter", "sts_with_dprk_flag", "sts_with_listed", "sts_at_night")),
-        (6, "Voyage irregularities", has("loitering", "dark_near_sts_or_dprk")),
+        (6, "Voyage irregularities", has(EventType.LOITERING, "dark_near_sts_or_dprk")),
         (7, "False flags and flag hopping", has("flag_hopping") or "; ".join(
             p["detail"] for m in matches for p in json.loads(m["explanation"]) if p["feature"] == "flag_mismatch")),
         (8, "Complex ownership or management", f"owners on the list entry: {', '.join(linked)}" if linked else None),

@@ -144,13 +144,17 @@ def identity(mmsi: int, mine: list[Event], view: StoreView) -> list[Finding]:
     clashes = [e for e in _of(mine, EventType.IDENTITY_CLASH) if e.mmsi == mmsi]
     if clashes:
         found.append(
-            finding("identity_clash", 1.0, f"{len(clashes)} period(s) transmitting from two places", _ids(clashes))
+            finding(
+                EventType.IDENTITY_CLASH, 1.0, f"{len(clashes)} period(s) transmitting from two places", _ids(clashes)
+            )
         )
     invalid = [e for e in _of(mine, EventType.INVALID_IDENTITY) if e.mmsi == mmsi]
     changes = [e for e in invalid if _identity_change(e)]
     bad = [e for e in invalid if e not in changes]
     if bad:
-        found.append(finding("invalid_identity", 1.0, "; ".join(sorted({e.reason for e in bad}))[:300], _ids(bad)))
+        found.append(
+            finding(EventType.INVALID_IDENTITY, 1.0, "; ".join(sorted({e.reason for e in bad}))[:300], _ids(bad))
+        )
     if changes:
         found.append(finding("identity_change", 1.0, "; ".join(e.reason for e in changes)[:300], _ids(changes)))
     vessel = view.vessel(mmsi)
@@ -215,7 +219,7 @@ def behaviour(mmsi: int, mine: list[Event], view: StoreView) -> list[Finding]:
         spot = [e for e in loiters if _in_hotspot(e)]
         found.append(
             finding(
-                "loitering",
+                EventType.LOITERING,
                 1.0 if spot else 0.6,
                 f"{len(loiters)} loitering spell(s){', in a hot spot' if spot else ''}",
                 _ids(loiters),
