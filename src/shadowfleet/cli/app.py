@@ -15,11 +15,13 @@ import typer
 from shadowfleet import __version__
 from shadowfleet.app import pipeline
 from shadowfleet.cli.analysis import alerts_app, cap_command, report_command, risk_command
+from shadowfleet.cli.anchorages import anchorages_command
 from shadowfleet.cli.common import StoreOption, err, fail, out
 from shadowfleet.cli.render import RichProgress, print_evaluation, print_events, print_ingest, print_summary
 from shadowfleet.cli.screening import lists_app, network_command, screen_app
 from shadowfleet.cli.server import serve_command, users_app
 from shadowfleet.core.schema import TABLES
+from shadowfleet.detect.anchorages import check_anchorage_files
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window
 from shadowfleet.detect.write import format_of, read_events, write_events
@@ -140,6 +142,9 @@ def detect_command(
     zones: Annotated[
         list[Path] | None, typer.Option("--zones", help="GeoJSON polygons to watch besides DPRK waters and ports.")
     ] = None,
+    anchorages: Annotated[
+        list[Path] | None, typer.Option("--anchorages", help="Your own anchorages: GeoJSON points or CSV name,lat,lon.")
+    ] = None,
     top: Annotated[int, typer.Option(help="Rows of the highest-scoring events to print.")] = 15,
     as_json: Annotated[bool, typer.Option("--json", help="Print counts per event type as one JSON object.")] = False,
     engine: Annotated[str, typer.Option(help="duckdb (embedded, the default) or spark (local[2] here).")] = "duckdb",
@@ -152,9 +157,10 @@ def detect_command(
         if out_path:
             format_of(out_path)
         window = Window(_time(since, "--since"), _time(until, "--until"), _bbox(bbox))
-        settings = Config.load(config, tuple(zones or ()))
+        settings = Config.load(config, tuple(zones or ()), tuple(anchorages or ()))
         for path in settings.zone_files:
             user_zones(path)  # a broken file is an error now, not halfway through the run
+        check_anchorage_files(settings)
         chosen = next((e for e in pipeline.ENGINES if e == engine), None)
         if chosen is None:
             raise ValueError(f"--engine {engine!r}: choose duckdb or spark")
@@ -218,10 +224,13 @@ def simulate_command(
     days: Annotated[float, typer.Option(help="Days of traffic (at least 3: the Nampo call takes that long).")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same traffic.")] = 1,
     region: Annotated[str, typer.Option(help="yellow_sea or east_china_sea.")] = "yellow_sea",
+    reception: Annotated[
+        str, typer.Option(help="mixed (shore stations near the coast, satellite passes offshore) or terrestrial.")
+    ] = "mixed",
 ) -> None:
     """Synthetic North Korea scenario: traffic with planted STS, gaps, spoofing, clones, Nampo call, decoys."""
     try:
-        csv_path, truth_path, rows = simulate(out_dir, vessels, days, seed, region)
+        csv_path, truth_path, rows = simulate(out_dir, vessels, days, seed, region, reception)
     except ValueError as exc:
         raise fail(str(exc)) from exc
     out.print(f"{rows:,} positions in [b]{csv_path}[/b]; planted cases and decoys in [b]{truth_path}[/b]")
@@ -260,6 +269,7 @@ def schema_command() -> None:
         sys.stdout.write(f"\n{what} ({', '.join(spec.key)}).\n")
 
 
+app.command("anchorages")(anchorages_command)
 # in the order of the work: sanctions lists and screening, then risk, alerts, case files, the API
 app.add_typer(lists_app, name="lists")
 app.add_typer(screen_app, name="screen")

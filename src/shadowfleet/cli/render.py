@@ -180,6 +180,12 @@ def print_evaluation(console: Console, result: Evaluation) -> None:
     for s in result.scores:
         table.add_row(s.event_type, str(s.cases), str(s.events), f"{s.precision:.2f}", f"{s.recall:.2f}", f"{s.f1:.2f}")
     console.print(table)
+    console.print(
+        f"macro F1 {result.macro_f1:.2f} ({result.reception or 'unknown'} reception); "
+        f"encounter alarms at outer anchorages: {len(result.anchorage_encounter_alarms)}; "
+        f"gap alarms inside coverage holes: {len(result.hole_gap_alarms)}",
+        highlight=False,
+    )
     if result.decoy_alarms:
         for alarm in result.decoy_alarms:
             console.print(f"[red]alarm on decoy[/red] {alarm['decoy']}: {alarm['event_type']}: {alarm['reason']}")

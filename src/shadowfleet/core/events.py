@@ -14,7 +14,7 @@ import types
 import typing
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self, overload
 
 SCHEMA_VERSION = 1
 
@@ -248,6 +248,33 @@ DETAILS: dict[EventType, type[AnyDetails]] = {
 }
 
 
+@overload
+def details_of(event_type: Literal[EventType.ENCOUNTER], json_text: str) -> EncounterDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.LOITERING], json_text: str) -> LoiteringDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.AIS_GAP], json_text: str) -> AisGapDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.POSITION_JUMP], json_text: str) -> PositionJumpDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.IDENTITY_CLASH], json_text: str) -> IdentityClashDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.INVALID_IDENTITY], json_text: str) -> InvalidIdentityDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.ZONE_VISIT], json_text: str) -> ZoneVisitDetails: ...
+@overload
+@overload
+def details_of(event_type: Literal[EventType.DRAUGHT_CHANGE], json_text: str) -> DraughtChangeDetails: ...
+@overload
+def details_of(event_type: EventType | str, json_text: str) -> AnyDetails: ...
+
+
 def details_of(event_type: EventType | str, json_text: str) -> AnyDetails:
     """The typed details of a stored event (`details` column) of the given type."""
     return DETAILS[EventType(event_type)].from_json(json_text)
@@ -263,6 +290,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, float):
         return float(value)
+    if type(value).__module__ == "numpy":  # a numpy scalar that slipped through
+        return value.item()
     return value
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.core.events import DraughtChangeDetails, EventType
+from shadowfleet.detect.events import EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 
@@ -17,12 +19,20 @@ def tonnes_per_cm(length_m: float, beam_m: float, waterplane_coefficient: float,
     return length_m * beam_m * waterplane_coefficient * density / 100.0
 
 
-def detect_draught_changes(
-    static: pl.DataFrame, tracks: pl.DataFrame, gaps: list[tuple[int, int, int]], config: Config, out: EventBuilder
-) -> None:
-    """`gaps`: (mmsi, start, end) of AIS gaps found in the same run; a change across one scores higher."""
-    section = "draught_change"
-    minimum = config.number(section, "min_change_m")
+@dataclass(frozen=True)
+class DraughtParams(Params):
+    min_change_m: float
+    max_interval_h: float
+    waterplane_coefficient: float
+    seawater_t_per_m3: float
+    barrels_per_tonne: float
+
+
+def detect_draught_changes(part: Partition, params: DraughtParams, out: EventBuilder) -> None:
+    """A change across one of the vessel's AIS gaps (found in the same partition) scores higher."""
+    static, tracks = part.static, part.tracks
+    gaps = [(r["mmsi"], r["start_time"], r["end_time"]) for r in part.events_of(EventType.AIS_GAP)]
+    minimum = params.min_change_m
     reports = (
         static.filter(pl.col("draught_m").is_not_null())
         .sort("mmsi", "ts")
@@ -36,7 +46,7 @@ def detect_draught_changes(
         )
         .filter(
             ((pl.col("draught_m") - pl.col("before")).abs() >= minimum - 1e-6)
-            & (pl.col("ts") - pl.col("ts_before") <= config.number(section, "max_interval_h") * _US_PER_H)
+            & (pl.col("ts") - pl.col("ts_before") <= params.max_interval_h * _US_PER_H)
         )
     )
     if not reports.height:
@@ -73,7 +83,7 @@ def detect_draught_changes(
     )
     for values in located.select(columns).iter_rows():
         change = _Change(*values)
-        _emit(change, dark.get(change.mmsi, []), config, out)
+        _emit(change, dark.get(change.mmsi, []), params, out)
 
 
 @dataclass
@@ -93,19 +103,18 @@ class _Change:
     line: int
 
 
-def _emit(change: _Change, dark: list[tuple[int, int]], config: Config, out: EventBuilder) -> None:
-    section = "draught_change"
+def _emit(change: _Change, dark: list[tuple[int, int]], params: DraughtParams, out: EventBuilder) -> None:
     delta_cm = (change.after - change.before) * 100
     tonnes = None
     if change.length_m and change.beam_m:
         tpc = tonnes_per_cm(
             change.length_m,
             change.beam_m,
-            config.number(section, "waterplane_coefficient"),
-            config.number(section, "seawater_t_per_m3"),
+            params.waterplane_coefficient,
+            params.seawater_t_per_m3,
         )
         tonnes = abs(delta_cm) * tpc
-    barrels = None if tonnes is None else tonnes * config.number(section, "barrels_per_tonne")
+    barrels = None if tonnes is None else tonnes * params.barrels_per_tonne
     across_gap = any(g_start >= change.start and g_end <= change.end for g_start, g_end in dark)
     loaded = delta_cm > 0
     cargo = f"~{tonnes:,.0f} t (~{barrels:,.0f} bbl of gas oil) " if tonnes is not None and barrels is not None else ""
@@ -115,7 +124,15 @@ def _emit(change: _Change, dark: list[tuple[int, int]], config: Config, out: Eve
         + (", across an AIS gap" if across_gap else "")
     )
     out.add(
-        "draught_change",
+        DraughtChangeDetails(
+            draught_before_m=change.before,
+            draught_after_m=change.after,
+            tonnes=None if tonnes is None else round(tonnes),
+            barrels=None if barrels is None else round(barrels),
+            across_gap=across_gap,
+            length_m=change.length_m,
+            beam_m=change.beam_m,
+        ),
         change.mmsi,
         change.start,
         change.end,
@@ -123,15 +140,9 @@ def _emit(change: _Change, dark: list[tuple[int, int]], config: Config, out: Eve
         lon=change.lon,
         score=0.3 + 0.4 * across_gap + 0.1 * (tonnes is not None and tonnes >= 500),
         reason=reason,
-        version=config.text(section, "version"),
+        version=params.version,
         refs=[(change.source_before, change.line_before), (change.source, change.line)],
-        details={
-            "draught_before_m": change.before,
-            "draught_after_m": change.after,
-            "tonnes": None if tonnes is None else round(tonnes),
-            "barrels": None if barrels is None else round(barrels),
-            "across_gap": across_gap,
-            "length_m": change.length_m,
-            "beam_m": change.beam_m,
-        },
     )
+
+
+DETECTORS = (Detector(EventType.DRAUGHT_CHANGE, DraughtParams, detect_draught_changes, needs=(EventType.AIS_GAP,)),)

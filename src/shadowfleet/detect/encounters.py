@@ -1,40 +1,58 @@
 """encounter: two vessels together, slowly, for hours: a possible ship-to-ship transfer.
 
 After GFW's pipe-encounters (reference.md §1), with its flaws fixed. Each track is resampled to
-a 10-minute grid (interpolated only across silences shorter than an hour). In each time slot,
+a 10-minute grid, interpolated across silences shorter than an hour (GFW) and, beyond GFW, across
+longer silences (up to `max_bridge_h`) when the vessel was slow across them: offshore, satellites hear
+a ship every 30-180 min (reference.md §7), and a pair lying together between two passes is still
+together. Each event says how many real fixes each vessel had and the longest silence bridged. In each time slot,
 points are bucketed into cells of 0.01° latitude by 0.02° longitude (at least 500 m up to ~75°
 latitude) and joined with the neighbouring cells, then measured on the sphere. Close slots of a
 pair become runs; runs less than 4 h apart merge; merged runs of 2 h or more, with both vessels
 slow, are events. The close slots of every time chunk are gathered before runs are formed, so an
 encounter across midnight or any chunk boundary is found once and whole. Encounters near a port
-are kept, marked `in_port` and scored low; three or more vessels together share a `cluster_id`.
+or at an anchorage (detect/anchorages.py) are kept, marked `in_port` and scored low; three or more
+vessels together share a `cluster_id`; the STS evidence that sets the score is in detect/sts.py.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from shadowfleet.core.events import EncounterDetails, EventType
 from shadowfleet.core.geo import NM_M, circular_mean_deg, haversine_m, ports
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.anchorages import Nearby
+from shadowfleet.detect.events import Config, EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Scope
+from shadowfleet.detect.sts import Request, VesselSummary, Weights, weigh
 
 _US_PER_MIN = 60_000_000
 _US_PER_H = 3_600_000_000
 LAT_CELL, LON_CELL = 0.01, 0.02
 
 
-def resample(tracks: pl.DataFrame, slot_us: int, max_interp_us: int, lo: int, hi: int) -> pl.DataFrame:
+def resample(
+    tracks: pl.DataFrame, slot_us: int, max_interp_us: int, lo: int, hi: int, bridge: tuple[int, float] = (0, 0.0)
+) -> pl.DataFrame:
     """Positions at every slot boundary in [lo, hi) that lies between two fixes less than
-    `max_interp_us` apart (linear interpolation), with the source/line of the fix before it."""
+    `max_interp_us` apart, or (`bridge` = max µs, max knots) less than the bridge apart with the vessel
+    slower than the bridge's speed across them (linear interpolation), with the source/line of the fix
+    before it and the silence it lies in (`gap`, µs)."""
+    max_bridge_us, bridge_kn = bridge
     t = tracks.with_columns(
         pl.col("ts").shift(-1).over("mmsi").alias("t1"),
         pl.col("lat").shift(-1).over("mmsi").alias("lat1"),
         pl.col("lon").shift(-1).over("mmsi").alias("lon1"),
-    ).filter(pl.col("t1").is_not_null() & (pl.col("t1") - pl.col("ts") <= max_interp_us))
+    ).filter(pl.col("t1").is_not_null())
+    gap = pl.col("t1") - pl.col("ts")
+    north = (pl.col("lat1") - pl.col("lat")) * 111_195.0
+    east = (((pl.col("lon1") - pl.col("lon") + 540) % 360) - 180) * 111_195.0 * pl.col("lat").radians().cos()
+    knots = (north.pow(2) + east.pow(2)).sqrt() / NM_M / (gap.clip(lower_bound=1) / _US_PER_H)
+    t = t.filter((gap <= max_interp_us) | ((gap <= max_bridge_us) & (knots <= bridge_kn)))
     first_slot = ((pl.col("ts") + slot_us - 1) // slot_us) * slot_us
     t = t.with_columns(first_slot.alias("s0"), ((pl.col("t1") // slot_us) * slot_us).alias("s1"))
     t = t.filter(pl.col("s1") >= pl.col("s0"))
@@ -49,6 +67,7 @@ def resample(tracks: pl.DataFrame, slot_us: int, max_interp_us: int, lo: int, hi
         (((pl.col("lon") + f * dlon) + 540) % 360 - 180).alias("lon"),
         "source",
         "line",
+        gap.alias("gap"),
     ).unique(subset=["mmsi", "slot"], keep="first", maintain_order=True)
 
 
@@ -67,7 +86,7 @@ def close_slots(points: pl.DataFrame, max_distance_m: float) -> pl.DataFrame:
     )
     pairs = cells.join(neighbours, on=["slot", "cy", "cx"], suffix="_b").filter(pl.col("mmsi") < pl.col("mmsi_b"))
     if not pairs.height:
-        return pairs.select("mmsi", "mmsi_b", "slot").with_columns(pl.lit(0.0).alias("distance_m"))
+        return pairs.with_columns(pl.lit(0.0).alias("distance_m"))
     distance = haversine_m(
         pairs["lat"].to_numpy(), pairs["lon"].to_numpy(), pairs["lat_b"].to_numpy(), pairs["lon_b"].to_numpy()
     )
@@ -96,50 +115,70 @@ def _runs(slots: pl.DataFrame, slot_us: int, merge_us: int) -> pl.DataFrame:
             pl.col("line"),
             pl.col("source_b"),
             pl.col("line_b"),
+            pl.max_horizontal(pl.col("gap").max(), pl.col("gap_b").max()).alias("longest_gap"),
         )
     )
 
 
-def median_speed_kn(fixes: pl.DataFrame) -> float:
-    """Median implied speed of one vessel's fixes (ts, lat, lon sorted by time); 0 with fewer than two."""
-    if fixes.height < 2:
-        return 0.0
-    lat, lon, ts = fixes["lat"].to_numpy(), fixes["lon"].to_numpy(), fixes["ts"].to_numpy()
-    hours = np.maximum(np.diff(ts), 1_000_000) / _US_PER_H
-    return float(np.median(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / NM_M / hours))
+@dataclass(frozen=True)
+class EncounterParams(Params):
+    max_distance_m: float
+    min_duration_h: float
+    max_median_speed_kn: float
+    merge_gap_h: float
+    slot_min: float
+    max_interpolation_h: float
+    max_bridge_h: float
+    bridge_max_speed_kn: float
+    port_radius_km: float
+    tens_of_metres_m: float
+    aligned_deg: float
+    night_start_h: float
+    night_end_h: float
+    draught_after_h: float
+    min_draught_change_m: float
+    chunk_h: float
 
 
-SpeedOf = Callable[[int, int, int], float]  # (mmsi, start µs, end µs) -> median speed, knots
+Pair = tuple[VesselSummary, VesselSummary]
+SLOT_COLUMNS = (
+    "mmsi", "mmsi_b", "slot", "distance_m", "lat", "lon", "source", "line", "source_b", "line_b", "gap", "gap_b",
+)  # fmt: skip
 
 
 class EncounterFinder:
     """Gathers close slots chunk by chunk (`add`), then forms runs and emits events (`finish`)."""
 
-    def __init__(self, config: Config) -> None:
-        section = "encounter"
+    def __init__(self, config: Config, anchorages: Nearby | None = None) -> None:
         self.config = config
-        self.slot_us = int(config.number(section, "slot_min") * _US_PER_MIN)
-        self.max_interp_us = int(config.number(section, "max_interpolation_h") * _US_PER_H)
-        self.max_m = config.number(section, "max_distance_m")
+        self.params = params = DETECTORS[0].parameters(config)
+        self.anchorages = anchorages or Nearby([])
+        self.slot_us = int(params.slot_min * _US_PER_MIN)
+        self.max_interp_us = int(params.max_interpolation_h * _US_PER_H)
+        self.bridge = (int(params.max_bridge_h * _US_PER_H), params.bridge_max_speed_kn)
+        self.max_m = params.max_distance_m
         self.slots: list[pl.DataFrame] = []
         self._runs: pl.DataFrame | None = None
 
+    @property
+    def reach_us(self) -> int:
+        """How far before and after a chunk a fix can still matter to it (the stitching margin)."""
+        return max(self.max_interp_us, self.bridge[0])
+
+    def close(self, tracks: pl.DataFrame, lo: int, hi: int) -> pl.DataFrame:
+        """The close slots in [lo, hi) of `tracks` (every vessel's fixes, with the margin either side)."""
+        points = resample(tracks, self.slot_us, self.max_interp_us, lo, hi, self.bridge)
+        return close_slots(points, self.max_m).select(SLOT_COLUMNS)
+
     def add(self, tracks: pl.DataFrame, lo: int, hi: int) -> None:
-        """`tracks`: every vessel's fixes from `lo` - 1 h to `hi` + 1 h; slots in [lo, hi) are kept."""
-        points = resample(tracks, self.slot_us, self.max_interp_us, lo, hi)
-        close = close_slots(points, self.max_m)
+        close = self.close(tracks, lo, hi)
         if close.height:
-            self.slots.append(
-                close.select(
-                    "mmsi", "mmsi_b", "slot", "distance_m", "lat", "lon", "source", "line", "source_b", "line_b"
-                )
-            )
+            self.slots.append(close)
 
     def runs(self) -> pl.DataFrame:
         """The merged runs long enough to be encounters (before the speed check)."""
-        section = "encounter"
         if self._runs is None:
-            merge = int(self.config.number(section, "merge_gap_h") * _US_PER_H)
+            merge = int(self.params.merge_gap_h * _US_PER_H)
             runs = (
                 _runs(pl.concat(self.slots), self.slot_us, merge)
                 if self.slots
@@ -147,53 +186,82 @@ class EncounterFinder:
                     schema={"run": pl.UInt32, "mmsi": pl.Int64, "mmsi_b": pl.Int64, "start": pl.Int64, "end": pl.Int64}
                 )
             )
-            longest = self.config.number(section, "min_duration_h") * _US_PER_H
+            longest = self.params.min_duration_h * _US_PER_H
             self._runs = runs.filter(pl.col("end") - pl.col("start") >= longest)
         return self._runs
 
-    def speed_requests(self) -> list[tuple[int, int, int]]:
-        """(mmsi, start, end) of every vessel whose speed during a run decides whether it is an encounter."""
+    def requests(self) -> list[Request]:
+        """(mmsi, start, end) of every vessel whose track during a run the runner must summarize."""
         rows = self.runs().select("mmsi", "mmsi_b", "start", "end").rows()
         return sorted({(v, start, end) for a, b, start, end in rows for v in (a, b)})
 
-    def finish(self, speed_of: SpeedOf, out: EventBuilder) -> None:
-        """`speed_of` answers `speed_requests` from wherever the runner keeps the fixes."""
+    def finish(self, summary: dict[Request, VesselSummary], out: EventBuilder) -> None:
+        """`summary`: the runner's answers to `requests` (detect/sts.py `summaries`)."""
         runs = self.runs()
         if not runs.height:
             return
         clusters = _clusters(runs)
-        columns = (
-            "run",
-            "mmsi",
-            "mmsi_b",
-            "start",
-            "end",
-            "median_m",
-            "lats",
-            "lons",
-            "close_slots",
-            "source",
-            "line",
-            "source_b",
-            "line_b",
-        )
-        for values in runs.sort("start").select(columns).iter_rows():
-            self._emit(_Run(*values), clusters.get(values[0]), speed_of, out)
+        partners = _partners(runs)
+        for values in runs.sort("start").select(_Run.columns()).iter_rows():
+            run = _Run(*values)
+            pair = (summary[(run.mmsi, run.start, run.end)], summary[(run.mmsi_b, run.start, run.end)])
+            if max(s.median_speed_kn for s in pair) >= self.params.max_median_speed_kn:
+                continue  # moving together (pair trawlers, escorts), not lying together
+            self._emit(run, clusters.get(run.run), partners.get(run.run, 0), pair, out)
 
-    def _emit(self, run: _Run, cluster: str | None, speed_of: SpeedOf, out: EventBuilder) -> None:
-        section = "encounter"
-        speeds = [speed_of(m, run.start, run.end) for m in (run.mmsi, run.mmsi_b)]
-        if max(speeds) >= self.config.number(section, "max_median_speed_kn"):
-            return  # moving together (pair trawlers, escorts), not lying together
+    def _emit(
+        self,
+        run: _Run,
+        cluster: str | None,
+        partners: int,
+        pair: tuple[VesselSummary, VesselSummary],
+        out: EventBuilder,
+    ) -> None:
+        p = self.params
         lat, lon = float(np.mean(run.lats)), circular_mean_deg(np.asarray(run.lons))
-        _, port_m = ports().nearest(np.array([lat]), np.array([lon]))
-        in_port = bool(port_m[0] <= self.config.number(section, "port_radius_km") * 1000)
+        port_at, port_m = ports().nearest(np.array([lat]), np.array([lon]))
+        anchorage = self.anchorages.at(lat, lon)
+        in_port = bool(port_m[0] <= p.port_radius_km * 1000) or anchorage is not None
+        if bool(port_m[0] <= p.port_radius_km * 1000):
+            place, place_source = f"port of {ports().names[int(port_at[0])]}", "wpi"
+        elif anchorage is not None:
+            place, place_source = anchorage.name, anchorage.source
+        else:
+            place, place_source = None, None
         spot = self.config.hotspot(lat, lon)
         hours = (run.end - run.start) / _US_PER_H
+        evidence = weigh(hours, run.median_m, run.start, run.end, lon, spot, partners, pair, self.weights())
+        bridged = run.longest_gap / _US_PER_H if run.longest_gap > self.max_interp_us else 0.0
         refs = [*zip(run.source, run.line, strict=True), *zip(run.source_b, run.line_b, strict=True)]
         where = f"{abs(lat):.3f}{'N' if lat >= 0 else 'S'} {abs(lon):.3f}{'E' if lon >= 0 else 'W'}"
+        fixes = f"{pair[0].fixes} and {pair[1].fixes} fixes" + (
+            f", silences up to {bridged:.1f} h bridged" if bridged else ""
+        )
+        why = "; ".join(
+            part
+            for part in (
+                "raised by " + ", ".join(evidence.raised) if evidence.raised and not in_port else "",
+                "lowered by " + ", ".join(evidence.lowered) if evidence.lowered and not in_port else "",
+            )
+            if part
+        )
         out.add(
-            "encounter",
+            EncounterDetails(
+                in_port=in_port,
+                anchorage=place,
+                anchorage_source=place_source,
+                hotspot=spot,
+                median_speed_kn=(round(pair[0].median_speed_kn, 2), round(pair[1].median_speed_kn, 2)),
+                close_slots=run.close_slots,
+                cluster_id=cluster,
+                fixes=(pair[0].fixes, pair[1].fixes),
+                longest_bridged_gap_h=round(bridged, 2),
+                heading_difference_deg=evidence.heading_difference_deg,
+                partners=partners,
+                night=evidence.night,
+                draught_change_after=evidence.draught_change_after,
+                evidence=(*(f"+ {r}" for r in evidence.raised), *(f"- {r}" for r in evidence.lowered)),
+            ),
             run.mmsi,
             run.start,
             run.end,
@@ -201,23 +269,21 @@ class EncounterFinder:
             lat=lat,
             lon=lon,
             distance_m=run.median_m,
-            score=0.1 if in_port else min(0.5 + 0.05 * hours, 0.8) + 0.1 * (spot is not None),
-            version=self.config.text(section, "version"),
+            score=0.1 if in_port else evidence.score,
+            version=p.version,
             refs=sorted(set(refs))[:500],
             reason=(
                 f"MMSI {run.mmsi} and {run.mmsi_b} within {run.median_m:.0f} m (median) for {hours:.1f} h at {where},"
-                f" both slow ({speeds[0]:.1f} and {speeds[1]:.1f} kn)"
-                + (", in port" if in_port else "")
+                f" both slow ({pair[0].median_speed_kn:.1f} and {pair[1].median_speed_kn:.1f} kn; {fixes})"
+                + (f", at {place}: context, not an alarm" if in_port else "")
                 + (f"; one of {cluster.split(':')[1]} vessels together" if cluster else "")
+                + (f"; {why}" if why else "")
             ),
-            details={
-                "in_port": in_port,
-                "hotspot": spot,
-                "median_speed_kn": [round(v, 2) for v in speeds],
-                "close_slots": run.close_slots,
-                "cluster_id": cluster,
-            },
         )
+
+    def weights(self) -> Weights:
+        p = self.params
+        return Weights(p.tens_of_metres_m, p.aligned_deg, p.night_start_h, p.night_end_h, p.min_draught_change_m)
 
 
 @dataclass
@@ -237,6 +303,26 @@ class _Run:
     line: list[int]
     source_b: list[str]
     line_b: list[int]
+    longest_gap: int
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+
+def _partners(runs: pl.DataFrame) -> dict[int, int]:
+    """For each run: how many other vessels either of its two met within a day of it (serial partners)."""
+    rows = runs.select("run", "mmsi", "mmsi_b", "start", "end").rows()
+    out = {}
+    for run, a, b, start, end in rows:
+        others = {
+            v
+            for other, c, d, s, e in rows
+            if other != run and s <= end + 24 * _US_PER_H and start - 24 * _US_PER_H <= e and {a, b} & {c, d}
+            for v in (c, d)
+        }
+        out[run] = len(others - {a, b})
+    return out
 
 
 def _clusters(runs: pl.DataFrame) -> dict[int, str]:
@@ -270,3 +356,7 @@ def _clusters(runs: pl.DataFrame) -> dict[int, str]:
             key = hashlib.sha256(f"{sorted(members[root])}|{first[root]}".encode()).hexdigest()[:12]
             out[run] = f"{key}:{len(members[root])}"
     return out
+
+
+# pairwise: the runners drive EncounterFinder over the plan's time chunks (detect/plan.py)
+DETECTORS = (Detector(EventType.ENCOUNTER, EncounterParams, None, scope=Scope.PAIRS),)

@@ -8,38 +8,24 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from shadowfleet.core.events import AisGapDetails, EventType
 from shadowfleet.core.geo import NM_M, haversine_m, land, ports
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.coverage import Coverage
+from shadowfleet.detect.events import Config, EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 
 
 @dataclass(frozen=True)
-class Coverage:
-    """When the store was recording: merged [start, end] intervals (µs) of its sources.
-
-    A vessel is only silent while data was being recorded: a "gap" between two snapshot files
-    years apart, or after a log ended, says nothing about the vessel.
-    """
-
-    starts: np.ndarray
-    ends: np.ndarray
-
-    @classmethod
-    def of(cls, intervals: list[tuple[int, int]], slack_us: int = _US_PER_H) -> Coverage:
-        merged: list[list[int]] = []
-        for start, end in sorted(intervals):
-            if merged and start <= merged[-1][1] + slack_us:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        return cls(np.array([m[0] for m in merged], np.int64), np.array([m[1] for m in merged], np.int64))
-
-    def end_of(self, ts: np.ndarray) -> np.ndarray:
-        """End of the recording interval holding each time (-1 where none does)."""
-        at = np.searchsorted(self.starts, ts, side="right") - 1
-        inside = (at >= 0) & (ts <= self.ends[np.maximum(at, 0)])
-        return np.where(inside, self.ends[np.maximum(at, 0)], -1)
+class GapParams(Params):
+    min_gap_h: float
+    long_gap_h: float
+    far_from_shore_nm: float
+    port_radius_km: float
+    min_shore_distance_nm: float
+    lookback_h: float
+    min_positions_before: int
 
 
 def _candidates(tracks: pl.DataFrame, min_gap_us: int, coverage: Coverage) -> pl.DataFrame:
@@ -62,11 +48,11 @@ def _candidates(tracks: pl.DataFrame, min_gap_us: int, coverage: Coverage) -> pl
     return pl.concat([closed, still_open])
 
 
-def _well_received(gaps: pl.DataFrame, tracks: pl.DataFrame, config: Config) -> pl.DataFrame:
+def _well_received(gaps: pl.DataFrame, tracks: pl.DataFrame, params: GapParams) -> pl.DataFrame:
     """Only vessels that were reporting densely before falling silent: a sparse track (poor reception,
     a sampled file) has 'gaps' that say nothing (GFW's reception rule, reference.md §1)."""
-    lookback = int(config.number("ais_gap", "lookback_h") * _US_PER_H)
-    minimum = int(config.number("ais_gap", "min_positions_before"))
+    lookback = int(params.lookback_h * _US_PER_H)
+    minimum = params.min_positions_before
     counts = (
         tracks.select("mmsi", "ts", "line")
         .rolling(index_column="ts", period=f"{lookback}i", group_by="mmsi")
@@ -75,18 +61,16 @@ def _well_received(gaps: pl.DataFrame, tracks: pl.DataFrame, config: Config) -> 
     return gaps.join(counts, on=["mmsi", "ts", "line"], how="left").filter(pl.col("recent") >= minimum)
 
 
-def detect_gaps(tracks: pl.DataFrame, coverage: Coverage, config: Config, out: EventBuilder) -> None:
-    section = "ais_gap"
-    gaps = _candidates(tracks, int(config.number(section, "min_gap_h") * _US_PER_H), coverage)
-    gaps = _well_received(gaps, tracks, config) if gaps.height else gaps
+def detect_gaps(part: Partition, params: GapParams, out: EventBuilder) -> None:
+    tracks = part.tracks
+    gaps = _candidates(tracks, int(params.min_gap_h * _US_PER_H), part.coverage)
+    gaps = _well_received(gaps, tracks, params) if gaps.height else gaps
     if not gaps.height:
         return
     lat0, lon0 = gaps["lat"].to_numpy(), gaps["lon"].to_numpy()
     shore0 = land().shore_distance_m(lat0, lon0)
     _, port0 = ports().nearest(lat0, lon0)
-    at_sea = (shore0 >= config.number(section, "min_shore_distance_nm") * NM_M) & (
-        port0 > config.number(section, "port_radius_km") * 1000
-    )
+    at_sea = (shore0 >= params.min_shore_distance_nm * NM_M) & (port0 > params.port_radius_km * 1000)
     lat1, lon1 = gaps["lat_next"].to_numpy(), gaps["lon_next"].to_numpy()
     closed = ~gaps["open"].to_numpy()
     shore1 = np.full(len(gaps), np.nan)
@@ -109,7 +93,7 @@ def detect_gaps(tracks: pl.DataFrame, coverage: Coverage, config: Config, out: E
     for k in np.flatnonzero(at_sea):
         gap = _Gap(*rows.row(int(k)))
         gap.shore0, gap.shore1, gap.moved = float(shore0[k]), float(shore1[k]), float(moved[k])
-        _emit(gap, config, out)
+        _emit(gap, params, part.config, out)
 
 
 @dataclass
@@ -131,11 +115,10 @@ class _Gap:
     moved: float = float("nan")  # metres between the two
 
 
-def _emit(gap: _Gap, config: Config, out: EventBuilder) -> None:
-    section = "ais_gap"
+def _emit(gap: _Gap, params: GapParams, config: Config, out: EventBuilder) -> None:
     hours = (gap.end - gap.start) / _US_PER_H
-    far = gap.shore0 >= config.number(section, "far_from_shore_nm") * NM_M
-    long = hours >= config.number(section, "long_gap_h")
+    far = gap.shore0 >= params.far_from_shore_nm * NM_M
+    long = hours >= params.long_gap_h
     score = 0.3 + 0.3 * long + 0.3 * far + 0.1 * (gap.open or gap.shore1 >= 20 * NM_M)
     where = f"{_deg(gap.lat, 'N', 'S')} {_deg(gap.lon, 'E', 'W')}, {gap.shore0 / NM_M:.0f} nm from shore"
     refs = [(gap.source, gap.line)]
@@ -151,7 +134,13 @@ def _emit(gap: _Gap, config: Config, out: EventBuilder) -> None:
         )
         refs.append((gap.source_next, gap.line_next))
     out.add(
-        "ais_gap",
+        AisGapDetails(
+            open=gap.open,
+            shore_distance_start_nm=round(gap.shore0 / NM_M, 1),
+            shore_distance_end_nm=None if np.isnan(gap.shore1) else round(gap.shore1 / NM_M, 1),
+            implied_speed_kn=None if speed is None else round(speed, 2),
+            hotspot=config.hotspot(gap.lat, gap.lon),
+        ),
         gap.mmsi,
         gap.start,
         gap.end,
@@ -160,17 +149,13 @@ def _emit(gap: _Gap, config: Config, out: EventBuilder) -> None:
         score=score,
         reason=reason,
         refs=refs,
-        version=config.text(section, "version"),
+        version=params.version,
         distance_m=None if speed is None else gap.moved,
-        details={
-            "open": gap.open,
-            "shore_distance_start_nm": round(gap.shore0 / NM_M, 1),
-            "shore_distance_end_nm": None if np.isnan(gap.shore1) else round(gap.shore1 / NM_M, 1),
-            "implied_speed_kn": None if speed is None else round(speed, 2),
-            "hotspot": config.hotspot(gap.lat, gap.lon),
-        },
     )
 
 
 def _deg(value: float, positive: str, negative: str) -> str:
     return f"{abs(value):.2f}{positive if value >= 0 else negative}"
+
+
+DETECTORS = (Detector(EventType.AIS_GAP, GapParams, detect_gaps),)

@@ -8,15 +8,32 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from shadowfleet.core.geo import NM_M, Steps, haversine_m, steps
+from shadowfleet.core.events import EventType, IdentityCheck, IdentityClashDetails, InvalidIdentityDetails
+from shadowfleet.core.geo import NM_M, haversine_m
 from shadowfleet.core.identifiers import imo_valid, mmsi_problem
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.events import EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 
 
-def detect_invalid_identity(tracks: pl.DataFrame, static: pl.DataFrame, config: Config, out: EventBuilder) -> None:
-    version = config.text("invalid_identity", "version")
+@dataclass(frozen=True)
+class InvalidIdentityParams(Params):
+    pass
+
+
+@dataclass(frozen=True)
+class ClashParams(Params):
+    max_speed_kn: float
+    max_gap_h: float
+    min_segment_positions: int
+    noise_m: float
+    min_apart_km: float
+    min_overlap_h: float
+
+
+def detect_invalid_identity(part: Partition, params: InvalidIdentityParams, out: EventBuilder) -> None:
+    tracks, static, version = part.tracks, part.static, params.version
     firsts = tracks.group_by("mmsi").agg(pl.all().first(), pl.col("ts").last().alias("ts_last"))
     for mmsi, ts, ts_last, lat, lon, source, line in firsts.select(
         "mmsi", "ts", "ts_last", "lat", "lon", "source", "line"
@@ -24,7 +41,7 @@ def detect_invalid_identity(tracks: pl.DataFrame, static: pl.DataFrame, config: 
         problem = mmsi_problem(mmsi)
         if problem:
             out.add(
-                "invalid_identity",
+                InvalidIdentityDetails(check=IdentityCheck.MMSI),
                 mmsi,
                 ts,
                 ts_last,
@@ -34,7 +51,6 @@ def detect_invalid_identity(tracks: pl.DataFrame, static: pl.DataFrame, config: 
                 reason=problem,
                 refs=[(source, line)],
                 version=version,
-                details={"check": "mmsi"},
             )
     if static.height:
         _imo_checks(static, version, out)
@@ -55,7 +71,7 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
     for mmsi, imo, first, last, source, line in rows.iter_rows():
         if not imo_valid(imo):
             out.add(
-                "invalid_identity",
+                InvalidIdentityDetails(check=IdentityCheck.IMO, imo=imo),
                 mmsi,
                 first,
                 last,
@@ -65,7 +81,6 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
                 reason=f"IMO {imo} broadcast by MMSI {mmsi} fails the IMO check digit",
                 refs=[(source, line)],
                 version=version,
-                details={"check": "imo", "imo": imo},
             )
 
 
@@ -79,7 +94,12 @@ def _identity_changes(static: pl.DataFrame, version: str, out: EventBuilder) -> 
         what = "; ".join(f"{f} {' -> '.join(map(str, seq))}" for f, seq in changed.items())
         refs = list(zip(rows["source"].to_list(), rows["line"].to_list(), strict=True))[:200]
         out.add(
-            "invalid_identity",
+            InvalidIdentityDetails(
+                check=IdentityCheck.IDENTITY_CHANGE,
+                name=_texts(changed.get("name")),
+                callsign=_texts(changed.get("callsign")),
+                imos=None if "imo" not in changed else tuple(int(str(v)) for v in changed["imo"]),
+            ),
             int(mmsi),
             int(rows["ts"][0]),
             int(rows["ts"][-1]),
@@ -89,8 +109,11 @@ def _identity_changes(static: pl.DataFrame, version: str, out: EventBuilder) -> 
             reason=f"MMSI {mmsi} changed identity: {what}",
             refs=refs,
             version=version,
-            details={"check": "identity_change", **{f: seq for f, seq in changed.items()}},
         )
+
+
+def _texts(values: list[object] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(str(v) for v in values)
 
 
 def _sequence(values: list[object]) -> list[object]:
@@ -110,20 +133,19 @@ class _Segment:
         return self.positions[-1]
 
 
-def detect_identity_clash(tracks: pl.DataFrame, config: Config, out: EventBuilder, moves: Steps | None = None) -> None:
-    section = "identity_clash"
-    max_kn, max_gap = config.number(section, "max_speed_kn"), config.number(section, "max_gap_h") * _US_PER_H
-    noise = config.number(section, "noise_m")
+def detect_identity_clash(part: Partition, params: ClashParams, out: EventBuilder) -> None:
+    tracks = part.tracks
+    max_kn, max_gap, noise = params.max_speed_kn, params.max_gap_h * _US_PER_H, params.noise_m
     lat, lon, ts = tracks["lat"].to_numpy(), tracks["lon"].to_numpy(), tracks["ts"].to_numpy()
     mmsi = tracks["mmsi"].to_numpy()
-    metres, knots = moves if moves is not None else steps(lat, lon, ts, mmsi)
+    metres, knots = part.moves()
     # only an MMSI with an impossible step beyond the noise distance can hold two transmitters
     suspects = np.unique(mmsi[(knots > max_kn) & (metres > noise)])
     starts = np.searchsorted(mmsi, suspects, side="left")
     ends = np.searchsorted(mmsi, suspects, side="right")
     for vessel, a, b in zip(suspects.tolist(), starts.tolist(), ends.tolist(), strict=True):
         segments = _segment(lat[a:b], lon[a:b], ts[a:b], max_kn, max_gap, noise)
-        _clash_events(tracks[a:b], vessel, segments, config, out)
+        _clash_events(tracks[a:b], vessel, segments, params, out)
 
 
 def _segment(
@@ -150,8 +172,10 @@ def _segment(
     return segments
 
 
-def _clash_events(rows: pl.DataFrame, vessel: int, segments: list[_Segment], config: Config, out: EventBuilder) -> None:
-    minimum = int(config.number("identity_clash", "min_segment_positions"))
+def _clash_events(
+    rows: pl.DataFrame, vessel: int, segments: list[_Segment], params: ClashParams, out: EventBuilder
+) -> None:
+    minimum = params.min_segment_positions
     real = sorted((s for s in segments if len(s.positions) >= minimum), key=lambda s: -len(s.positions))
     if len(real) < 2:
         return
@@ -165,14 +189,13 @@ def _clash_events(rows: pl.DataFrame, vessel: int, segments: list[_Segment], con
     nearest = b[np.abs(ts[b][None, :] - ts[a][:, None]).argmin(axis=1)]
     apart = float(np.median(haversine_m(lat[a], lon[a], lat[nearest], lon[nearest])))
     hours = (end - start) / _US_PER_H
-    section = "identity_clash"
-    if apart < config.number(section, "min_apart_km") * 1000 or hours < config.number(section, "min_overlap_h"):
+    if apart < params.min_apart_km * 1000 or hours < params.min_overlap_h:
         return
     score = 0.6 + 0.2 * (hours >= 1) + 0.2 * (apart >= 100_000)
     sources, lines = rows["source"].to_list(), rows["line"].to_list()
     refs = [(sources[k], lines[k]) for k in sorted([*first, *second])[:400]]
     out.add(
-        "identity_clash",
+        IdentityClashDetails(tracks=len(real), fixes=(len(first), len(second)), overlap_h=round(hours, 2)),
         vessel,
         int(start),
         int(end),
@@ -181,10 +204,15 @@ def _clash_events(rows: pl.DataFrame, vessel: int, segments: list[_Segment], con
         score=score,
         distance_m=apart,
         refs=refs,
-        version=config.text("identity_clash", "version"),
+        version=params.version,
         reason=(
             f"MMSI {vessel} transmits from two places at once for {hours:.1f} h, a median "
             f"{apart / NM_M:.0f} nm apart ({len(first)} and {len(second)} fixes in two tracks)"
         ),
-        details={"tracks": len(real), "fixes": [len(first), len(second)], "overlap_h": round(hours, 2)},
     )
+
+
+DETECTORS = (
+    Detector(EventType.INVALID_IDENTITY, InvalidIdentityParams, detect_invalid_identity),
+    Detector(EventType.IDENTITY_CLASH, ClashParams, detect_identity_clash),
+)

@@ -3,11 +3,15 @@ or an excursion (away and back: the signature of a spoofed or manipulated positi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
-from shadowfleet.core.geo import NM_M, Steps, haversine_m, land, steps
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.core.events import EventType, JumpKind, PositionJumpDetails
+from shadowfleet.core.geo import NM_M, haversine_m, land
+from shadowfleet.detect.events import EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 
@@ -19,19 +23,24 @@ def _speed_kn(
     return np.asarray(haversine_m(lat0, lon0, lat1, lon1) / NM_M / hours)
 
 
-def detect_jumps(tracks: pl.DataFrame, config: Config, out: EventBuilder, moves: Steps | None = None) -> None:
-    section = "position_jump"
-    max_kn, min_m = config.number(section, "max_speed_kn"), config.number(section, "min_jump_m")
+@dataclass(frozen=True)
+class JumpParams(Params):
+    max_speed_kn: float
+    min_jump_m: float
+
+
+def detect_jumps(part: Partition, params: JumpParams, out: EventBuilder) -> None:
+    tracks = part.tracks
+    max_kn, min_m = params.max_speed_kn, params.min_jump_m
     lat, lon, ts = tracks["lat"].to_numpy(), tracks["lon"].to_numpy(), tracks["ts"].to_numpy()
-    mmsi = tracks["mmsi"].to_numpy()
-    dist, speed = moves if moves is not None else steps(lat, lon, ts, mmsi)
+    dist, speed = part.moves()
     bad = (speed > max_kn) & (dist > min_m)  # bad[i]: the step from fix i-1 to fix i is impossible
     track = _Track(tracks, lat, lon, ts, bad, max_kn)
     i = 0
     flagged = np.flatnonzero(bad)
     while i < len(flagged):
         at = int(flagged[i])
-        used = track.classify(at, config, out)
+        used = track.classify(at, params, out)
         i += used
 
 
@@ -54,7 +63,7 @@ class _Track:
         )
         return bool(speed[0] <= self.max_kn)
 
-    def classify(self, at: int, config: Config, out: EventBuilder) -> int:
+    def classify(self, at: int, params: JumpParams, out: EventBuilder) -> int:
         """Emit the event that starts with the impossible step into fix `at`; return the flagged steps it used."""
         before, vessel = at - 1, self.mmsi[at]
         end = at
@@ -65,27 +74,31 @@ class _Track:
         returned = end + 1 < len(self.ts) and self.mmsi[end + 1] == vessel and self.bad[end + 1]
         away = list(range(at, end + 1))
         if returned and len(away) == 1:
-            kind, score = "bad_fix", 0.2
+            kind, score = JumpKind.BAD_FIX, 0.2
         elif returned:
-            kind, score = "excursion", 0.7
+            kind, score = JumpKind.EXCURSION, 0.7
         else:
-            kind, score, away = "jump", 0.5, [at]
+            kind, score, away = JumpKind.JUMP, 0.5, [at]
         on_land = int(land().contains(self.lat[away], self.lon[away]).sum())
         score += 0.2 * (on_land > 0)
         refs_at = [before, *away, *([end + 1] if returned else [])]
-        span_end = int(self.ts[away[-1]]) if kind != "jump" else int(self.ts[at])
-        start = int(self.ts[at]) if kind != "jump" else int(self.ts[before])
+        span_end = int(self.ts[away[-1]]) if kind is not JumpKind.JUMP else int(self.ts[at])
+        start = int(self.ts[at]) if kind is not JumpKind.JUMP else int(self.ts[before])
         moved = float(haversine_m(self.lat[before], self.lon[before], self.lat[at], self.lon[at]))
         hours = (self.ts[at] - self.ts[before]) / _US_PER_H
         speed = moved / NM_M / max(hours, 1 / 3600)
-        words = {"bad_fix": "a single fix", "excursion": f"{len(away)} fixes, then back", "jump": "and stays there"}[
-            kind
-        ]
+        words = {
+            JumpKind.BAD_FIX: "a single fix",
+            JumpKind.EXCURSION: f"{len(away)} fixes, then back",
+            JumpKind.JUMP: "and stays there",
+        }[kind]
         reason = f"position jumps {moved / NM_M:.0f} nm in {hours * 60:.0f} min ({speed:.0f} kn): {words}" + (
             f"; {on_land} of the off-track fixes lie on land" if on_land else ""
         )
         out.add(
-            "position_jump",
+            PositionJumpDetails(
+                kind=kind, off_track_fixes=len(away), on_land=on_land, implied_speed_kn=round(speed, 1)
+            ),
             int(vessel),
             start,
             span_end,
@@ -93,14 +106,11 @@ class _Track:
             lon=float(self.lon[at]),
             score=score,
             reason=reason,
-            version=config.text("position_jump", "version"),
+            version=params.version,
             distance_m=moved,
             refs=[(str(self.sources[int(k)]), int(self.lines[int(k)])) for k in refs_at],
-            details={
-                "kind": kind,
-                "off_track_fixes": len(away),
-                "on_land": on_land,
-                "implied_speed_kn": round(speed, 1),
-            },
         )
         return 2 if returned else 1
+
+
+DETECTORS = (Detector(EventType.POSITION_JUMP, JumpParams, detect_jumps),)

@@ -1,15 +1,25 @@
 """loitering: one vessel lying slow, far from shore and port, for hours: a possible STS transfer
-with a partner whose AIS is off (GFW pipe-loitering's rule: hourly implied speed, chained hours)."""
+with a partner whose AIS is off (GFW pipe-loitering's rule: hourly implied speed, chained hours).
+
+Beyond GFW, hours without fixes (up to `max_bridge_h`) are chained when the vessel was slow across
+them, so a ship heard only at satellite passes still shows its spell; the event says how many real
+fixes it had and the longest silence bridged. A spell at an anchorage is kept as context (in_port)."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
 
+from shadowfleet.core.events import EventType, LoiteringDetails
 from shadowfleet.core.geo import NM_M, circular_mean_deg, haversine_m, land, ports
-from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.anchorages import Nearby
+from shadowfleet.detect.events import Config, EventBuilder, Params
+from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
 
@@ -28,6 +38,7 @@ def _hours(tracks: pl.DataFrame) -> pl.DataFrame:
             pl.col("line").first(),
             pl.col("source").last().alias("source_last"),
             pl.col("line").last().alias("line_last"),
+            pl.len().alias("fixes"),
         )
         .sort("mmsi", "hour")
     )
@@ -42,41 +53,51 @@ class _Spell:
     lon: float
     hours: int
     refs: list[tuple[str, int]]
+    fixes: int
+    longest_silence_us: int
 
 
-def detect_loitering(tracks: pl.DataFrame, config: Config, out: EventBuilder) -> None:
-    section = "loitering"
-    hours = _hours(tracks)
+@dataclass(frozen=True)
+class LoiterParams(Params):
+    max_speed_kn: float
+    min_duration_h: float
+    min_shore_distance_nm: float
+    port_radius_km: float
+    max_bridge_h: float
+
+
+def detect_loitering(part: Partition, params: LoiterParams, out: EventBuilder) -> None:
+    hours = _hours(part.tracks)
     if hours.height < 2:
         return
     lat, lon, hour = hours["lat"].to_numpy(), hours["lon"].to_numpy(), hours["hour"].to_numpy()
     mmsi = hours["mmsi"].to_numpy()
     speed = np.full(len(hour), np.inf)
-    follows = (mmsi[1:] == mmsi[:-1]) & (hour[1:] == hour[:-1] + 1)
-    speed[1:] = np.where(follows, haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / NM_M, np.inf)
-    slow = speed <= config.number(section, "max_speed_kn")  # slow[i]: hour i-1 -> i was slow
-    spells = _spells(hours, slow, int(config.number(section, "min_duration_h")))
+    elapsed = np.maximum(hour[1:] - hour[:-1], 1)
+    follows = (mmsi[1:] == mmsi[:-1]) & (elapsed <= max(1.0, params.max_bridge_h))
+    speed[1:] = np.where(follows, haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / NM_M / elapsed, np.inf)
+    slow = speed <= params.max_speed_kn  # slow[i]: hour i-1 -> i was slow
+    spells = _spells(hours, slow, int(params.min_duration_h))
     if not spells:
         return
     lats, lons = np.array([s.lat for s in spells]), np.array([s.lon for s in spells])
     shore = land().shore_distance_m(lats, lons)
     _, port = ports().nearest(lats, lons)
-    at_sea = (shore >= config.number(section, "min_shore_distance_nm") * NM_M) & (
-        port > config.number(section, "port_radius_km") * 1000
-    )
+    at_sea = (shore >= params.min_shore_distance_nm * NM_M) & (port > params.port_radius_km * 1000)
     for spell, far, keep in zip(spells, shore, at_sea, strict=True):
         if keep:
-            _emit(spell, float(far), config, out)
+            _emit(spell, float(far), params, part.config, out)
 
 
 def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spell]:
     """Chains of consecutive slow hours at least `min_hours` long."""
     spells = []
     edges = np.flatnonzero(np.diff(np.concatenate([[0], slow.astype(np.int8), [0]])))
-    rows = hours.select("mmsi", "t0", "t1", "lat", "lon", "source", "line", "source_last", "line_last").rows()
+    columns = ("mmsi", "t0", "t1", "lat", "lon", "source", "line", "source_last", "line_last", "fixes", "hour")
+    rows = hours.select(columns).rows()
     for first, last in zip(edges[::2], edges[1::2], strict=True):
         a, b = int(first) - 1, int(last) - 1  # hours a..b, joined by the slow steps first..last-1
-        if b - a < min_hours:
+        if rows[b][10] - rows[a][10] < min_hours:
             continue
         chain = rows[a : b + 1]
         spells.append(
@@ -86,19 +107,29 @@ def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spel
                 chain[-1][2],
                 float(np.mean([r[3] for r in chain])),
                 circular_mean_deg(np.array([r[4] for r in chain])),
-                b - a,
+                int(chain[-1][10] - chain[0][10]),
                 [(chain[0][5], chain[0][6]), (chain[-1][7], chain[-1][8])],
+                int(sum(r[9] for r in chain)),
+                max((int(nxt[1] - prev[2]) for prev, nxt in itertools.pairwise(chain)), default=0),
             )
         )
     return spells
 
 
-def _emit(spell: _Spell, shore_m: float, config: Config, out: EventBuilder) -> None:
+def _emit(spell: _Spell, shore_m: float, params: LoiterParams, config: Config, out: EventBuilder) -> None:
     hours = (spell.end - spell.start) / _US_PER_H
     spot = config.hotspot(spell.lat, spell.lon)
     where = f"{abs(spell.lat):.2f}{'N' if spell.lat >= 0 else 'S'} {abs(spell.lon):.2f}{'E' if spell.lon >= 0 else 'W'}"
+    silence_h = spell.longest_silence_us / _US_PER_H
+    bridged = silence_h if silence_h > 1.0 else 0.0  # an hour's silence was chained by GFW's rule already
     out.add(
-        "loitering",
+        LoiteringDetails(
+            shore_distance_nm=round(shore_m / NM_M, 1),
+            hotspot=spot,
+            slow_hours=spell.hours,
+            fixes=spell.fixes,
+            longest_bridged_gap_h=round(bridged, 2),
+        ),
         spell.mmsi,
         spell.start,
         spell.end,
@@ -108,8 +139,35 @@ def _emit(spell: _Spell, shore_m: float, config: Config, out: EventBuilder) -> N
         reason=(
             f"slower than 2 kn for {hours:.1f} h at {where}, {shore_m / NM_M:.0f} nm from shore"
             + (f", in the {spot.replace('_', ' ')} STS hot spot" if spot else "")
+            + f" ({spell.fixes} fixes"
+            + (f", silences up to {bridged:.1f} h bridged)" if bridged else ")")
         ),
         refs=spell.refs,
-        version=config.text("loitering", "version"),
-        details={"shore_distance_nm": round(shore_m / NM_M, 1), "hotspot": spot, "slow_hours": spell.hours},
+        version=params.version,
     )
+
+
+DETECTORS = (Detector(EventType.LOITERING, LoiterParams, detect_loitering),)
+
+
+def at_anchorages(rows: list[dict[str, Any]], nearby: Nearby) -> list[dict[str, Any]]:
+    """Loitering at an anchorage is a ship waiting: kept as context (in_port, the anchorage named, < 0.3)."""
+    out = []
+    for r in rows:
+        place = None
+        if r["event_type"] == EventType.LOITERING and r["lat"] is not None:
+            place = nearby.at(r["lat"], r["lon"])
+        if place is None:
+            out.append(r)
+            continue
+        details = LoiteringDetails.from_json(r["details"])
+        marked = dataclasses.replace(details, in_port=True, anchorage=place.name)
+        out.append(
+            {
+                **r,
+                "details": marked.to_json(),
+                "score": min(r["score"], 0.2),
+                "reason": f"{r['reason']}; at {place.name} ({place.source}): context, not an alarm",
+            }
+        )
+    return out

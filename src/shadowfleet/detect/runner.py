@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -19,14 +17,16 @@ import polars as pl
 import pyarrow as pa
 
 from shadowfleet.core.frames import frame_of
-from shadowfleet.core.schema import EVENTS, POSITIONS, STATIC
-from shadowfleet.detect.encounters import EncounterFinder, median_speed_kn
+from shadowfleet.core.schema import POSITIONS, STATIC
+from shadowfleet.detect.anchorages import SECTION, AnchorageParams, Nearby, gather, save, stationary_periods
+from shadowfleet.detect.encounters import EncounterFinder
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.gaps import Coverage
-from shadowfleet.detect.partition import detect_vessels, explained_away, recording
+from shadowfleet.detect.partition import detect_vessels
+from shadowfleet.detect.plan import ROWS_PER_PARTITION, Plan, Window, empty
+from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, Request, summaries
 from shadowfleet.store.store import Store
 
-ROWS_PER_PARTITION = 5_000_000
+__all__ = ["ROWS_PER_PARTITION", "STATIC_FRAME", "TRACK_FRAME", "Window", "run"]
 # What the detectors receive: a partition's fixes (times in µs) and its declared identities.
 TRACK_FRAME = {
     "mmsi": pl.Int64,
@@ -54,93 +54,103 @@ DUCKDB_MEMORY = "1GB"
 _US_PER_H = 3_600_000_000
 
 
-@dataclass(frozen=True)
-class Window:
-    since: datetime | None = None
-    until: datetime | None = None
-    bbox: tuple[float, float, float, float] | None = None  # lon_min, lat_min, lon_max, lat_max
+def _time_where(window: Window) -> str:
+    clauses = ["TRUE"]
+    if window.since:
+        clauses.append(f"ts >= TIMESTAMPTZ '{window.since.isoformat()}'")
+    if window.until:
+        clauses.append(f"ts < TIMESTAMPTZ '{window.until.isoformat()}'")
+    return " AND ".join(clauses)
 
-    def where(self) -> str:
-        """Fixes with a position inside the time window."""
-        return f"lat IS NOT NULL AND lon IS NOT NULL AND {self.time_where()}"
 
-    def time_where(self) -> str:
-        clauses = ["TRUE"]
-        if self.since:
-            clauses.append(f"ts >= TIMESTAMPTZ '{self.since.isoformat()}'")
-        if self.until:
-            clauses.append(f"ts < TIMESTAMPTZ '{self.until.isoformat()}'")
-        return " AND ".join(clauses)
+def _where(window: Window) -> str:
+    """Fixes with a position inside the time window."""
+    return f"lat IS NOT NULL AND lon IS NOT NULL AND {_time_where(window)}"
 
 
 def run(store: Store, config: Config, window: Window, progress: Callable[[int, int], None] | None = None) -> pa.Table:
     """Every detector over every partition; returns the events (EVENTS schema), sorted by start."""
     if not store.files(POSITIONS):
-        return EVENTS.schema.empty_table()
+        return empty()
     con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False})
     positions = f"read_parquet('{store.glob(POSITIONS)}')"
     hours = con.execute(
         f"SELECT source, epoch_us(ts) // {_US_PER_H} AS hour, count(*), epoch_us(min(ts)), epoch_us(max(ts)) "
-        f"FROM {positions} WHERE {window.where()} GROUP BY ALL"
+        f"FROM {positions} WHERE {_where(window)} GROUP BY ALL"
     ).fetchall()
-    total = sum(int(n) for _, _, n, _, _ in hours)
-    coverage = recording(hours)
-    buckets = max(1, -(-int(total) // ROWS_PER_PARTITION))
+    plan = Plan.of(window, [(str(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in hours], config)
     out = EventBuilder()
-    chunk = int(config.number("encounter", "chunk_h") * _US_PER_H)
+    stays = []
+    stationary = config.params(AnchorageParams, SECTION)
     with tempfile.TemporaryDirectory(prefix=".scratch-", dir=store.root) as scratch:
         # one pass writes the window's fixes partitioned twice (by vessel bucket and by time chunk), so each
         # partition below reads its own files instead of scanning the whole store again
-        fixes = f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line FROM {positions} WHERE {window.where()}"
-        for name, key in (("bucket", f"hash(mmsi) % {buckets}"), ("chunk", f"ts // {chunk}")):
+        fixes = f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line FROM {positions} WHERE {_where(window)}"
+        for name, key in (("bucket", f"hash(mmsi) % {plan.buckets}"), ("chunk", f"ts // {plan.chunk_us}")):
             con.execute(
                 f"COPY (SELECT {key} AS {name}, * FROM ({fixes})) TO '{scratch}/{name}' "
                 f"(FORMAT parquet, PARTITION_BY ({name}))"
             )
-        for bucket in range(buckets):
+        for bucket in range(plan.buckets):
             tracks = _partition(con, Path(scratch) / "bucket", [bucket])
-            static = _static(con, store, window, bucket, buckets)
-            detect_vessels(tracks, static, coverage, config, out)
+            static = _static(con, store, window, bucket, plan.buckets)
+            detect_vessels(tracks, static, plan.coverage, config, out)
+            stays.append(stationary_periods(tracks, stationary))
             if progress:
-                progress(bucket + 1, buckets)
-        _encounters(con, Path(scratch) / "chunk", positions, window, coverage, config, out)
-    out.rows = explained_away(out.rows)
-    events = out.table()
-    if window.bbox:
-        lon_min, lat_min, lon_max, lat_max = window.bbox
-        frame = frame_of(events)
-        inside = pl.col("lat").is_between(lat_min, lat_max) & pl.col("lon").is_between(lon_min, lon_max)
-        events = frame.filter(inside | pl.col("lat").is_null()).to_arrow().cast(EVENTS.schema)
-    return events.sort_by([("start_time", "ascending"), ("event_id", "ascending")])
+                progress(bucket + 1, plan.buckets)
+        anchorages = gather(pl.concat(stays), config)
+        save(store, anchorages)
+        nearby = Nearby(anchorages)
+        _encounters(con, Path(scratch) / "chunk", store, plan, config, nearby, out)
+    return plan.finish(out.rows, nearby)
 
 
 def _encounters(
     con: duckdb.DuckDBPyConnection,
     chunks: Path,
-    positions: str,
-    window: Window,
-    coverage: Coverage,
+    store: Store,
+    plan: Plan,
     config: Config,
+    anchorages: Nearby,
     out: EventBuilder,
 ) -> None:
-    """Pairwise: all vessels of one time chunk at a time. Interpolation across the chunk's edges needs
-    only each vessel's last fix in the hour before and first fix in the hour after, not the whole hour."""
-    finder = EncounterFinder(config)
-    chunk = int(config.number("encounter", "chunk_h") * _US_PER_H)
-    for first, last in zip(coverage.starts.tolist(), coverage.ends.tolist(), strict=True):
-        for lo in range(first // chunk * chunk, last + 1, chunk):
-            frame = _chunk_frame(con, chunks, chunk, lo)
-            if frame.height:
-                finder.add(frame, lo, lo + chunk)
+    """Pairwise: all vessels of one time chunk at a time, with the plan's stitching margin."""
+    finder = EncounterFinder(config, anchorages)
+    for lo in plan.chunks():
+        frame = _chunk_frame(con, chunks, plan.chunk_us, lo, plan.margin_us)
+        if frame.height:
+            finder.add(frame, lo, lo + plan.chunk_us)
+    requests = finder.requests()
+    if requests:
+        fixes, draughts = _request_frames(con, store, plan.window, requests)
+        finder.finish(summaries(requests, fixes, draughts, finder.params.draught_after_h), out)
 
-    def speed_of(mmsi: int, start: int, end: int) -> float:
-        query = (
-            f"SELECT epoch_us(ts) AS ts, lat, lon FROM {positions} WHERE {window.where()} AND mmsi = {mmsi} "
-            f"AND ts BETWEEN make_timestamptz({start}) AND make_timestamptz({end}) ORDER BY ts"
+
+def _request_frames(
+    con: duckdb.DuckDBPyConnection, store: Store, window: Window, requests: list[Request]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One scan for the fixes of every (vessel, start, end) asked for, and the vessels' draughts."""
+    wanted = pa.table({name: [r[i] for r in requests] for i, name in enumerate(("rmmsi", "rstart", "rend"))})
+    con.register("wanted", wanted)
+    try:
+        fixes = _frame(
+            con,
+            f"SELECT w.rmmsi, w.rstart, w.rend, epoch_us(p.ts) AS ts, p.lat, p.lon, p.heading_deg, p.cog_deg, "
+            f"p.nav_status FROM read_parquet('{store.glob(POSITIONS)}') p JOIN wanted w ON p.mmsi = w.rmmsi "
+            f"AND epoch_us(p.ts) BETWEEN w.rstart AND w.rend WHERE {_where(window)}",
         )
-        return median_speed_kn(_frame(con, query))
-
-    finder.finish(speed_of, out)
+        draughts = (
+            _frame(
+                con,
+                f"SELECT mmsi, epoch_us(ts) AS ts, draught_m FROM read_parquet('{store.glob(STATIC)}') "
+                f"WHERE draught_m IS NOT NULL AND mmsi IN (SELECT DISTINCT rmmsi FROM wanted)",
+            )
+            if store.files(STATIC)
+            else pl.DataFrame(schema=DRAUGHTS)
+        )
+    finally:
+        con.unregister("wanted")
+    return fixes.cast(REQUEST_FIXES), draughts.cast(DRAUGHTS)  # type: ignore[arg-type]
 
 
 def _files(folder: Path, name: str, keys: list[int]) -> list[str]:
@@ -154,19 +164,19 @@ def _partition(con: duckdb.DuckDBPyConnection, folder: Path, keys: list[int]) ->
     return _frame(con, f"SELECT mmsi, ts, lat, lon, source, line FROM read_parquet({files}) ORDER BY mmsi, ts, line")
 
 
-def _chunk_frame(con: duckdb.DuckDBPyConnection, folder: Path, chunk: int, lo: int) -> pl.DataFrame:
-    """The fixes of [lo, lo + chunk), plus each vessel's last fix in the hour before and first in the hour
-    after: interpolation across the chunk's edges needs those alone, not the whole hour."""
+def _chunk_frame(con: duckdb.DuckDBPyConnection, folder: Path, chunk: int, lo: int, margin: int) -> pl.DataFrame:
+    """The fixes of [lo, lo + chunk), plus each vessel's last fix in the margin before and first in the
+    margin after: interpolation across the chunk's edges needs those alone, not the whole margin."""
     inside = _files(folder, "chunk", [lo // chunk])
     if not inside:
         return _partition(con, folder, [])
-    before = _files(folder, "chunk", list(range((lo - _US_PER_H) // chunk, lo // chunk)))
-    after = _files(folder, "chunk", list(range((lo + chunk) // chunk, (lo + chunk + _US_PER_H - 1) // chunk + 1)))
+    before = _files(folder, "chunk", list(range((lo - margin) // chunk, lo // chunk)))
+    after = _files(folder, "chunk", list(range((lo + chunk) // chunk, (lo + chunk + margin - 1) // chunk + 1)))
     fix = "struct_pack(ts := ts, lat := lat, lon := lon, source := source, line := line)"
     parts = [f"SELECT mmsi, ts, lat, lon, source, line FROM read_parquet({inside})"]
     for files, pick, start, end in (
-        (before, "arg_max", lo - _US_PER_H, lo),
-        (after, "arg_min", lo + chunk, lo + chunk + _US_PER_H),
+        (before, "arg_max", lo - margin, lo),
+        (after, "arg_min", lo + chunk, lo + chunk + margin),
     ):
         if files:
             parts.append(
@@ -189,7 +199,7 @@ def _static(con: duckdb.DuckDBPyConnection, store: Store, window: Window, bucket
         return pl.DataFrame(schema=STATIC_FRAME)
     columns = "mmsi, epoch_us(ts) AS ts, imo, name, callsign, ship_type, length_m, beam_m, draught_m, source, line"
     query = (
-        f"SELECT {columns} FROM read_parquet('{store.glob(STATIC)}') WHERE {window.time_where()} "
+        f"SELECT {columns} FROM read_parquet('{store.glob(STATIC)}') WHERE {_time_where(window)} "
         f"AND {_bucket(bucket, buckets)} ORDER BY mmsi, ts, line"
     )
     return _frame(con, query).cast(STATIC_FRAME)  # type: ignore[arg-type]

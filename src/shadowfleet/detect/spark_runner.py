@@ -13,15 +13,25 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
 import pyarrow as pa
 
 from shadowfleet.core.frames import frame_of
-from shadowfleet.core.schema import EVENTS, STATIC
-from shadowfleet.detect.encounters import EncounterFinder, close_slots, median_speed_kn, resample
+from shadowfleet.core.schema import STATIC
+from shadowfleet.detect.anchorages import (
+    SECTION,
+    STATIONARY,
+    AnchorageParams,
+    Nearby,
+    gather,
+    save,
+    stationary_periods,
+)
+from shadowfleet.detect.encounters import EncounterFinder
 from shadowfleet.detect.events import Config, EventBuilder
-from shadowfleet.detect.gaps import Coverage
-from shadowfleet.detect.partition import FLAT_EVENTS, detect_vessels, explained_away, from_flat, recording, to_flat
-from shadowfleet.detect.runner import ROWS_PER_PARTITION, Window
+from shadowfleet.detect.partition import FLAT_EVENTS, detect_vessels, from_flat, to_flat
+from shadowfleet.detect.plan import Plan, Window, empty
+from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, Request, summaries
 from shadowfleet.store.store import Store
 
 if TYPE_CHECKING:
@@ -30,7 +40,7 @@ if TYPE_CHECKING:
 _US_PER_H = 3_600_000_000
 _SLOTS = (
     "mmsi long, mmsi_b long, slot long, distance_m double, lat double, lon double, source string, line long, "
-    "source_b string, line_b long"
+    "source_b string, line_b long, gap long, gap_b long"
 )
 SLOTS = pa.schema(
     [
@@ -44,7 +54,12 @@ SLOTS = pa.schema(
         ("line", pa.int64()),
         ("source_b", pa.string()),
         ("line_b", pa.int64()),
+        ("gap", pa.int64()),
+        ("gap_b", pa.int64()),
     ]
+)
+_STAYS = pa.schema(
+    [("mmsi", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("lat", pa.float64()), ("lon", pa.float64())]
 )
 _STATIC_COLUMNS = (
     "mmsi",
@@ -77,7 +92,7 @@ def local_session(cores: int = 2) -> SparkSession:
     )
 
 
-def _positions(spark: SparkSession, store: Store, window: Window) -> DataFrame:
+def _positions(spark: SparkSession, store: Store, window: Window, extra: tuple[str, ...] = ()) -> DataFrame:
     from pyspark.sql import functions as sf
 
     df = spark.read.parquet(str(store.root / "positions")).filter(sf.col("lat").isNotNull() & sf.col("lon").isNotNull())
@@ -85,7 +100,7 @@ def _positions(spark: SparkSession, store: Store, window: Window) -> DataFrame:
         df = df.filter(sf.col("ts") >= sf.lit(window.since))
     if window.until:
         df = df.filter(sf.col("ts") < sf.lit(window.until))
-    return df.select("mmsi", sf.unix_micros("ts").alias("ts"), "lat", "lon", "source", "line")
+    return df.select("mmsi", sf.unix_micros("ts").alias("ts"), "lat", "lon", "source", "line", *extra)
 
 
 def run_spark(store: Store, config: Config, window: Window, spark: SparkSession | None = None) -> pa.Table:
@@ -99,26 +114,38 @@ def run_spark(store: Store, config: Config, window: Window, spark: SparkSession 
         .collect()
     )
     if not hours:
-        return EVENTS.schema.empty_table()
-    coverage = recording([(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in hours])
-    buckets = max(1, -(-sum(int(r[2]) for r in hours) // ROWS_PER_PARTITION))
-    rows = _vessel_events(spark, store, window, positions, coverage, config, buckets)
-    rows += _encounter_events(positions, coverage, config)
-    out = EventBuilder(explained_away(rows))
-    return out.table().sort_by([("start_time", "ascending"), ("event_id", "ascending")])
+        return empty()
+    plan = Plan.of(window, [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in hours], config)
+    rows = _vessel_events(spark, store, positions, plan, config)
+    anchorages = gather(_stationary(positions, plan, config), config)
+    save(store, anchorages)
+    nearby = Nearby(anchorages)
+    rows += _encounter_events(spark, store, positions, plan, config, nearby)
+    return plan.finish(rows, nearby)
+
+
+def _stationary(positions: DataFrame, plan: Plan, config: Config) -> pl.DataFrame:
+    """Every vessel bucket's stationary periods (for the anchorages), as the local runner finds them."""
+    from pyspark.sql import functions as sf
+
+    params = config.params(AnchorageParams, SECTION)
+
+    def per_bucket(table: pa.Table) -> pa.Table:
+        tracks = frame_of(table).drop("bucket").sort("mmsi", "ts", "line")
+        return stationary_periods(tracks, params).to_arrow().cast(_STAYS)
+
+    ddl = ", ".join(f"{f.name} {_ddl(f.type)}" for f in _STAYS)
+    buckets = positions.withColumn("bucket", sf.pmod(sf.hash("mmsi"), sf.lit(plan.buckets)))
+    stays = frame_of(buckets.groupBy("bucket").applyInArrow(per_bucket, schema=ddl).toArrow())
+    return stays.cast(STATIONARY) if stays.height else pl.DataFrame(schema=STATIONARY)  # type: ignore[arg-type]
 
 
 def _vessel_events(
-    spark: SparkSession,
-    store: Store,
-    window: Window,
-    positions: DataFrame,
-    coverage: Coverage,
-    config: Config,
-    buckets: int,
+    spark: SparkSession, store: Store, positions: DataFrame, plan: Plan, config: Config
 ) -> list[dict[str, Any]]:
     from pyspark.sql import functions as sf
 
+    buckets, coverage = plan.buckets, plan.coverage
     tracks = positions.withColumn("bucket", sf.pmod(sf.hash("mmsi"), sf.lit(buckets)))
     if store.files(STATIC):
         static = spark.read.parquet(str(store.root / "static")).select(
@@ -141,10 +168,10 @@ def _vessel_events(
             "ship_type short, length_m double, beam_m double, draught_m double, "
             "source string, line long",
         )
-    if window.since:
-        static = static.filter(sf.col("ts") >= sf.lit(int(window.since.timestamp() * 1_000_000)))
-    if window.until:
-        static = static.filter(sf.col("ts") < sf.lit(int(window.until.timestamp() * 1_000_000)))
+    if plan.window.since_us is not None:
+        static = static.filter(sf.col("ts") >= sf.lit(plan.window.since_us))
+    if plan.window.until_us is not None:
+        static = static.filter(sf.col("ts") < sf.lit(plan.window.until_us))
     static = static.withColumn("bucket", sf.pmod(sf.hash("mmsi"), sf.lit(buckets)))
 
     def per_bucket(track_table: pa.Table, static_table: pa.Table) -> pa.Table:
@@ -160,69 +187,64 @@ def _vessel_events(
     return from_flat(result.toArrow())
 
 
-def _encounter_events(positions: DataFrame, coverage: Coverage, config: Config) -> list[dict[str, Any]]:
-    """Each time chunk, with an hour of fixes either side, through the same resampling and join."""
+def _encounter_events(
+    spark: SparkSession, store: Store, positions: DataFrame, plan: Plan, config: Config, anchorages: Nearby
+) -> list[dict[str, Any]]:
+    """Each time chunk, with the plan's margin of fixes either side, through the same resampling and join."""
     from pyspark.sql import functions as sf
 
-    chunk = int(config.number("encounter", "chunk_h") * _US_PER_H)
+    chunk, margin = plan.chunk_us, plan.margin_us
     own = sf.floor(sf.col("ts") / sf.lit(chunk))
-    early = sf.when(sf.col("ts") - own * chunk < _US_PER_H, own - 1)
-    late = sf.when((own + 1) * chunk - sf.col("ts") <= _US_PER_H, own + 1)
+    early = sf.when(sf.col("ts") - own * chunk < margin, own - 1)
+    late = sf.when((own + 1) * chunk - sf.col("ts") <= margin, own + 1)
     chunked = positions.withColumn("chunk", sf.explode(sf.array_compact(sf.array(own, early, late))))
 
     def per_chunk(table: pa.Table) -> pa.Table:
         fixes = frame_of(table)
         lo = int(fixes["chunk"][0]) * chunk
         tracks = fixes.drop("chunk").sort("mmsi", "ts", "line")
-        finder = EncounterFinder(config)
-        points = resample(tracks, finder.slot_us, finder.max_interp_us, lo, lo + chunk)
-        close = close_slots(points, finder.max_m)
-        return close.select(SLOTS.names).to_arrow().cast(SLOTS) if close.height else SLOTS.empty_table()
+        close = EncounterFinder(config).close(tracks, lo, lo + chunk)
+        return close.to_arrow().cast(SLOTS) if close.height else SLOTS.empty_table()
 
     slots = chunked.groupBy("chunk").applyInArrow(per_chunk, schema=_SLOTS)
-    finder = EncounterFinder(config)
+    finder = EncounterFinder(config, anchorages)
     collected = frame_of(slots.toArrow())
     if collected.height:
         finder.slots = [collected]
-    speeds = _speeds(positions, finder.speed_requests())
     out = EventBuilder()
-    finder.finish(lambda mmsi, start, end: speeds[(mmsi, start, end)], out)
+    requests = finder.requests()
+    if requests:
+        fixes, draughts = _request_frames(spark, store, plan.window, requests)
+        finder.finish(summaries(requests, fixes, draughts, finder.params.draught_after_h), out)
     return out.rows
 
 
-def _speeds(positions: DataFrame, requests: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], float]:
-    """Median speeds for many (vessel, window) requests in one Spark job."""
+def _request_frames(
+    spark: SparkSession, store: Store, window: Window, requests: list[Request]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The fixes of every (vessel, start, end) asked for, and the vessels' draughts, in one job each."""
     from pyspark.sql import functions as sf
 
-    if not requests:
-        return {}
-    spark = positions.sparkSession
     wanted = spark.createDataFrame(requests, "rmmsi long, rstart long, rend long")
-    joined = positions.join(
-        wanted, (positions.mmsi == wanted.rmmsi) & sf.col("ts").between(sf.col("rstart"), sf.col("rend"))
-    )
-
-    def speed(table: pa.Table) -> pa.Table:
-        fixes = frame_of(table).sort("ts")
-        return pa.table(
-            {
-                "rmmsi": [fixes["rmmsi"][0]],
-                "rstart": [fixes["rstart"][0]],
-                "rend": [fixes["rend"][0]],
-                "knots": [median_speed_kn(fixes.select("ts", "lat", "lon"))],
-            }
+    kinematics = _positions(spark, store, window, ("heading_deg", "cog_deg", "nav_status"))
+    joined = kinematics.join(
+        wanted, (kinematics.mmsi == wanted.rmmsi) & sf.col("ts").between(sf.col("rstart"), sf.col("rend"))
+    ).select(*(sf.col(c).cast(_ddl_of(t)) for c, t in REQUEST_FIXES.items()))
+    fixes = frame_of(joined.toArrow())
+    draughts = pl.DataFrame(schema=DRAUGHTS)
+    if store.files(STATIC):
+        vessels = sorted({r[0] for r in requests})
+        declared = (
+            spark.read.parquet(str(store.root / "static"))
+            .filter(sf.col("draught_m").isNotNull() & sf.col("mmsi").isin(vessels))
+            .select("mmsi", sf.unix_micros("ts").alias("ts"), sf.col("draught_m").cast("double"))
         )
+        draughts = frame_of(declared.toArrow())
+    return fixes.cast(REQUEST_FIXES), draughts.cast(DRAUGHTS)  # type: ignore[arg-type]
 
-    result = (
-        joined.groupBy("rmmsi", "rstart", "rend")
-        .applyInArrow(speed, schema="rmmsi long, rstart long, rend long, knots double")
-        .toArrow()
-    )
-    found = {
-        (int(a), int(b), int(c)): float(k)
-        for a, b, c, k in zip(*(result.column(i).to_pylist() for i in range(4)), strict=True)
-    }
-    return {r: found.get(r, 0.0) for r in requests}
+
+def _ddl_of(dtype: object) -> str:
+    return "double" if dtype == pl.Float64 else "long"
 
 
 def _ddl(arrow_type: pa.DataType) -> str:

@@ -139,7 +139,8 @@ def _flags(
     cargo = "tanker" if kind and 80 <= kind <= 89 else "cargo ship" if kind and 70 <= kind <= 79 else None
     rows = [
         (1, "Disabling AIS", has("dark_gap", "dark_offshore", "dark_near_sts_or_dprk")),
-        (2, "Manipulating AIS", has(EventType.IDENTITY_CLASH, "spoofing", "imo_manipulation", EventType.INVALID_IDENTITY)),
+        (2, "Manipulating AIS",
+         has(EventType.IDENTITY_CLASH, "spoofing", "imo_manipulation", EventType.INVALID_IDENTITY)),
         (3, "Physically altering identity", has("identity_change")),
         (4, "Falsifying cargo and vessel documents", None),
         (5, "Ship-to-ship transfers", has("sts_encounter", "sts_with_dprk_flag", "sts_with_listed", "sts_at_night")),

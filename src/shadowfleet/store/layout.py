@@ -41,4 +41,4 @@ DECISIONS = "alerts/decisions.jsonl"  # every analyst decision, appended, never 
 LISTS = "lists"  # lists/<name>/versions.json and lists/<name>/<version>/{entries,problems}.parquet
 USERS = "users.json"  # API users and their key hashes
 RAW = "raw"  # raw/<feed>/<start>.nmea: a live feed's bytes, the `source` of its rows
-ANCHORAGES = "anchorages/anchorages.parquet"  # anchorages inferred from the data, where a detector keeps them
+ANCHORAGES = "anchorages/anchorages.parquet"  # the last detect run's anchorages (schema: detect/anchorages.py)

@@ -1,0 +1,105 @@
+"""Decoys: what looks like a case and is not, each with the event types that must not alarm on it;
+and the background traffic (which keeps out of DPRK waters) and busy outer anchorages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shadowfleet.simulate.places import coastal_spot, open_sea_spot, outer_anchorage
+from shadowfleet.simulate.reception import Coverage, Reception
+from shadowfleet.simulate.traffic import COASTAL, Simulator, Waters, offset
+from shadowfleet.simulate.truth import AIS_GAP, DRAUGHT_CHANGE, ENCOUNTER, LOITERING, Truth
+
+H = 3600.0
+QINGDAO_ANCHORAGE = (36.0, 120.33)  # 7 km from Qingdao Gang (World Port Index), 2 nm off the coast
+
+
+def background(sim: Simulator, count: int) -> None:
+    """Ships sailing straight legs between random sea points all along; none enters DPRK waters."""
+    for _ in range(count):
+        v = sim.vessel(ship_type=int(sim.rng.choice([70, 80, 30, 60])), cls=str(sim.rng.choice(["A", "A", "B"])))
+        v.background = True
+        sim.sail(v, 0, sim.end, sim.sea_point(), float(sim.rng.uniform(9, 14)))
+
+
+def anchorages(sim: Simulator, truth: Truth) -> None:
+    """Two or three big ports' outer anchorages, 12-25 ships each waiting 6-30 h, some side by side."""
+    ports = list(
+        sim.rng.choice(sim.region.ports, size=min(len(sim.region.ports), int(sim.rng.integers(2, 4))), replace=False)
+    )
+    for port in ports:
+        anchorage = outer_anchorage(sim, str(port))
+        truth.anchorages.append(anchorage)
+        centre = (anchorage.lat, anchorage.lon)
+        for _ in range(int(sim.rng.integers(12, 26))):
+            v = sim.vessel(int(sim.rng.choice([70, 70, 80, 80, 60])))
+            r = anchorage.radius_m * float(np.sqrt(sim.rng.random()))
+            angle = float(sim.rng.uniform(0, 2 * np.pi))
+            at = offset(centre, r * np.cos(angle), r * np.sin(angle))
+            t0 = float(sim.rng.uniform(2, sim.days * 24 - 8)) * H
+            t1 = min(t0 + float(sim.rng.uniform(6, 30)) * H, sim.end)
+            sim.arrive(v, at, t0, float(sim.rng.uniform(8, 12)))
+            sim.stay(v, t0, t1, at, drift_m=40)
+            truth.decoy("outer_anchorage", v.mmsi, t0, t1, (ENCOUNTER, LOITERING), at=centre)
+            if t1 < sim.end:
+                sim.carry_on(v, t1)
+
+
+def hole_silenced(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
+    """Fishing vessels working inside a coverage hole through its hours: nobody hears them, and their
+    silence is the satellites', not theirs."""
+    for hole in coverage.holes:
+        box = (hole.lat_min + 0.1, hole.lat_max - 0.1, hole.lon_min + 0.1, hole.lon_max - 0.1)
+        for _ in range(int(sim.rng.integers(1, 3))):
+            v = sim.vessel(30, cls="B")
+            t0, t1 = max(hole.start_s - 4 * H, 0.0), min(hole.end_s + 4 * H, sim.end)
+            sim.sail(v, t0, t1, sim.sea_point(box, 0.0), float(sim.rng.uniform(2.5, 4.0)), Waters(box, 0.0))
+            if coverage.model is Reception.MIXED:
+                truth.decoy("silenced_by_coverage_hole", v.mmsi, hole.start_s, hole.end_s, (AIS_GAP,))
+            sim.carry_on(v, t1, 9.0)
+
+
+def classic_decoys(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
+    """A pair at a port anchorage, two ships crossing at speed, pair trawlers, a tug assist, a short
+    dropout and a crew's typo draught that flips back and forth."""
+    a, b = sim.vessel(70), sim.vessel(70)
+    t = float(sim.rng.uniform(0, 12)) * H
+    sim.stay(a, t, t + 8 * H, QINGDAO_ANCHORAGE)
+    sim.stay(b, t, t + 8 * H, offset(QINGDAO_ANCHORAGE, 150))
+    truth.decoy("anchorage_pair", a.mmsi, t, t + 8 * H, (ENCOUNTER,), b.mmsi)
+    c, d = sim.vessel(70), sim.vessel(70)
+    spot = open_sea_spot(sim, coverage, sim.region.sea)
+    t = float(sim.rng.uniform(1, sim.days * 24 - 6)) * H
+    west, east = offset(spot, 0, -40_000), offset(spot, 0, 40_000)
+    sim.leg(c, t, west, east, 14)
+    sim.leg(d, t, offset(east, 110), offset(west, 110), 14)
+    truth.decoy("fast_crossing", c.mmsi, t, t + 3.2 * H, (ENCOUNTER,), d.mmsi)
+    e, f = sim.vessel(30), sim.vessel(30)
+    trawl = open_sea_spot(sim, coverage, sim.region.sea)
+    t = float(sim.rng.uniform(0, sim.days * 24 - 10)) * H
+    sim.leg(e, t, trawl, offset(trawl, 0, 45_000), 3)
+    sim.leg(f, t, offset(trawl, 200), offset(trawl, 200, 45_000), 3)
+    truth.decoy("pair_trawlers", e.mmsi, t, t + 8 * H, (ENCOUNTER, LOITERING), f.mmsi)
+    g, h = sim.vessel(52), sim.vessel(70)
+    tug = coastal_spot(sim)
+    t = float(sim.rng.uniform(4, sim.days * 24 - 4)) * H
+    sim.arrive(g, tug, t, 10)
+    sim.arrive(h, offset(tug, 60), t, 10)
+    sim.stay(g, t, t + 0.8 * H, tug)
+    sim.stay(h, t, t + 0.8 * H, offset(tug, 60))
+    truth.decoy("tug_assist", g.mmsi, t, t + 0.8 * H, (ENCOUNTER,), h.mmsi)
+    for v in (a, b, c, d, e, f, g, h):
+        sim.carry_on(v, 0)
+    drop = sim.vessel(70)  # a natural dropout of 40 min in coastal waters
+    sim.sail(drop, 0, sim.end, coastal_spot(sim), 12, COASTAL)
+    t = float(sim.rng.uniform(6, sim.days * 24 - 6)) * H
+    drop.off.append((t, t + 2400))
+    truth.decoy("short_dropout", drop.mmsi, t, t + 2400, (AIS_GAP,))
+    typo = sim.vessel(80)  # 11.2 m and 8.6 m alternate every few minutes (as MMSI 367102000 did), then settle
+    sim.sail(typo, 0, sim.end, coastal_spot(sim), 11, COASTAL)
+    t = float(sim.rng.uniform(6, sim.days * 24 - 8)) * H
+    flips = np.arange(t, t + float(sim.rng.uniform(1, 3)) * H, 180.0)
+    typo.draught = 11.2
+    typo.draughts = [(0.0, 11.2)] + [(float(s), 8.6 if i % 2 == 0 else 11.2) for i, s in enumerate(flips)]
+    typo.draughts.append((float(flips[-1]) + 180.0, 11.2))
+    truth.decoy("typo_draught", typo.mmsi, t, float(flips[-1]) + 180.0, (DRAUGHT_CHANGE,))

@@ -1,0 +1,305 @@
+"""Planted cases: what the detectors must find, each placed and timed by the seed.
+
+The demo's chain stays where shore stations hear it (a listed DPRK tanker, CHON MA SAN, receives from
+tanker A, which loaded from feeder C; then it calls at Nampo). The other transfers and loitering are
+played in open sea where only satellites hear the ships, so each reports every 30-180 min.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from shadowfleet.simulate.places import clear_of_ports, coastal_spot, dprk_chord, dprk_spot, offshore_nm, open_sea_spot
+from shadowfleet.simulate.reception import Coverage, in_hole
+from shadowfleet.simulate.traffic import COASTAL, Simulator, Vessel, Waters, offset
+from shadowfleet.simulate.truth import (
+    AIS_GAP,
+    DRAUGHT_CHANGE,
+    ENCOUNTER,
+    IDENTITY_CLASH,
+    INVALID_IDENTITY,
+    LOITERING,
+    POSITION_JUMP,
+    ZONE_VISIT,
+    Truth,
+)
+from shadowfleet.simulate.world import NAMPO
+
+H = 3600.0
+# A DPRK tanker on the OFAC SDN list (DPRK4, IMO 8660313), DPRK-flagged (MID 445): the receiving ship.
+LISTED_TANKER = ("CHON MA SAN", 8660313, 445_286_000)
+KOREA_BAY_APPROACH = (35.5, 37.5, 122.5, 124.5)  # zone visitors of either region come up the Yellow Sea
+NAMPO_APPROACH = [(36.0, 124.0), (38.4, 124.6), (38.72, 125.30), NAMPO]
+
+
+def plant_all(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
+    listed_chain(sim, truth)
+    sparse_transfers(sim, coverage, truth)
+    hotspot_meeting(sim, coverage, truth)
+    loitering(sim, coverage, truth)
+    dark_periods(sim, coverage, truth)
+    excursions(sim, truth)
+    clones(sim, truth)
+    non_ship_identities(sim, truth)
+    zone_visits(sim, truth)
+
+
+def _meet_point(sim: Simulator) -> tuple[float, float]:
+    """Where the listed tanker meets A: heard by shore stations, in the hot spot, with a clear run north."""
+    lat_min, lat_max, lon_min, lon_max = sim.region.hotspot
+    box = (lat_min, min(lat_max, 38.0), lon_min, lon_max)
+    first = NAMPO_APPROACH[0] if sim.region.name == "yellow_sea" else (32.5, 124.5)
+    for _ in range(200):
+        spot = coastal_spot(sim, box)
+        if sim.world.clear(spot, first, keep_out_of_dprk=False):
+            return spot
+    raise ValueError("no meeting point with a clear run towards Nampo")
+
+
+def listed_chain(sim: Simulator, truth: Truth) -> None:
+    """C feeds A at sea; A transfers to the listed tanker B across midnight (B's draught rises 2 m);
+    B sails to Nampo and stays. C is two encounters from a listed ship."""
+    a, c = sim.vessel(80), sim.vessel(80)
+    b = sim.vessel(80, mmsi=LISTED_TANKER[2], imo=LISTED_TANKER[1])
+    b.name = LISTED_TANKER[0]
+    meet = _meet_point(sim)
+    feed = coastal_spot(sim, (meet[0] - 0.6, meet[0] + 0.6, meet[1] - 0.6, meet[1] + 0.6))
+    t_feed = float(sim.rng.uniform(6, 9)) * H
+    t0, t1 = float(sim.rng.uniform(21, 23)) * H, float(sim.rng.uniform(26, 28)) * H
+    sim.arrive(a, feed, t_feed, 11)
+    sim.arrive(c, offset(feed, 150), t_feed, 11)
+    sim.stay(a, t_feed, t_feed + 5 * H, feed)
+    sim.stay(c, t_feed, t_feed + 5 * H, offset(feed, 150))
+    truth.case(ENCOUNTER, c.mmsi, t_feed, t_feed + 5 * H, a.mmsi, detail="feeder", at=feed)
+    sim.carry_on(c, t_feed + 5 * H)
+    sim.leg(a, t_feed + 5 * H + 60, feed, meet, 11)
+    a_there = a.last()[0]
+    if a_there < t0:
+        sim.stay(a, a_there + 60, t0, offset(meet, -2000), drift_m=200, sog=1.0)  # waits nearby
+    sim.arrive(b, offset(meet, 120), t0, 11)
+    sim.stay(a, t0, t1, meet)
+    sim.stay(b, t0, t1, offset(meet, 120))
+    b.draught = 5.0
+    b.draughts = [(0.0, 5.0), (t1 - 1800, 7.0)]
+    truth.case(ENCOUNTER, a.mmsi, t0, t1, b.mmsi, detail="listed", at=meet)
+    truth.case(DRAUGHT_CHANGE, b.mmsi, t0, t1, detail="after_sts")
+    route = [offset(meet, 120)] + (
+        NAMPO_APPROACH if sim.region.name == "yellow_sea" else [(32.5, 124.5), *NAMPO_APPROACH]
+    )
+    arrive = sim.through(b, t1 + 60, route, 11)
+    stay_end = min(arrive + 12 * H, sim.end)
+    sim.stay(b, arrive, stay_end, NAMPO)
+    truth.case(ZONE_VISIT, b.mmsi, _entered_dprk(sim, b), stay_end, detail="port_call", at=NAMPO)
+    sim.carry_on(a, t1)
+
+
+def _entered_dprk(sim: Simulator, v: Vessel) -> float:
+    rows = v.fixes()
+    inside = sim.world.in_dprk(rows[:, 1], rows[:, 2])
+    return float(rows[inside, 0].min())
+
+
+def _sts_pair(
+    sim: Simulator, truth: Truth, spot: tuple[float, float], t0: float, t1: float, apart_m: float
+) -> tuple[Vessel, Vessel]:
+    a, b = sim.vessel(80), sim.vessel(80)
+    bearing = float(sim.rng.uniform(0, 2 * math.pi))
+    there = offset(spot, apart_m * math.cos(bearing), apart_m * math.sin(bearing))
+    for v, at in ((a, spot), (b, there)):
+        sim.arrive(v, at, t0, float(sim.rng.uniform(9, 13)))
+        sim.stay(v, t0, t1, at, drift_m=float(sim.rng.uniform(10, 40)), sog=float(sim.rng.uniform(0.1, 0.8)))
+    truth.case(ENCOUNTER, a.mmsi, t0, t1, b.mmsi, detail="sparse", at=spot)
+    return a, b
+
+
+def sparse_transfers(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
+    """Two or three STS transfers of 4-9 h in open sea, often at night; half change a draught after."""
+    for _ in range(int(sim.rng.integers(2, 4))):
+        spot = open_sea_spot(sim, coverage, sim.region.hotspot)
+        t0 = float(sim.rng.uniform(14, sim.days * 24 - 16)) * H
+        t1 = t0 + float(sim.rng.uniform(4, 9)) * H
+        a, b = _sts_pair(sim, truth, spot, t0, t1, float(sim.rng.uniform(40, 300)))
+        if sim.rng.random() < 0.5:
+            rise = float(sim.rng.uniform(1.2, 2.5))
+            b.draughts = [(0.0, b.draught), (t1 + float(sim.rng.uniform(0.2, 2)) * H, b.draught + rise)]
+            truth.case(DRAUGHT_CHANGE, b.mmsi, t0, t1 + 3 * H, detail="after_sts")
+        for v in (a, b):
+            sim.carry_on(v, t1, float(sim.rng.uniform(9, 13)))
+
+
+def hotspot_meeting(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
+    """Three tankers meet in a patch of open sea for 4-8 h: every pair is an encounter (and the patch,
+    busy with tankers for hours, is not an anchorage)."""
+    spot = open_sea_spot(sim, coverage, sim.region.hotspot)
+    t0 = float(sim.rng.uniform(10, sim.days * 24 - 14)) * H
+    t1 = t0 + float(sim.rng.uniform(4, 8)) * H
+    tankers = [sim.vessel(80) for _ in range(3)]
+    spots = [spot, offset(spot, 150), offset(spot, 75, 130)]
+    for v, at in zip(tankers, spots, strict=True):
+        sim.arrive(v, at, t0, float(sim.rng.uniform(9, 12)))
+        sim.stay(v, t0, t1, at, drift_m=20)
+    for i, j in ((0, 1), (0, 2), (1, 2)):
+        truth.case(ENCOUNTER, tankers[i].mmsi, t0, t1, tankers[j].mmsi, detail="hotspot_meeting", at=spot)
+    for v in tankers:
+        sim.carry_on(v, t1)
+
+
+def loitering(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
+    """Two or three lone ships loiter 6-12 h in open sea (waiting for a dark partner?)."""
+    for _ in range(int(sim.rng.integers(2, 4))):
+        spot = open_sea_spot(sim, coverage, sim.region.sea)
+        t0 = float(sim.rng.uniform(6, sim.days * 24 - 16)) * H
+        t1 = t0 + float(sim.rng.uniform(6, 12)) * H
+        v = sim.vessel(int(sim.rng.choice([80, 70, 30])))
+        sim.arrive(v, spot, t0, 11)
+        sim.stay(v, t0, t1, spot, drift_m=float(sim.rng.uniform(200, 800)), sog=float(sim.rng.uniform(0.3, 1.5)))
+        truth.case(LOITERING, v.mmsi, t0, t1, at=spot)
+        sim.carry_on(v, t1)
+
+
+def dark_periods(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
+    """AIS switched off for 12-20 h where the ship would have been heard: one in open sea (satellites
+    hear it before and after, and others there all along), one in coastal waters."""
+    for where in ("offshore", "coastal"):
+        for _ in range(50):
+            v = sim.vessel(80)
+            start = open_sea_spot(sim, coverage, sim.region.sea) if where == "offshore" else coastal_spot(sim)
+            limits = Waters(min_shore_nm=offshore_nm(coverage)) if where == "offshore" else COASTAL
+            sim.sail(v, 0, sim.end, start, float(sim.rng.uniform(8, 12)), limits)
+            off0 = float(sim.rng.uniform(14, sim.days * 24 - 24)) * H
+            off1 = off0 + float(sim.rng.uniform(12, 20)) * H
+            rows = np.concatenate(v.chunks)
+            near = (rows[:, 0] > off0 - 12 * H) & (rows[:, 0] < off1 + 2 * H)
+            if not in_hole(coverage, rows[near, 0], rows[near, 1], rows[near, 2]).any():
+                v.off.append((off0, off1))
+                truth.case(AIS_GAP, v.mmsi, off0, off1, detail=where)
+                break
+            sim.vessels.remove(v)
+
+
+def excursions(sim: Simulator, truth: Truth) -> None:
+    """Two coastal ships whose positions run 150-300 km away for 0.5-2 h, then come back (spoofed
+    GNSS or a manipulated feed): a position_jump, not two ships at once."""
+    for _ in range(2):
+        v = sim.vessel(70)
+        sim.sail(v, 0, sim.end, coastal_spot(sim), float(sim.rng.uniform(9, 13)), COASTAL)
+        km = float(sim.rng.uniform(150, 300))
+        t0 = float(sim.rng.uniform(10, sim.days * 24 - 10)) * H
+        t1 = t0 + float(sim.rng.uniform(0.5, 2.0)) * H
+        lat, lon = v.position(t0)
+        for _ in range(100):
+            bearing = float(sim.rng.uniform(0, 2 * math.pi))
+            there = offset((lat, lon), km * 1000 * math.cos(bearing), km * 1000 * math.sin(bearing))
+            if not sim.world.on_land(*there):
+                break
+        v.shifts.append((t0, t1, there[0] - lat, there[1] - lon))
+        truth.case(POSITION_JUMP, v.mmsi, t0, t1, detail="excursion")
+
+
+def clones(sim: Simulator, truth: Truth) -> None:
+    """One MMSI, two transmitters: a second ship sails under the first's identity for 12-40 h, far
+    away; the two tracks interleave in time."""
+    honest = sim.vessel(70)
+    sim.sail(honest, 0, sim.end, sim.sea_point(), float(sim.rng.uniform(10, 13)))
+    t0 = float(sim.rng.uniform(4, sim.days * 24 - 44)) * H
+    t1 = t0 + float(sim.rng.uniform(12, 40)) * H
+    for _ in range(200):
+        start = sim.sea_point()
+        here = honest.position(t0)
+        if abs(start[0] - here[0]) + abs(start[1] - here[1]) > 2.0:
+            break
+    twin = Vessel(honest.mmsi, honest.name, honest.imo, honest.ship_type, honest.length, honest.beam, honest.draught)
+    twin.cls = str(sim.rng.choice(["A", "B"]))
+    if sim.rng.random() < 0.5:
+        twin.name = f"SIM {int(sim.rng.integers(0, 99999)):05d}"
+    sim.vessels.append(twin)
+    sim.sail(twin, t0, t1, start, float(sim.rng.uniform(8, 12)))
+    truth.case(IDENTITY_CLASH, honest.mmsi, t0, t1, detail="cloned_mmsi")
+
+
+MIDS = (412, 413, 440, 441, 477, 351, 352, 667, 511, 445)
+
+
+def _non_ship(sim: Simulator, kind: str) -> int:
+    """An MMSI of an ITU-R M.585 format that is not a ship station (reference.md section 7)."""
+    mid, x = int(sim.rng.choice(MIDS)), int(sim.rng.integers(0, 10_000))
+    numbers = {
+        "group": mid * 100_000 + x,  # 0MIDxxxxx: the leading zero is lost in an integer
+        "coast_station": mid * 10_000 + x % 10_000,  # 00MIDxxxx
+        "sar_aircraft": 111_000_000 + mid * 1000 + x % 1000,  # 111MIDxxx
+        "handheld": 800_000_000 + mid * 100_000 + x,  # 8MIDxxxxx
+        "parent_craft": 980_000_000 + mid * 10_000 + x,  # 98MIDxxxx
+        "aid_to_navigation": 990_000_000 + mid * 10_000 + x,  # 99MIDxxxx
+        "sart": 970_000_000 + x,  # 970xxyyyy
+        "man_overboard": 972_000_000 + x,  # 972xxyyyy
+        "epirb": 974_000_000 + x,  # 974xxyyyy
+    }
+    return numbers[kind]
+
+
+NON_SHIP_FORMATS = (
+    "group",
+    "coast_station",
+    "sar_aircraft",
+    "handheld",
+    "parent_craft",
+    "aid_to_navigation",
+    "sart",
+    "man_overboard",
+    "epirb",
+)
+
+
+def non_ship_identities(sim: Simulator, truth: Truth) -> None:
+    """Ships broadcasting non-ship MMSIs (every ITU format), an unallocated MID, and a bad IMO check digit."""
+    for kind in NON_SHIP_FORMATS:
+        v = sim.vessel(
+            int(sim.rng.choice([30, 70, 80])), cls=str(sim.rng.choice(["A", "B"])), mmsi=_non_ship(sim, kind)
+        )
+        _sail_all_along(sim, v)
+        truth.case(INVALID_IDENTITY, v.mmsi, 0, sim.end, detail=kind)
+    unallocated = sim.vessel(80, mmsi=79_900_000 + int(sim.rng.integers(0, 99_999)))  # 0799xxxxx: no MID 799
+    _sail_all_along(sim, unallocated)
+    truth.case(INVALID_IDENTITY, unallocated.mmsi, 0, sim.end, detail="unallocated_mid")
+    bad_imo = sim.vessel(80, imo=9074728)  # fails the IMO check digit
+    _sail_all_along(sim, bad_imo)
+    truth.case(INVALID_IDENTITY, bad_imo.mmsi, 0, sim.end, detail="imo_check_digit")
+
+
+def _sail_all_along(sim: Simulator, v: Vessel) -> None:
+    coastal = sim.rng.random() < 0.5  # shore stations hear half of them, satellites the others
+    start = coastal_spot(sim) if coastal else sim.sea_point()
+    sim.sail(v, 0, sim.end, start, float(sim.rng.uniform(8, 12)), COASTAL if coastal else None)
+
+
+def zone_visits(sim: Simulator, truth: Truth) -> None:
+    """A ship that crosses DPRK waters without slowing (a transit) and one that stops in them for
+    3-8 h away from any port (a stop); both are zone visits, told apart in their details."""
+    a, b = dprk_chord(sim)
+    transit = sim.vessel(70)
+    when = float(sim.rng.uniform(0.5, 0.8)) * sim.end
+    sim.arrive(transit, a, when, 11, origin_box=KOREA_BAY_APPROACH)
+    sim.leg(transit, when, a, b, 11)
+    _zone_case(sim, truth, transit, "transit")
+    sim.carry_on(transit, sim.end)
+    spot = dprk_spot(sim)
+    stop = sim.vessel(80)
+    t0 = float(sim.rng.uniform(0.3, 0.6)) * sim.end
+    t1 = t0 + float(sim.rng.uniform(3, 8)) * H
+    sim.arrive(stop, spot, t0, 10, into_dprk=True, origin_box=KOREA_BAY_APPROACH)
+    sim.stay(stop, t0, t1, spot, drift_m=100, sog=0.4)
+    for _ in range(200):
+        exit_to = sim.sea_point((37.3, 39.7, 123.4, 124.6))
+        if sim.world.clear(spot, exit_to, keep_out_of_dprk=False) and clear_of_ports(*exit_to):
+            break
+    sim.leg(stop, t1 + 60, spot, exit_to, 10)
+    _zone_case(sim, truth, stop, "stop")
+    sim.carry_on(stop, t1)
+
+
+def _zone_case(sim: Simulator, truth: Truth, v: Vessel, detail: str) -> None:
+    rows = v.fixes()
+    inside = rows[sim.world.in_dprk(rows[:, 1], rows[:, 2]), 0]
+    truth.case(ZONE_VISIT, v.mmsi, float(inside.min()), float(inside.max()), detail=detail)

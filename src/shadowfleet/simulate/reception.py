@@ -1,0 +1,160 @@
+"""Who hears a transmission: the receiver models of reference.md section 7.
+
+`terrestrial`: shore stations everywhere; 3 % of messages are lost. This was the only model until
+issue 10, and the detectors scored P = R = 1.0 on it.
+
+`mixed`, the default, is what real archives look like. Shore stations hear a ship up to 20-40 nm from
+the coast (one range per scenario, with a 5-nm fading edge). Beyond that only satellites hear it, and
+only during a pass: a pass every 1-2 h lasting ~10 min. A satellite decodes a limited number of
+messages per 1-degree cell per pass (message collisions), so in dense traffic each ship is heard a few
+times per pass, sometimes not at all; class B is heard less often than class A. Coverage holes are
+boxes of open sea where for 8-14 h no satellite hears anybody (all of each box lies beyond shore range).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from shadowfleet.core.geo import NM_M
+from shadowfleet.simulate.traffic import Simulator
+
+TERRESTRIAL_LOSS = 0.03
+SHORE_RANGE_NM = (20.0, 40.0)  # reference.md section 7, "Shore reception"
+SHORE_EDGE_NM = 5.0
+PASS_INTERVAL_H = (1.0, 2.0)  # reference.md section 7, "Satellite reception"
+PASS_MINUTES = (8.0, 14.0)
+CELL_DEG = 1.0
+MESSAGES_PER_CELL_PASS = (6, 24)  # what a pass decodes per cell before collisions win
+SATELLITE_KEEP = {"A": 0.7, "B": 0.35}
+HOLES = (2, 4)  # how many coverage holes a scenario has (upper bound exclusive)
+HOLE_SIDE_DEG = (0.8, 1.6)
+HOLE_HOURS = (8.0, 14.0)
+HOLE_MARGIN_NM = 8.0  # every part of a hole lies this far beyond shore range
+
+
+class Reception(StrEnum):
+    TERRESTRIAL = "terrestrial"
+    MIXED = "mixed"
+
+
+@dataclass(frozen=True)
+class Hole:
+    """A box of sea where no satellite hears anybody from start_s to end_s."""
+
+    lat_min: float
+    lat_max: float
+    lon_min: float
+    lon_max: float
+    start_s: float
+    end_s: float
+
+    def contains(self, t: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        return (
+            (t >= self.start_s)
+            & (t <= self.end_s)
+            & (lat >= self.lat_min)
+            & (lat <= self.lat_max)
+            & (lon >= self.lon_min)
+            & (lon <= self.lon_max)
+        )
+
+
+@dataclass
+class Coverage:
+    """The receivers of one scenario."""
+
+    model: Reception
+    shore_range_nm: float = 0.0
+    passes_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    pass_minutes: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    holes: list[Hole] = field(default_factory=list)
+
+
+def plan_coverage(sim: Simulator, model: Reception, rng: np.random.Generator) -> Coverage:
+    """Receivers and satellite passes of a scenario, and where the holes are. They are drawn from their
+    own random source and drawn under both models, so one seed lays out the same scenes in both;
+    under `terrestrial` they are simply not used."""
+    shore_range = float(rng.uniform(*SHORE_RANGE_NM))
+    passes = [float(rng.uniform(0, PASS_INTERVAL_H[1] * 3600))]
+    while passes[-1] < sim.end:
+        passes.append(passes[-1] + float(rng.uniform(*PASS_INTERVAL_H)) * 3600)
+    minutes = rng.uniform(*PASS_MINUTES, len(passes))
+    coverage = Coverage(model, shore_range, np.array(passes), minutes)
+    for _ in range(int(rng.integers(*HOLES))):
+        hole = _hole(sim, rng, shore_range + SHORE_EDGE_NM + HOLE_MARGIN_NM)
+        if hole is not None:
+            coverage.holes.append(hole)
+    return coverage
+
+
+def _hole(sim: Simulator, rng: np.random.Generator, min_shore_nm: float) -> Hole | None:
+    lat_min, lat_max, lon_min, lon_max = sim.region.sea
+    for _ in range(200):
+        side = float(rng.uniform(*HOLE_SIDE_DEG))
+        lat0 = float(rng.uniform(lat_min, lat_max - side))
+        lon0 = float(rng.uniform(lon_min, lon_max - side))
+        lat, lon = np.meshgrid(np.linspace(lat0, lat0 + side, 9), np.linspace(lon0, lon0 + side, 9))
+        if sim.world.shore_distance_m(lat.ravel(), lon.ravel()).min() >= min_shore_nm * NM_M:
+            hours = float(rng.uniform(*HOLE_HOURS))
+            start = float(rng.uniform(3 * 3600, max(sim.end - hours * 3600 - 3 * 3600, 3 * 3600 + 1)))
+            return Hole(lat0, lat0 + side, lon0, lon0 + side, start, start + hours * 3600)
+    return None
+
+
+def shore_heard(coverage: Coverage, shore_m: np.ndarray) -> np.ndarray:
+    """Probability that a shore station hears a message sent this far from the coast."""
+    if coverage.model is Reception.TERRESTRIAL:
+        return np.full(len(shore_m), 1.0 - TERRESTRIAL_LOSS)
+    fade = (coverage.shore_range_nm + SHORE_EDGE_NM - shore_m / NM_M) / (2 * SHORE_EDGE_NM)
+    return (1.0 - TERRESTRIAL_LOSS) * np.clip(fade, 0.0, 1.0)
+
+
+def in_hole(coverage: Coverage, t: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Whether each (time, true position) lies in a coverage hole while it is open."""
+    inside = np.zeros(len(t), bool)
+    for hole in coverage.holes:
+        inside |= hole.contains(t, lat, lon)
+    return inside
+
+
+def hear(
+    sim: Simulator, coverage: Coverage, fixes: list[np.ndarray], classes: list[str], rng: np.random.Generator
+) -> list[np.ndarray]:
+    """For every vessel's transmissions (t, lat, lon, sog: true positions), which ones were received."""
+    sizes = [len(f) for f in fixes]
+    rows = np.concatenate(fixes) if fixes else np.zeros((0, 4))
+    t, lat, lon = rows[:, 0], rows[:, 1], rows[:, 2]
+    shore_p = shore_heard(coverage, sim.world.shore_distance_m(lat, lon))
+    heard = rng.random(len(t)) < shore_p
+    if coverage.model is Reception.MIXED:
+        cls = np.repeat(np.array(classes), sizes)
+        heard |= _satellite(coverage, t, lat, lon, cls, rng)
+    return np.split(heard, np.cumsum(sizes)[:-1])
+
+
+def _satellite(
+    coverage: Coverage, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, cls: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Messages a satellite decodes: sent during a pass, outside holes, within the cell's capacity."""
+    at = np.searchsorted(coverage.passes_s, t, side="right") - 1
+    during = (at >= 0) & (t - coverage.passes_s[np.maximum(at, 0)] <= coverage.pass_minutes[np.maximum(at, 0)] * 60)
+    keep = np.where(cls == "A", SATELLITE_KEEP["A"], SATELLITE_KEEP["B"])
+    candidate = during & ~in_hole(coverage, t, lat, lon) & (rng.random(len(t)) < keep)
+    index = np.flatnonzero(candidate)
+    cell = (
+        at[index] * 1_000_000
+        + np.floor(lat[index] / CELL_DEG).astype(np.int64) * 1000
+        + np.floor(lon[index] / CELL_DEG).astype(np.int64)
+    )
+    order = np.lexsort((rng.random(len(index)), cell))  # a random order within each pass and cell
+    sorted_cells = cell[order]
+    first = np.searchsorted(sorted_cells, sorted_cells, side="left")
+    rank = np.arange(len(order)) - first
+    unique, inverse = np.unique(sorted_cells, return_inverse=True)
+    capacity = rng.integers(*MESSAGES_PER_CELL_PASS, len(unique))[inverse]
+    out = np.zeros(len(t), bool)
+    out[index[order[rank < capacity]]] = True
+    return out
