@@ -80,7 +80,7 @@ def test_vessels_screening_cap_and_case_files(api: tuple[TestClient, dict[str, s
     assert [v["mmsi"] for v in found] == [LISTED] and found[0]["band"] == "critical"
     assert client.get("/api/vessels", params={"imo": 8660313}, headers=viewer).json()[0]["mmsi"] == LISTED
     profile = client.get(f"/api/vessels/{LISTED}", headers=viewer).json()
-    assert profile["risk"]["score"] == sum(f["points"] for f in profile["risk"]["findings"])
+    assert profile["risk"]["risk_score"] == sum(f["points"] for f in profile["risk"]["findings"])
     assert profile["matches"][0]["entry_name"] == "CHON MA SAN" and profile["matches"][0]["explanation"]
     assert profile["identity_history"][0]["name"] == "CHON MA SAN" and profile["identity_history"][0]["imo"] == 8660313
     assert client.get("/api/vessels/123", headers=viewer).status_code == 404

@@ -25,7 +25,7 @@ def _summary(snap: Snapshot, mmsi: int) -> dict[str, Any]:
     v = snap.view.vessel(mmsi)
     risk = snap.risk.get(mmsi, {})
     return {"mmsi": mmsi, "name": v.name, "imo": v.imo, "flag": snap.view.flag(mmsi), "ship_type": v.ship_type,
-            "score": risk.get("score", 0.0), "band": risk.get("band", "low")}  # fmt: skip
+            "risk_score": risk.get("risk_score", 0.0), "band": risk.get("band", "low")}  # fmt: skip
 
 
 @router.get("")
@@ -49,7 +49,7 @@ def vessels(
         found.append(_summary(snap, v.mmsi))
     if not q and imo is None and mmsi is None:  # vessels with events but no static report count too
         found += [_summary(snap, m) for m in snap.risk if m not in snap.view.vessels]
-    return sorted(found, key=lambda r: (-r["score"], r["mmsi"]))[:limit]
+    return sorted(found, key=lambda r: (-r["risk_score"], r["mmsi"]))[:limit]
 
 
 def _known(snap: Snapshot, mmsi: int) -> None:
@@ -64,7 +64,7 @@ def vessel(_: Viewer, snap: Snap, mmsi: int) -> dict[str, Any]:
     """A vessel's profile: identity history, risk with every finding, list matches with explanations."""
     _known(snap, mmsi)
     v = snap.view.vessel(mmsi)
-    risk = dict(snap.risk.get(mmsi) or {"score": 0.0, "band": "low", "reasons": [], "findings": "[]"})
+    risk = dict(snap.risk.get(mmsi) or {"risk_score": 0.0, "band": "low", "reasons": [], "findings": "[]"})
     risk["findings"] = json.loads(risk["findings"])
     keys = ("list_name", "list_version", "entry_id", "entry_name", "score", "flags", "entry_source")
     matches = [
@@ -96,7 +96,7 @@ def vessel_track(
 
 def _case(snap: Snapshot, mmsi: int) -> str:
     _known(snap, mmsi)
-    return html(gather(snap.view, mmsi, utc_now()), snap.view.store.root)
+    return html(gather(snap.view, mmsi, utc_now()))
 
 
 @router.get("/{mmsi}/case.html", response_class=HTMLResponse, tags=["case files"])

@@ -172,7 +172,7 @@ async function loadAlerts() {
   for (const a of rows) {
     const item = document.createElement("li");
     item.className = "alert-item"; item.dataset.alertId = a.alert_id;
-    item.append(text("b", `${Math.round(a.score)} ${a.band}`, `band-${a.band}`), text("span", ` ${a.name || ""} MMSI ${a.mmsi} · `),
+    item.append(text("b", `${Math.round(a.risk_score)} ${a.band}`, `band-${a.band}`), text("span", ` ${a.name || ""} MMSI ${a.mmsi} · `),
       text("span", a.state, "alert-state"), text("div", a.reasons.join(" · "), "meta"));
     for (const status of ["reviewed", "dismissed", "escalated"]) {
       const button = text("button", status); button.type = "button"; button.dataset.status = status;
@@ -220,7 +220,7 @@ async function findVessel(event) {
   const list = $("vessel-results");
   list.replaceChildren();
   for (const v of rows) {
-    const item = text("li", `${Math.round(v.score)} ${v.band} · ${v.name || "unnamed"} · MMSI ${v.mmsi}`);
+    const item = text("li", `${Math.round(v.risk_score)} ${v.band} · ${v.name || "unnamed"} · MMSI ${v.mmsi}`);
     item.addEventListener("click", () => showVessel(v.mmsi));
     list.append(item);
   }
@@ -231,7 +231,7 @@ async function showVessel(mmsi) {
   const v = await json(`/api/vessels/${mmsi}`);
   const box = $("vessel-profile");
   box.replaceChildren(text("h3", `${v.name || "unnamed"} · MMSI ${v.mmsi}${v.imo ? " · IMO " + v.imo : ""}`),
-    text("p", `risk ${Math.round(v.risk.score)} (${v.risk.band}) · flag ${(v.flag || "?").toUpperCase()} · ${v.events} event(s)`, `band-${v.risk.band}`));
+    text("p", `risk ${Math.round(v.risk.risk_score)} (${v.risk.band}) · flag ${(v.flag || "?").toUpperCase()} · ${v.events} event(s)`, `band-${v.risk.band}`));
   const history = document.createElement("ol");
   for (const h of v.identity_history) history.append(text("li", `${h.name || "unnamed"}${h.imo ? " · IMO " + h.imo : ""}${h.callsign ? " · " + h.callsign : ""} · ${h.flag} · ${h.first.slice(0, 10)} → ${h.last.slice(0, 10)}`));
   box.append(text("b", "identity history"), history);
