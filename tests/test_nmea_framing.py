@@ -19,6 +19,7 @@ TYPE5 = (
     "!AIVDM,2,2,9,B,`88888888888880,2*76",
 )
 T0 = 1_420_030_798  # 2014-12-31T12:59:58Z
+START = (T0 - 3600) * 1_000_000  # a `--start` inside the AIS era (times outside it are rejects)
 
 
 def frame(text: str, fallback: int = NO_TS) -> tuple[pl.DataFrame, Rejects]:
@@ -84,21 +85,21 @@ def test_start_option_is_the_last_resort() -> None:
 
 def test_timing_line_at_block_end_carries_to_next_block() -> None:
     text = f"{POS}\n\\s:X,c:{T0}*00\\\n{POS}"
-    result = chunks(text, block_lines=2, start=5)
+    result = chunks(text, block_lines=2, start=START)
     ts = [c.positions.cols["ts"].to_pylist() for c in result if len(c.positions)]
-    assert ts == [[5], [T0 * 1_000_000]]
+    assert ts == [[START], [T0 * 1_000_000]]
 
 
 def test_non_ais_checksum_and_comment_lines() -> None:
     text = "\n".join(["# comment", "", "$GPRMC,1,2,3*00", POS[:-2] + "00", POS.split("*", maxsplit=1)[0], POS])
-    result = chunks(text, start=1)
+    result = chunks(text, start=START)
     reasons = sorted(r for c in result for r in c.rejects.reasons)
     assert reasons == ["checksum", "checksum", "non_ais"]
     assert sum(c.records for c in result) == 4  # comments and blank lines are not records
 
 
 def test_two_sentence_message_is_assembled_and_counted_twice() -> None:
-    result = chunks("\n".join(TYPE5), start=1)
+    result = chunks("\n".join(TYPE5), start=START)
     static = [c.static for c in result if len(c.static)]
     assert len(static) == 1
     table = static[0].table(STATIC)
@@ -108,12 +109,12 @@ def test_two_sentence_message_is_assembled_and_counted_twice() -> None:
 
 
 def test_fragments_split_across_blocks() -> None:
-    result = chunks("\n".join(TYPE5), block_lines=1, start=1)
+    result = chunks("\n".join(TYPE5), block_lines=1, start=START)
     assert sum(len(c.static) for c in result) == 1
 
 
 def test_orphan_fragments_are_rejected() -> None:
-    result = chunks("\n".join([TYPE5[1], TYPE5[0]]), start=1)
+    result = chunks("\n".join([TYPE5[1], TYPE5[0]]), start=START)
     reasons = sorted(r for c in result for r in c.rejects.reasons)
     assert reasons == ["incomplete", "incomplete"]
     assert sum(c.records for c in result) == 2
@@ -155,7 +156,7 @@ GOOD_LINES = [f"\\c:{T0}*00\\{POS}", *TYPE5, "$PGHP,1,2013,11,12,12,0,0,11,219,,
     st.integers(1, 7),
 )
 def test_any_input_is_accounted_for_without_crashing(lines: list[str], block_lines: int) -> None:
-    result = chunks("\n".join(lines), block_lines=block_lines, start=1)
+    result = chunks("\n".join(lines), block_lines=block_lines, start=START)
     counted = sum(c.records for c in result)
     non_records = sum(1 for line in lines if not line.strip() or line.strip().startswith("#"))
     timing_only = sum(1 for line in lines if line.strip().startswith("$PGHP") or _tag_only(line.strip()))
