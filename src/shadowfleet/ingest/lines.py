@@ -11,11 +11,16 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
 MAX_LINE_BYTES = 1 << 20  # an AIS record is under 1 KiB; a CSV row with every field filled, a few KiB
 HEAD_BYTES = 200  # how much of an over-long line the reject keeps
+# Lines are capped, so a field can be as long as a line: the csv module's default limit (128 KiB)
+# would otherwise reject a long field, or not, depending on which library raised it first.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))
 
 
 @dataclass(frozen=True)
@@ -134,3 +139,49 @@ def csv_fields(line: str) -> list[str] | str:
         return next(csv.reader((line,)), [])
     except csv.Error as exc:  # e.g. a field over the csv module's size limit
         return f"not a CSV line ({exc})"
+
+
+@dataclass(frozen=True)
+class CsvLine:
+    """One physical line of a small CSV file: its fields, or why it has none (`problem`)."""
+
+    line: int
+    text: str
+    fields: list[str]
+    problem: tuple[str, str] | None = None  # (reason code, detail)
+
+
+def csv_file_lines(path: Path, encoding: str = "utf-8-sig") -> Iterator[CsvLine]:
+    """Each non-blank physical line of a CSV file (LF, CRLF or CR ends), one record per line.
+
+    Memory is bounded by `MAX_LINE_BYTES` per line; an over-long line is one problem line."""
+    with path.open(encoding=encoding, errors="replace", newline=None) as fh:
+        number = 0
+        while True:
+            text = fh.readline(MAX_LINE_BYTES)
+            if not text:
+                return
+            number += 1
+            if not text.endswith("\n") and len(text) == MAX_LINE_BYTES:
+                size = len(text) + _skip_rest_of_line(fh)
+                detail = f"line of {size:,} characters is longer than the {MAX_LINE_BYTES:,} limit; skipped"
+                yield CsvLine(number, text[:HEAD_BYTES], [], ("line_too_long", detail))
+                continue
+            text = text.rstrip("\n").removesuffix("\x1a")  # the DOS end-of-file mark some exports end with
+            if not text.strip():
+                continue
+            fields = csv_fields(text)
+            if isinstance(fields, str):
+                reason = "unbalanced_quote" if fields == UNBALANCED_QUOTE else "malformed"
+                yield CsvLine(number, text, [], (reason, fields))
+            else:
+                yield CsvLine(number, text, fields)
+
+
+def _skip_rest_of_line(fh: TextIO) -> int:
+    skipped = 0
+    while piece := fh.readline(MAX_LINE_BYTES):
+        skipped += len(piece)
+        if piece.endswith("\n"):
+            break
+    return skipped
