@@ -28,10 +28,11 @@ class LongLine:
     line: int
     size: int
     head: bytes
+    limit: int = MAX_LINE_BYTES
 
     @property
     def detail(self) -> str:
-        return f"line of {self.size:,} bytes is longer than the {MAX_LINE_BYTES:,}-byte limit; skipped"
+        return f"line of {self.size:,} bytes is longer than the {self.limit:,}-byte limit; skipped"
 
 
 def normalise_line_ends(data: bytes) -> bytes:
@@ -52,6 +53,7 @@ class LineSplitter:
     """Feed blocks in, get whole lines out: `(number of the first line, bytes ending in LF, count)`."""
 
     line_no: int = 1
+    max_line: int = MAX_LINE_BYTES
     long_lines: list[LongLine] = field(default_factory=list)
     _carry: bytes = b""
     _cr: bytes = b""  # a CR at a block's end: its LF, if any, is in the next block
@@ -83,7 +85,7 @@ class LineSplitter:
         if self._long is not None:
             end = block.find(b"\n")
             if end < 0:
-                self._long = LongLine(self._long.line, self._long.size + len(block), self._long.head)
+                self._long = LongLine(self._long.line, self._long.size + len(block), self._long.head, self.max_line)
                 return
             self._end_long(self._long.size + end)
             prefix, block = b"\n", block[end + 1 :]
@@ -91,30 +93,32 @@ class LineSplitter:
         cut = data.rfind(b"\n") + 1
         self._carry = data[cut:]
         if cut:
-            whole = self._cut_long_lines(data[:cut]) if cut > MAX_LINE_BYTES else data[:cut]
+            whole = self._cut_long_lines(data[:cut]) if cut > self.max_line else data[:cut]
             count = whole.count(b"\n")
             yield self.line_no, whole, count
             self.line_no += count
-        if len(self._carry) > MAX_LINE_BYTES:
-            self._long = LongLine(self.line_no, len(self._carry), self._carry[:HEAD_BYTES])
+        if len(self._carry) > self.max_line:
+            self._long = LongLine(self.line_no, len(self._carry), self._carry[:HEAD_BYTES], self.max_line)
             self._carry = b""
 
     def _end_long(self, size: int) -> None:
         assert self._long is not None
-        self.long_lines.append(LongLine(self._long.line, size, self._long.head))
+        self.long_lines.append(LongLine(self._long.line, size, self._long.head, self.max_line))
         self._long = None
 
     def _cut_long_lines(self, data: bytes) -> bytes:
         """Whole lines with each over-long one replaced by an empty line."""
         ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
         starts = np.concatenate([[0], ends[:-1] + 1])
-        long_at = np.flatnonzero(ends - starts > MAX_LINE_BYTES)
+        long_at = np.flatnonzero(ends - starts > self.max_line)
         if not len(long_at):
             return data
         pieces, last = [], 0
         for k in long_at.tolist():
             start, end = int(starts[k]), int(ends[k])
-            self.long_lines.append(LongLine(self.line_no + k, end - start, data[start : start + HEAD_BYTES]))
+            self.long_lines.append(
+                LongLine(self.line_no + k, end - start, data[start : start + HEAD_BYTES], self.max_line)
+            )
             pieces.append(data[last:start])
             last = end  # keep its LF: an empty line in its place
         pieces.append(data[last:])
