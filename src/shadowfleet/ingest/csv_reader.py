@@ -86,13 +86,27 @@ def _chunk(converter: CsvConverter, types: dict[str, pa.DataType], block: _Block
     rejects = Rejects()
     layout = converter.layout
     numbers = block.line_numbers()
-    frame = _parse_typed(block.data, numbers, layout, types)
+    data = _valid_utf8(block.data)
+    frame = _parse_typed(data, numbers, layout, types)
     typed = converter.typed(frame) if frame is not None else None
     if typed is None:
-        text = _parse_text(block.data, block.first_line, numbers, layout, rejects)
+        text = _parse_text(data, block.first_line, numbers, layout, rejects)
         typed = converter.text(text, rejects, block.raw_line)
     positions, static = converter.rows(typed, rejects, block.raw_line)
     return Chunk(positions, static, rejects, 0)
+
+
+def _valid_utf8(data: bytes) -> bytes:
+    """`data` with invalid UTF-8 replaced (U+FFFD), as every tier decodes it. Arrow must never see
+    invalid UTF-8 in a malformed row: it decodes the row for its callback, and that error cannot
+    be caught (it is printed as 'Exception ignored')."""
+    if data.isascii():
+        return data
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace").encode("utf-8")
 
 
 def _sample(head: bytes, layout: CsvLayout) -> list[str]:
