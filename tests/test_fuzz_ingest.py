@@ -24,6 +24,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
@@ -115,7 +116,18 @@ def _check_file(report: dict[str, Any], case: Case, fmt_expected: str) -> list[s
     return problems
 
 
-def _run_case(k: int, name: str, case: Case, tmp: Path) -> list[str]:
+def _tally(totals: dict[str, Any], case: Case, report: dict[str, Any] | None) -> None:
+    """Figures for the README (`FUZZ_REPORT`): cases per mutation and format, records, rejects."""
+    for mutation in case.name.split("+"):
+        totals["mutations"][mutation] = totals["mutations"].get(mutation, 0) + 1
+    for f in (report or {}).get("files", []):
+        fmt = f["format"] or "refused"
+        totals["formats"][fmt] = totals["formats"].get(fmt, 0) + 1
+        for key in ("read", "accepted", "duplicates", "rejected"):
+            totals[key] += f[key]
+
+
+def _run_case(k: int, name: str, case: Case, tmp: Path, totals: dict[str, Any] | None = None) -> list[str]:
     path = tmp / f"case{k}{'.gz' if case.compressed else ''}"
     path.write_bytes(case.data)
     store = tmp / f"store{k}"
@@ -129,6 +141,8 @@ def _run_case(k: int, name: str, case: Case, tmp: Path) -> list[str]:
     if "Traceback" in err.getvalue() or "Exception ignored" in err.getvalue():
         problems.append(f"stderr: {err.getvalue()[:300]}")
     report = result.to_json()
+    if totals is not None:
+        _tally(totals, case, report)
     fmt = "csv" if name.endswith(".csv") else "nmea"
     for f in report["files"]:
         problems += _check_file(f, case, fmt)
@@ -182,8 +196,10 @@ def _run_measured(*args: str | Path) -> tuple[int, str, str, int]:
 def test_mutated_real_files(shard: int, tmp_path: Path) -> None:
     measured = _reset_peak_rss()
     failures, count, by_kind = [], 0, 0
+    totals: dict[str, Any] = {"mutations": {}, "formats": {}, "read": 0, "accepted": 0, "duplicates": 0}
+    totals["rejected"], started = 0, time.monotonic()
     for k, name, case in _cases(shard):
-        problems = _run_case(k, name, case, tmp_path)
+        problems = _run_case(k, name, case, tmp_path, totals)
         count += 1
         by_kind += bool(problems)
         failures += [f"case {k} ({name}, {case.name}): {p}" for p in problems]
@@ -192,10 +208,15 @@ def test_mutated_real_files(shard: int, tmp_path: Path) -> None:
                 _remove(leftover)
             else:
                 leftover.unlink()
+    peak = _peak_rss_bytes()
+    if os.environ.get("FUZZ_REPORT"):
+        summary = {"shard": shard, "cases": count, "failed": by_kind, "seconds": round(time.monotonic() - started)}
+        with Path(os.environ["FUZZ_REPORT"]).open("a") as out:
+            out.write(json.dumps({**summary, "peak_rss_mib": peak >> 20, **totals}) + "\n")
     assert count > 0
     assert not failures, f"{by_kind} of {count} cases failed:\n" + "\n".join(failures[:30])
     if measured:
-        assert _peak_rss_bytes() < MEMORY_BOUND_BYTES
+        assert peak < MEMORY_BOUND_BYTES
 
 
 def _remove(folder: Path) -> None:
