@@ -36,7 +36,7 @@ from shadowfleet.api.auth import add_user
 from shadowfleet.api.json_guard import MAX_DEPTH, problem_of
 from shadowfleet.api.serving import RateLimitFilter
 from shadowfleet.core.events import EventType
-from shadowfleet.detect.write import STORE_EVENTS
+from shadowfleet.store import layout
 from shadowfleet.store.store import Store
 
 LISTED = 445286000
@@ -120,7 +120,7 @@ def test_times_far_outside_the_ais_era_are_a_422_naming_the_parameter(
 
 def _move_events(store: Path, moves: dict[str, tuple[datetime, datetime]]) -> None:
     """Give some events of the store other times, as a store written before ingest checked years could hold."""
-    table = pq.read_table(store / STORE_EVENTS)
+    table = pq.read_table(store / layout.EVENTS.relative)
     ids = table.column("event_id").to_pylist()
     for column, which in (("start_time", 0), ("end_time", 1)):
         times = table.column(column).to_pylist()
@@ -128,11 +128,11 @@ def _move_events(store: Path, moves: dict[str, tuple[datetime, datetime]]) -> No
             times[ids.index(event_id)] = span[which]
         index = table.schema.get_field_index(column)
         table = table.set_column(index, column, pa.array(times, table.schema.field(column).type))
-    pq.write_table(table, store / STORE_EVENTS)
+    pq.write_table(table, store / layout.EVENTS.relative)
 
 
 def test_events_near_year_1_and_9999_are_served(scenario_store: Path) -> None:
-    ids = pq.read_table(scenario_store / STORE_EVENTS, columns=["event_id"]).column(0).to_pylist()
+    ids = pq.read_table(scenario_store / layout.EVENTS.relative, columns=["event_id"]).column(0).to_pylist()
     early, late = ids[0], ids[1]
     _move_events(
         scenario_store,
@@ -195,7 +195,7 @@ def test_security_headers_on_every_answer(api: Api) -> None:
 
 def test_store_errors_show_no_server_paths(scenario_store: Path) -> None:
     key = {"X-API-Key": add_user(Store.open(scenario_store), "ana", "analyst")}
-    (scenario_store / STORE_EVENTS).unlink()  # a store nothing was detected in yet
+    (scenario_store / layout.EVENTS.relative).unlink()  # a store nothing was detected in yet
     client = TestClient(create_app(scenario_store), raise_server_exceptions=False)
     response = client.get("/api/events", headers=key)
     assert response.status_code == 409
