@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from shadowfleet.ingest.lines import MAX_LINE_BYTES, normalise_line_ends
+from shadowfleet.core.lines import MAX_LINE_BYTES, normalise_line_ends
 
 SEED_BYTES = 48 << 10  # seeds are cut to whole lines under this size: many cases per second
 SPECIAL_NUMBERS = [b"NaN", b"nan", b"inf", b"-inf", b"Infinity", b"1e308", b"-1e308", b"1e-320", b"-0", b"9" * 25]

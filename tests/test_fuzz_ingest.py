@@ -38,11 +38,11 @@ from hypothesis import strategies as st
 from cli import run
 from conftest import AIS
 from fuzz_mutations import Case, csv_records, mutate, nmea_records, physical_lines, seed_bytes
+from shadowfleet.core.lines import LineSplitter, csv_fields, normalise_line_ends
 from shadowfleet.core.schema import POSITIONS, STATIC
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window
 from shadowfleet.detect.runner import run as detect
-from shadowfleet.ingest.lines import LineSplitter, csv_fields, normalise_line_ends
 from shadowfleet.ingest.pipeline import IngestOptions, ingest
 from shadowfleet.ingest.sources import BLOCK_BYTES, INFLATE_BYTES, GzipStream
 from shadowfleet.store.store import Store

@@ -242,7 +242,7 @@ def test_times_outside_the_ais_era_are_rejected_not_stored(tmp_path: Path) -> No
 
 
 def test_long_line_is_one_reject_and_reading_goes_on(tmp_path: Path) -> None:
-    from shadowfleet.ingest.lines import MAX_LINE_BYTES
+    from shadowfleet.core.lines import MAX_LINE_BYTES
 
     path = tmp_path / "long.nmea"
     good = f"\\c:{T0}*00\\{POS}\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from screening_data import screener
-from shadowfleet.ingest.lines import MAX_LINE_BYTES
+from shadowfleet.core.lines import MAX_LINE_BYTES
 from shadowfleet.screening.batch import screen_batch
 
 ROWS = [

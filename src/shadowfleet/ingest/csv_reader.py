@@ -17,10 +17,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from shadowfleet.core.frames import frame_of
+from shadowfleet.core.lines import UNBALANCED_QUOTE, csv_fields, first_line, normalise_line_ends
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.csv_convert import CsvConverter, arrow_types, pick_time_format
 from shadowfleet.ingest.csv_layouts import CsvLayout, detect
-from shadowfleet.ingest.lines import UNBALANCED_QUOTE, csv_fields, first_line, normalise_line_ends
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.sources import InputError, Opened
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from shadowfleet.ingest.lines import LineSplitter, LongLine
+from shadowfleet.core.lines import LineSplitter, LongLine
 
 _URL = re.compile(r"^(tcp|udp)://([^:/\s]*):(\d{1,5})$")
 RECV_BYTES = 1 << 16

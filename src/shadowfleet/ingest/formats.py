@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from shadowfleet.core.lines import first_line
 from shadowfleet.ingest.csv_layouts import looks_like_header
-from shadowfleet.ingest.lines import first_line
 from shadowfleet.ingest.sources import InputError, Opened
 
 FORMATS = ("auto", "nmea", "csv", "parquet", "gpkg")

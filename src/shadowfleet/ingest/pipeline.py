@@ -15,12 +15,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shadowfleet.core.lines import LongLine
 from shadowfleet.core.schema import POSITIONS, STATIC, Table
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.csv_reader import read_csv
 from shadowfleet.ingest.formats import sniff
 from shadowfleet.ingest.gpkg_reader import read_gpkg
-from shadowfleet.ingest.lines import LongLine
 from shadowfleet.ingest.nmea_lines import NO_TS
 from shadowfleet.ingest.nmea_reader import read_nmea
 from shadowfleet.ingest.parquet_reader import read_parquet

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from shadowfleet.ingest.lines import LineSplitter, LongLine
+from shadowfleet.core.lines import LineSplitter, LongLine
 
 BLOCK_BYTES = 8 << 20
 SNIFF_BYTES = 64 << 10

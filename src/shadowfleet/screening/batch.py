@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shadowfleet.ingest.lines import csv_file_lines
+from shadowfleet.core.lines import csv_file_lines
 from shadowfleet.screening.compare import Party, compare
 from shadowfleet.screening.features import explain, total
 from shadowfleet.screening.names import VESSEL, country_code, schema_of
