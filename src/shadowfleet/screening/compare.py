@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+
+import re
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
-from rigour.names import NameTypeTag, SymbolCategory, analyze_names
 
 from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.screening.features import FEATURES, NAME_FLOOR, Part, part
+from rigour.names import NameTypeTag, SymbolCategory, analyze_names
+
 from shadowfleet.screening.korean import compare_korean
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key
 from shadowfleet.screening.scripts import HAN, HANGUL, LATIN
@@ -111,9 +113,7 @@ def _words(a: NameKey, b: NameKey) -> NameMatch:
         spelt = aligned(_spelt(a.tokens), _spelt(b.tokens), person)
         if spelt.score * 0.98 > sim:
             sim, found = round(spelt.score * 0.98, 4), spelt
-            extra.append(
-                ("spelling_variant", 1.0, f"{a.text!r} ~ {b.text!r} read by sound (w/v, ij/y, kh/h, ou/u ...)")
-            )
+            extra.append(("spelling_variant", 1.0, f"{a.text!r} ~ {b.text!r} read by sound (w/v, ij/y, kh/h, ou/u ...)"))
     if (a.abjad or b.abjad) and sim < 0.95:
         skeleton = aligned(_skeleton(a.tokens), _skeleton(b.tokens), person)
         if skeleton.score * 0.95 > sim:
@@ -154,9 +154,7 @@ def _brand_and_title(a: NameKey, b: NameKey, found: _Aligned, sim: float) -> tup
     if a.schema == ORGANIZATION and not (found.left_over_a and found.left_over_b) and extra:
         distinctive = [x for x, _ in found.matched if x not in GENERIC and x not in INDUSTRY and not is_country_word(x)]
         if distinctive and all(w in GENERIC or w in INDUSTRY for w in extra) and sim < 0.9:
-            return 0.9, [
-                ("brand_name", 1.0, f"{' '.join(distinctive)!r} without the sector words {', '.join(extra)!r}")
-            ]
+            return 0.9, [("brand_name", 1.0, f"{' '.join(distinctive)!r} without the sector words {', '.join(extra)!r}")]
     if a.schema == PERSON:
         for short, long in ((a, b), (b, a)):
             if short.honorific and len(short.tokens) == 1 and short.tokens[0] in (long.tokens[0], long.tokens[-1]):
@@ -178,7 +176,7 @@ def _penalties(a: NameKey, b: NameKey, found: _Aligned) -> list[Note]:
         elif a.schema == ORGANIZATION and bool(only_a) != bool(only_b):
             longer = a if only_a else b
             last = longer.tokens[-1]
-            if (last in (only_a or only_b) and is_country_word(last)) or (len(last) <= 3 and _iso_country(last)):
+            if last in (only_a or only_b) and is_country_word(last) or (len(last) <= 3 and _iso_country(last)):
                 notes.append(("country_suffix", 1.0, f"{last!r} ends {longer.text!r}: a subsidiary in another country"))
         sectors_a = [w for w in only_a if w in INDUSTRY]
         sectors_b = [w for w in only_b if w in INDUSTRY]
@@ -314,9 +312,7 @@ def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False)
     both = (cover_a + cover_b) / (len_a + len_b)
     if min(len(a), len(b)) == 1 and len(a) != len(b):
         return _Aligned(round(both, 4), rest_a, rest_b, matched, frozenset(kinds))  # one shared word is not a name
-    return _Aligned(
-        round(0.5 * (both + max(cover_a / len_a, cover_b / len_b)), 4), rest_a, rest_b, matched, frozenset(kinds)
-    )
+    return _Aligned(round(0.5 * (both + max(cover_a / len_a, cover_b / len_b)), 4), rest_a, rest_b, matched, frozenset(kinds))
 
 
 def one_digit_apart(a: int, b: int) -> bool:

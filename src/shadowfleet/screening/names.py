@@ -79,9 +79,7 @@ def _rewrite(tokens: list[str], schema: str, notes: list[tuple[str, str]]) -> li
         value = roman_value(t) if len(t) >= 2 or (i == len(tokens) - 1 and i and schema != PERSON) else None
         roman.append(str(value) if value else t)
     if roman != tokens:
-        notes.append(
-            ("roman_numeral", ", ".join(f"{a.upper()}={b}" for a, b in zip(tokens, roman, strict=True) if a != b))
-        )
+        notes.append(("roman_numeral", ", ".join(f"{a.upper()}={b}" for a, b in zip(tokens, roman, strict=True) if a != b)))
     return roman
 
 
@@ -122,9 +120,7 @@ def name_key(name: str, schema: str) -> NameKey:
     numbers = frozenset(n.lstrip("0") or "0" for t in kept for n in _DIGITS.findall(t))
     korean = parse(words, script == HANGUL) if schema == PERSON else None
     chinese = wade_plain(words) if schema == PERSON and korean is None else None
-    return NameKey(
-        " ".join(kept), kept, numbers, script, tuple(notes), korean, chinese, legal, bool(titles), schema, name
-    )
+    return NameKey(" ".join(kept), kept, numbers, script, tuple(notes), korean, chinese, legal, bool(titles), schema, name)
 
 
 def schema_of(text: str | None) -> str | None:
