@@ -17,7 +17,8 @@ from shadowfleet.detect.anchorages import SECTION, AnchorageParams, Nearby, infe
 from shadowfleet.detect.anchorages import stationary_periods as stays
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.loitering import at_anchorages
-from shadowfleet.detect.write import STORE_EVENTS, read_events
+from shadowfleet.detect.write import read_events
+from shadowfleet.store import layout
 from test_detect import positions_table
 from tracks import Tracks, find_encounters, run_detector
 
@@ -211,7 +212,11 @@ def test_detect_with_a_user_anchorage_file_and_the_anchorages_command(tmp_path: 
     (tmp_path / "mine.csv").write_text(f"name,lat,lon\nmy anchorage,{OPEN[0]},{OPEN[1]}\n")
     result = run("detect", "--store", tmp_path / "store", "--anchorages", tmp_path / "mine.csv", "--json")
     assert result.returncode == 0, result.stderr
-    (event,) = [e for e in read_events(tmp_path / "store" / STORE_EVENTS).to_pylist() if e["event_type"] == "encounter"]
+    (event,) = [
+        e
+        for e in read_events(tmp_path / "store" / layout.EVENTS.relative).to_pylist()
+        if e["event_type"] == "encounter"
+    ]
     assert json.loads(event["details"])["anchorage"] == "my anchorage" and event["score"] < 0.3
     shown = run("anchorages", "--store", tmp_path / "store", "--json")
     assert shown.returncode == 0, shown.stderr

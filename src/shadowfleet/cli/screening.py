@@ -15,7 +15,6 @@ from rich.table import Table
 
 from shadowfleet.cli.common import GroupStoreOption, Json, StoreOption, err, fail, need_store, out
 from shadowfleet.cli.render import print_network, print_vessel_matches
-from shadowfleet.detect.write import STORE_EVENTS, read_events
 from shadowfleet.screening.batch import BatchResult, score_pairs, screen_batch
 from shadowfleet.screening.fleet import load_matches, screen_store
 from shadowfleet.screening.lists import Lists
@@ -23,6 +22,7 @@ from shadowfleet.screening.names import VESSEL, country_code, schema_of
 from shadowfleet.screening.network import listed_vessels, network
 from shadowfleet.screening.readers import Problem, read_lists
 from shadowfleet.screening.screener import DEFAULT_THRESHOLD, Match, Query, Screener
+from shadowfleet.store import layout
 from shadowfleet.store.store import Store, StoreError
 
 lists_app = typer.Typer(help="Sanctions lists: import official files, show what is loaded.", no_args_is_help=False)
@@ -309,12 +309,11 @@ def network_command(
     """Vessels that met a listed vessel (1 hop) and those that met them (2 hops), with the events as chain."""
     try:
         opened = Store.open(store)
-        matches = load_matches(opened)
-        events_path = opened.root / STORE_EVENTS
-        if matches is None or not events_path.exists():
+        matches, events = load_matches(opened), opened.read(layout.EVENTS)
+        if matches is None or events is None:
             raise ValueError(f"{store}: run `shadowfleet lists import` and `shadowfleet detect` first")
         listed = listed_vessels(matches)
-        reached = network(read_events(events_path), listed, hops)
+        reached = network(events, listed, hops)
     except (ValueError, OSError, StoreError) as exc:
         raise fail(str(exc)) from exc
     lines = [json.dumps(r.to_json()) for r in reached]
