@@ -167,6 +167,9 @@ class AisGapDetails(Details):
     unheard_h: float | None = None  # hours of the gap in which nobody near the vessel was heard (beyond a revisit)
     reception_examined_h: float | None = None  # whole hours of the gap examined for reception
     longest_interval_before_h: float | None = None  # the vessel's longest silence in the look-back
+    heard_h: float | None = None  # hours of the gap in which others near it were heard
+    own_hit_rate: float | None = None  # how often it was heard in the look-back's hours with reception near it
+    chance_of_silence: float | None = None  # chance it was missed in all the gap's heard hours by bad luck alone
 
 
 @dataclass(frozen=True, kw_only=True)

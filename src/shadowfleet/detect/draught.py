@@ -33,6 +33,7 @@ class DraughtParams(Params):
     min_change_m: float
     max_interval_h: float
     min_stable_h: float
+    max_revert_h: float
     max_rate_m_per_h: float
     waterplane_coefficient: float
     seawater_t_per_m3: float
@@ -83,6 +84,16 @@ def _stable_values(static: pl.DataFrame, last_seen: pl.DataFrame, min_stable_us:
     return runs.with_columns((until - pl.col("first")).alias("held")).filter(pl.col("held") >= min_stable_us)
 
 
+def _without_reverts(stable: pl.DataFrame, max_revert_us: int) -> pl.DataFrame:
+    """Drop a value that gives way to the very value before it within `max_revert_us`: A, B, A is a typo
+    corrected (or two transponders disagreeing), not cargo loaded and pumped out again."""
+    before = pl.col("draught_m").shift(1).over("mmsi")
+    after = pl.col("draught_m").shift(-1).over("mmsi")
+    soon = pl.col("first").shift(-1).over("mmsi") - pl.col("first") <= max_revert_us
+    reverted = ((before - after).abs() < 0.05) & soon
+    return stable.filter(~reverted.fill_null(False))
+
+
 def detect_draught_changes(part: Partition, params: DraughtParams, out: EventBuilder) -> None:
     """A change across one of the vessel's AIS gaps (found in the same partition) scores higher."""
     static, tracks = part.static, part.tracks
@@ -94,7 +105,9 @@ def detect_draught_changes(part: Partition, params: DraughtParams, out: EventBui
         if tracks.height
         else pl.DataFrame(schema={"mmsi": pl.Int64, "seen": pl.Int64})
     )
-    stable = _stable_values(static, last_seen, int(params.min_stable_h * _US_PER_H))
+    stable = _without_reverts(
+        _stable_values(static, last_seen, int(params.min_stable_h * _US_PER_H)), int(params.max_revert_h * _US_PER_H)
+    )
     changes = (
         stable.with_columns(
             pl.col("draught_m").shift(1).over("mmsi").alias("before"),

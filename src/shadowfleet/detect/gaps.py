@@ -26,7 +26,7 @@ class GapParams(Params):
     min_shore_distance_nm: float
     lookback_h: float
     min_positions_before: int
-    max_prior_interval_ratio: float
+    max_chance: float
     reception_radius_km: float
     max_unheard_h: float
 
@@ -98,12 +98,13 @@ def _cell(lat: pl.Expr, lon: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     )
 
 
-def _heard(gaps: pl.DataFrame, reception: Reception, radius_m: float) -> pl.DataFrame:
-    """For every whole hour inside each gap, whether any other vessel was heard within `radius_m` of where
-    the vessel would have been (on the straight line between the gap's ends; at its start for an open gap).
-    Whole hours only: the vessel's own fixes at the gap's ends lie in the partial hours."""
-    if not gaps.height:
-        return pl.DataFrame(schema={"gap": pl.UInt32, "hour": pl.Int64, "heard": pl.Boolean, "vessels": pl.UInt32})
+_PROBES = {"gap": pl.UInt32, "hour": pl.Int64, "at_lat": pl.Float64, "at_lon": pl.Float64}
+
+
+def _gap_probes(gaps: pl.DataFrame) -> pl.DataFrame:
+    """Every whole hour inside each gap and where the vessel would have been then (on the straight line
+    between the gap's ends; at its start for an open gap). Whole hours only: the vessel's own fixes at the
+    gap's ends lie in the partial hours, so whoever is heard in these is somebody else."""
     hours = (
         gaps.with_row_index("gap")
         .select(
@@ -125,12 +126,53 @@ def _heard(gaps: pl.DataFrame, reception: Reception, radius_m: float) -> pl.Data
     frac = (((pl.col("hour") * _US_PER_H + _US_PER_H // 2) - pl.col("ts")) / (pl.col("ts_next") - pl.col("ts"))).clip(
         0.0, 1.0
     )
-    hours = hours.with_columns(
+    return hours.select(
+        "gap",
+        "hour",
         (pl.col("lat") + frac * (pl.col("lat_next") - pl.col("lat"))).alias("at_lat"),
         (pl.col("lon") + frac * (pl.col("lon_next") - pl.col("lon"))).alias("at_lon"),
-    ).select("gap", "hour", "at_lat", "at_lon")
+    ).cast(_PROBES)  # type: ignore[arg-type]
+
+
+def _around_probes(gaps: pl.DataFrame, tracks: pl.DataFrame, hours_around: float, after: bool) -> pl.DataFrame:
+    """Every hour of the look-back before each gap (or of the look-ahead after a closed one), where the vessel
+    was then (its last fix by the hour's end), and whether it was itself heard in that hour."""
+    span = int(hours_around * _US_PER_H)
+    edge = pl.col("ts_next") if after else pl.col("ts")
+    lo, hi = (edge, edge + span) if after else (edge - span, edge)
+    hours = (
+        gaps.with_row_index("gap")
+        .filter(~pl.col("open") if after else pl.lit(True))
+        .select("gap", "mmsi", pl.int_ranges(lo // _US_PER_H, hi // _US_PER_H + 1).alias("hour"))
+        .explode("hour")
+        .with_columns((pl.col("hour") * _US_PER_H + _US_PER_H - 1).alias("hour_end"))
+        .sort("hour_end")
+    )
+    own = tracks.select("mmsi", (pl.col("ts") // _US_PER_H).alias("hour")).unique().with_columns(own=pl.lit(True))
+    located = hours.join_asof(
+        tracks.select("mmsi", "ts", pl.col("lat").alias("at_lat"), pl.col("lon").alias("at_lon")).sort("ts"),
+        left_on="hour_end",
+        right_on="ts",
+        by="mmsi",
+        strategy="backward",
+        check_sortedness=False,
+    )
+    return (
+        located.join(own, on=["mmsi", "hour"], how="left")
+        .with_columns(pl.col("own").fill_null(False))
+        .drop_nulls("at_lat")
+        .select(*_PROBES, "own")
+        .cast(_PROBES)  # type: ignore[arg-type]
+    )
+
+
+def _heard(probes: pl.DataFrame, reception: Reception, radius_m: float) -> pl.DataFrame:
+    """For every probe (gap, hour, position), whether anybody was heard within `radius_m` of it in that hour,
+    and how many vessels at most."""
+    if not probes.height:
+        return probes.with_columns(pl.lit(False).alias("heard"), pl.lit(0, pl.UInt32).alias("vessels"))
     k = int(np.ceil(radius_m / (_CELL_DEG * 111_000))) + 1
-    top = float(np.abs(hours["at_lat"].to_numpy()).max()) if hours.height else 0.0
+    top = float(np.abs(probes["at_lat"].to_numpy()).max())
     widest = max(float(np.cos(np.radians(min(top, 80.0)))), 0.1)
     m = int(np.ceil(k / widest))
     offsets = pl.DataFrame(
@@ -139,7 +181,8 @@ def _heard(gaps: pl.DataFrame, reception: Reception, radius_m: float) -> pl.Data
     )
     cell_lat, cell_lon = _cell(pl.col("at_lat"), pl.col("at_lon"))
     near = (
-        hours.with_columns(cell_lat, cell_lon)
+        probes.select("gap", "hour", "at_lat", "at_lon")
+        .with_columns(cell_lat, cell_lon)
         .join(offsets, how="cross")
         .with_columns((pl.col("cell_lat") + pl.col("di")), (pl.col("cell_lon") + pl.col("dj")))
         .join(reception.cells, on=["cell_lat", "cell_lon", "hour"], how="inner")
@@ -153,11 +196,22 @@ def _heard(gaps: pl.DataFrame, reception: Reception, radius_m: float) -> pl.Data
         .with_columns(pl.lit(True).alias("heard"))
     )
     return (
-        hours.select("gap", "hour")
-        .join(heard, on=["gap", "hour"], how="left")
+        probes.join(heard, on=["gap", "hour"], how="left")
         .with_columns(pl.col("heard").fill_null(False), pl.col("vessels").fill_null(0))
         .sort("gap", "hour")
     )
+
+
+def _own_hit_rate(before: pl.DataFrame, gaps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per gap: the hours of the look-back in which anybody near the vessel was heard (itself included), and
+    in how many of those the vessel itself was: how reliably it was heard when it could be."""
+    counts = before.group_by("gap").agg(
+        (pl.col("heard") | pl.col("own")).sum().alias("could"), pl.col("own").sum().alias("was")
+    )
+    could, was = np.zeros(gaps), np.zeros(gaps)
+    could[counts["gap"].to_numpy()] = counts["could"].to_numpy()
+    was[counts["gap"].to_numpy()] = counts["was"].to_numpy()
+    return could, was
 
 
 def _dead_air_h(heard: pl.DataFrame, gaps: int, max_unheard_h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -197,8 +251,18 @@ def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception
     if not gaps.height:
         return
     gaps = _prior_reporting(gaps, tracks, params)
-    heard = _heard(gaps, reception or Reception.of(tracks), params.reception_radius_km * 1000)
+    reception = reception or Reception.of(tracks)
+    radius = params.reception_radius_km * 1000
+    heard = _heard(_gap_probes(gaps), reception, radius)
     dead_h, examined_h, vessels = _dead_air_h(heard, gaps.height, params.max_unheard_h)
+    heard_h = np.zeros(gaps.height)
+    per_gap = heard.group_by("gap").agg(pl.col("heard").sum())
+    heard_h[per_gap["gap"].to_numpy()] = per_gap["heard"].to_numpy()
+    # how reliably the vessel itself was heard, before the gap and after it: the less reliable side counts
+    rates = [
+        _own_hit_rate(_heard(_around_probes(gaps, tracks, params.lookback_h, side), reception, radius), gaps.height)
+        for side in (False, True)
+    ]
     lat1, lon1 = gaps["lat_next"].to_numpy(), gaps["lon_next"].to_numpy()
     closed = ~gaps["open"].to_numpy()
     shore1 = np.full(len(gaps), np.nan)
@@ -225,6 +289,9 @@ def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception
         gap = _Gap(*rows.row(k))
         gap.shore0, gap.shore1, gap.moved = float(shore0[k]), float(shore1[k]), float(moved[k])
         gap.dead_air_h, gap.examined_h, gap.vessels_heard = float(dead_h[k]), float(examined_h[k]), int(vessels[k])
+        gap.heard_h = float(heard_h[k])
+        gap.could_before, gap.was_before = int(rates[0][0][k]), int(rates[0][1][k])
+        gap.could_after, gap.was_after = int(rates[1][0][k]), int(rates[1][1][k])
         _emit(gap, params, part.config, out)
 
 
@@ -250,6 +317,25 @@ class _Gap:
     dead_air_h: float = 0.0  # hours of the gap in which nobody near the vessel was heard (beyond a revisit)
     examined_h: float = 0.0  # whole hours of the gap examined for reception
     vessels_heard: int = 0  # the most other vessels heard near it in one hour of the gap
+    heard_h: float = 0.0  # whole hours of the gap in which others near it were heard
+    could_before: int = 0  # hours of the look-back in which anybody near it was heard (itself included)
+    was_before: int = 0  # ... and in which it was heard itself
+    could_after: int = 0  # the same for the look-ahead after a closed gap
+    was_after: int = 0
+
+    @property
+    def hit_rate(self) -> float:
+        """How likely it was heard in an hour when others near it were (Laplace's rule of succession), the
+        lower of before and after: a ship that sailed from shore range into crowded satellite cells is heard
+        less there, and its silence means less."""
+        before = (self.was_before + 1) / (self.could_before + 2)
+        after = (self.was_after + 1) / (self.could_after + 2) if self.could_after else before
+        return min(before, after)
+
+    @property
+    def chance(self) -> float:
+        """How likely its silence is by chance: missed in every hour of the gap in which others were heard."""
+        return float((1.0 - self.hit_rate) ** self.heard_h)
 
     @property
     def hours(self) -> float:
@@ -260,8 +346,7 @@ class _Gap:
         hole), or the vessel's own reporting before was too sparse to show a silence (reference.md §1, §7)."""
         if self.hours - self.dead_air_h < params.min_gap_h:
             return GapReception.COVERAGE_HOLE
-        sparse = self.positions_before < params.min_positions_before
-        if sparse or (self.longest_before_h or 0.0) > params.max_prior_interval_ratio * self.hours:
+        if self.positions_before < params.min_positions_before or self.chance > params.max_chance:
             return GapReception.SPARSE_TRACK
         return GapReception.HEARD
 
@@ -270,8 +355,9 @@ _CONTEXT_SCORE = {GapReception.COVERAGE_HOLE: 0.1, GapReception.SPARSE_TRACK: 0.
 _WHY_NOT = {
     GapReception.COVERAGE_HOLE: "nobody near it was heard for {dead:.0f} h of it (a coverage hole), so the "
     "silence is not the vessel's",
-    GapReception.SPARSE_TRACK: "its reporting before was too sparse to show a silence ({n} fixes in the {look:.0f} h "
-    "before, longest interval {longest:.1f} h)",
+    GapReception.SPARSE_TRACK: "its reporting before was too sparse to show a silence (heard in {was} of {could} "
+    "hours with reception in the {look:.0f} h before, {n} fixes: {chance:.0%} chance to miss it {heard:.0f} h by "
+    "chance)",
 }
 
 
@@ -298,7 +384,13 @@ def _emit(gap: _Gap, params: GapParams, config: Config, out: EventBuilder) -> No
     context = None
     if why is not None:
         context = why.format(
-            dead=gap.dead_air_h, n=gap.positions_before, look=params.lookback_h, longest=gap.longest_before_h or 0.0
+            dead=gap.dead_air_h,
+            n=gap.positions_before,
+            look=params.lookback_h,
+            was=gap.was_before,
+            could=gap.could_before,
+            chance=gap.chance,
+            heard=gap.heard_h,
         )
         reason += "; context, not an alarm: " + context
     else:
@@ -318,6 +410,9 @@ def _emit(gap: _Gap, params: GapParams, config: Config, out: EventBuilder) -> No
             unheard_h=round(gap.dead_air_h, 1),
             reception_examined_h=round(gap.examined_h, 1),
             longest_interval_before_h=None if gap.longest_before_h is None else round(gap.longest_before_h, 2),
+            heard_h=gap.heard_h,
+            own_hit_rate=round(gap.hit_rate, 3),
+            chance_of_silence=float(f"{gap.chance:.3g}"),
         ),
         gap.mmsi,
         gap.start,

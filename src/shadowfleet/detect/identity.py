@@ -210,12 +210,17 @@ class _Interleave:
 
     start: int
     end: int
-    switches: int
+    switches: int  # impossible switches from one track to the other
     first_fixes: np.ndarray  # fixes of each track inside the span
     second_fixes: np.ndarray
 
 
-def _interleave(ts: np.ndarray, first: list[int], second: list[int]) -> _Interleave | None:
+def _interleave(
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray], first: list[int], second: list[int], params: ClashParams
+) -> _Interleave | None:
+    """Counts only impossible switches (one report here, the next there, faster than a ship): a fix that
+    either track could have reached proves nothing, and a mis-assigned one would fake an interleaving."""
+    ts, lat, lon = rows
     a, b = np.asarray(first), np.asarray(second)
     a_in = a[(ts[a] >= ts[b[0]]) & (ts[a] <= ts[b[-1]])]
     b_in = b[(ts[b] >= ts[a[0]]) & (ts[b] <= ts[a[-1]])]
@@ -223,9 +228,13 @@ def _interleave(ts: np.ndarray, first: list[int], second: list[int]) -> _Interle
         return None  # one inside the other's silence, or one after the other: an excursion or a jump
     start = int(min(ts[a_in[0]], ts[b_in[0]]))
     end = int(max(ts[a_in[-1]], ts[b_in[-1]]))
-    both = np.concatenate([a_in, b_in])
-    label = np.concatenate([np.zeros(len(a_in)), np.ones(len(b_in))])[np.argsort(both, kind="stable")]
-    switches = int(np.count_nonzero(np.diff(label)))
+    order = np.sort(np.concatenate([a_in, b_in]))  # row order is time order
+    label = np.isin(order, b_in)
+    at = np.flatnonzero(label[1:] != label[:-1])
+    i, j = order[at], order[at + 1]
+    metres = haversine_m(lat[i], lon[i], lat[j], lon[j])
+    knots = metres / NM_M / (np.maximum(ts[j] - ts[i], 1_000_000) / _US_PER_H)
+    switches = int(np.count_nonzero((knots > params.max_speed_kn) & (metres > params.noise_m)))
     return _Interleave(start, end, switches, a_in, b_in)
 
 
@@ -254,7 +263,7 @@ def _clash_events(
         return
     ts, lat, lon = rows["ts"].to_numpy(), rows["lat"].to_numpy(), rows["lon"].to_numpy()
     first = real[0].positions
-    found = [(_interleave(ts, first, s.positions), s.positions) for s in real[1:]]
+    found = [(_interleave((ts, lat, lon), first, s.positions, params), s.positions) for s in real[1:]]
     both = [(o, s) for o, s in found if o is not None and o.switches >= params.min_switches]
     if not both:
         return
