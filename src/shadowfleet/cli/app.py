@@ -220,8 +220,8 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
 @app.command("simulate")
 def simulate_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory for ais.csv and truth.json.")],
-    vessels: Annotated[int, typer.Option(help="Background vessels (the planted cases and decoys come on top).")] = 40,
-    days: Annotated[float, typer.Option(help="Days of traffic (at least 3: the Nampo call takes that long).")] = 3,
+    vessels: Annotated[int, typer.Option(help="Background vessels (the planted cases and decoys come on top).")] = 200,
+    days: Annotated[float, typer.Option(help="Days of traffic (at least 3; 4 in the East China Sea).")] = 4,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same traffic.")] = 1,
     region: Annotated[str, typer.Option(help="yellow_sea or east_china_sea.")] = "yellow_sea",
     reception: Annotated[

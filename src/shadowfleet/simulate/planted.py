@@ -209,7 +209,7 @@ def _in_coastal_waters(sim: Simulator, v: Vessel, seconds: float) -> tuple[float
         t0 = float(sim.rng.uniform(10 * H, sim.end - 10 * H))
         near = (rows[:, 0] >= t0 - 0.5 * H) & (rows[:, 0] <= t0 + seconds + 0.5 * H)
         if near.any() and shore[near].max() <= 15 * NM_M:  # the shortest shore range, less its edge
-            return t0, t0 + seconds
+            return float(round(t0)), float(round(t0 + seconds))  # whole seconds, as the CSV states times
     raise ValueError("the coastal route never stays near the coast long enough")
 
 

@@ -50,7 +50,8 @@ def received(v: Vessel, heard: np.ndarray, fixes: np.ndarray) -> Received:
     cog = _course(fixes)
     rows = np.column_stack([fixes, cog, _draughts(v, fixes[:, 0])])[heard]
     for t0, t1, dlat, dlon in v.shifts:
-        shifted = (rows[:, 0] >= t0) & (rows[:, 0] <= t1)
+        seconds = np.rint(rows[:, 0])  # as the CSV states the time
+        shifted = (seconds >= t0) & (seconds <= t1)
         rows[shifted, 1] += dlat
         rows[shifted, 2] += dlon
     return Received(v, rows)
