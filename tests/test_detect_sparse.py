@@ -55,6 +55,31 @@ def test_encounter_on_sparse_fixes_is_bridged_and_says_so(tmp_path: Path) -> Non
     assert find_encounters(fleet, Config.load(tmp_path / "gfw.toml")) == []  # GFW's 1 h rule loses it
 
 
+def test_a_ship_that_sails_in_between_two_passes_and_waits_is_bridged() -> None:
+    """Heard sailing in at 10 kn 15 km off, then lying beside its partner three hours later, then gone:
+    it sailed there in 50 minutes and waited (its reported speeds say so), it did not crawl for 3 h."""
+    fleet = Tracks(T0)
+    partner = fleet.vessel(413000002, OPEN)
+    for _ in range(4):
+        partner.stay(hours=0, every_min=10).silent(hours=2)
+    partner.fix()
+    visitor = fleet.vessel(412000001, metres_north(OPEN, -15_000), T0 - timedelta(minutes=10))
+    visitor.move(hours=10 / 60, every_min=5, knots=10, course_deg=0)  # heard at the pass before
+    visitor.silent(hours=3, knots=0).sends()  # next pass: lying beside the partner
+    visitor.lat, visitor.lon = metres_north(OPEN, 120)
+    visitor.sog_kn = 0.2
+    visitor.stay(hours=1.5, every_min=45).silent(hours=2.5).move(hours=10 / 60, every_min=5, knots=10, course_deg=0)
+    (event,) = find_encounters(fleet)
+    assert event["duration_h"] >= 4.5  # from its arrival (~0:50) to its departure
+    details = details_of(EventType.ENCOUNTER, event["details"])
+    assert details.longest_bridged_gap_h is not None and details.longest_bridged_gap_h > 2.5
+    no_speeds = Tracks(T0, [v for v in fleet.vessels])
+    for v in no_speeds.vessels:
+        v.fixes = [(*f[:4], None) for f in v.fixes]
+    short = find_encounters(no_speeds)
+    assert not short or short[0]["duration_h"] < event["duration_h"]  # without reported speeds: less bridged
+
+
 def test_sparse_ships_passing_are_not_bridged() -> None:
     fleet = Tracks(T0)
     fleet.vessel(412000011, OPEN).move(hours=8, every_min=120, knots=10, course_deg=0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from shadowfleet.core.events import AisGapDetails, EventType
+from shadowfleet.core.events import AisGapDetails, EventType, GapReception
 from shadowfleet.core.geo import NM_M, haversine_m, land, ports
 from shadowfleet.detect.coverage import Coverage
 from shadowfleet.detect.events import Config, EventBuilder, Params
@@ -26,6 +26,9 @@ class GapParams(Params):
     min_shore_distance_nm: float
     lookback_h: float
     min_positions_before: int
+    max_prior_interval_ratio: float
+    reception_radius_km: float
+    max_unheard_h: float
 
 
 def _candidates(tracks: pl.DataFrame, min_gap_us: int, coverage: Coverage) -> pl.DataFrame:
@@ -48,33 +51,159 @@ def _candidates(tracks: pl.DataFrame, min_gap_us: int, coverage: Coverage) -> pl
     return pl.concat([closed, still_open])
 
 
-def _well_received(gaps: pl.DataFrame, tracks: pl.DataFrame, params: GapParams) -> pl.DataFrame:
-    """Only vessels that were reporting densely before falling silent: a sparse track (poor reception,
-    a sampled file) has 'gaps' that say nothing (GFW's reception rule, reference.md §1)."""
+def _prior_reporting(gaps: pl.DataFrame, tracks: pl.DataFrame, params: GapParams) -> pl.DataFrame:
+    """How densely each vessel reported in the hours before its gap: the fixes and the longest silence in the
+    lookback window (GFW judges a gap on the 12 h before it, reference.md §1 and §7)."""
     lookback = int(params.lookback_h * _US_PER_H)
-    minimum = params.min_positions_before
-    counts = (
+    prior = (
         tracks.select("mmsi", "ts", "line")
+        .with_columns((pl.col("ts") - pl.col("ts").shift(1)).over("mmsi").alias("interval"))
         .rolling(index_column="ts", period=f"{lookback}i", group_by="mmsi")
-        .agg(pl.len().alias("recent"), pl.col("line").last())
+        .agg(
+            pl.len().alias("positions_before"),
+            pl.col("interval").slice(1).max().alias("longest_before"),
+            pl.col("line").last(),
+        )
     )
-    return gaps.join(counts, on=["mmsi", "ts", "line"], how="left").filter(pl.col("recent") >= minimum)
+    return gaps.join(prior, on=["mmsi", "ts", "line"], how="left")
 
 
-def detect_gaps(part: Partition, params: GapParams, out: EventBuilder) -> None:
-    tracks = part.tracks
-    gaps = _candidates(tracks, int(params.min_gap_h * _US_PER_H), part.coverage)
-    gaps = _well_received(gaps, tracks, params) if gaps.height else gaps
+@dataclass(frozen=True)
+class Reception:
+    """Where and when anybody was heard: fixes per 0.1-degree cell and hour, of every vessel in the partition.
+
+    A silence says something about a vessel only where others around it were being heard at the time: in a
+    satellite coverage hole every vessel falls silent at once (reference.md §7, "Satellite reception")."""
+
+    cells: pl.DataFrame  # cell_lat, cell_lon, hour (Int64), fixes, vessels
+
+    @classmethod
+    def of(cls, tracks: pl.DataFrame) -> Reception:
+        cells = (
+            tracks.select("mmsi", *_cell(pl.col("lat"), pl.col("lon")), (pl.col("ts") // _US_PER_H).alias("hour"))
+            .group_by("cell_lat", "cell_lon", "hour")
+            .agg(pl.len().alias("fixes"), pl.col("mmsi").n_unique().alias("vessels"))
+        )
+        return cls(cells)
+
+
+_CELL_DEG = 0.1
+_MAX_HOURS = 14 * 24  # the hours of a long gap examined for reception: two weeks tell a hole from a ship
+
+
+def _cell(lat: pl.Expr, lon: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    return (
+        (lat / _CELL_DEG).floor().cast(pl.Int32).alias("cell_lat"),
+        (lon / _CELL_DEG).floor().cast(pl.Int32).alias("cell_lon"),
+    )
+
+
+def _heard(gaps: pl.DataFrame, reception: Reception, radius_m: float) -> pl.DataFrame:
+    """For every whole hour inside each gap, whether any other vessel was heard within `radius_m` of where
+    the vessel would have been (on the straight line between the gap's ends; at its start for an open gap).
+    Whole hours only: the vessel's own fixes at the gap's ends lie in the partial hours."""
+    if not gaps.height:
+        return pl.DataFrame(schema={"gap": pl.UInt32, "hour": pl.Int64, "heard": pl.Boolean, "vessels": pl.UInt32})
+    hours = (
+        gaps.with_row_index("gap")
+        .select(
+            "gap",
+            "ts",
+            "ts_next",
+            "lat",
+            "lon",
+            pl.col("lat_next").fill_null(pl.col("lat")),
+            pl.col("lon_next").fill_null(pl.col("lon")),
+            pl.int_ranges(
+                -(-pl.col("ts") // _US_PER_H),
+                pl.min_horizontal(pl.col("ts_next") // _US_PER_H, -(-pl.col("ts") // _US_PER_H) + _MAX_HOURS),
+            ).alias("hour"),
+        )
+        .explode("hour")
+        .drop_nulls("hour")
+    )
+    frac = (((pl.col("hour") * _US_PER_H + _US_PER_H // 2) - pl.col("ts")) / (pl.col("ts_next") - pl.col("ts"))).clip(
+        0.0, 1.0
+    )
+    hours = hours.with_columns(
+        (pl.col("lat") + frac * (pl.col("lat_next") - pl.col("lat"))).alias("at_lat"),
+        (pl.col("lon") + frac * (pl.col("lon_next") - pl.col("lon"))).alias("at_lon"),
+    ).select("gap", "hour", "at_lat", "at_lon")
+    k = int(np.ceil(radius_m / (_CELL_DEG * 111_000))) + 1
+    top = float(np.abs(hours["at_lat"].to_numpy()).max()) if hours.height else 0.0
+    widest = max(float(np.cos(np.radians(min(top, 80.0)))), 0.1)
+    m = int(np.ceil(k / widest))
+    offsets = pl.DataFrame(
+        {"di": np.repeat(np.arange(-k, k + 1), 2 * m + 1), "dj": np.tile(np.arange(-m, m + 1), 2 * k + 1)},
+        schema={"di": pl.Int32, "dj": pl.Int32},
+    )
+    cell_lat, cell_lon = _cell(pl.col("at_lat"), pl.col("at_lon"))
+    near = (
+        hours.with_columns(cell_lat, cell_lon)
+        .join(offsets, how="cross")
+        .with_columns((pl.col("cell_lat") + pl.col("di")), (pl.col("cell_lon") + pl.col("dj")))
+        .join(reception.cells, on=["cell_lat", "cell_lon", "hour"], how="inner")
+    )
+    centre = ((near["cell_lat"].to_numpy() + 0.5) * _CELL_DEG, (near["cell_lon"].to_numpy() + 0.5) * _CELL_DEG)
+    within = haversine_m(near["at_lat"].to_numpy(), near["at_lon"].to_numpy(), *centre) <= radius_m
+    heard = (
+        near.filter(pl.Series(within))
+        .group_by("gap", "hour")
+        .agg(pl.col("vessels").sum())  # at most: a vessel crossing cells within the hour counts in each
+        .with_columns(pl.lit(True).alias("heard"))
+    )
+    return (
+        hours.select("gap", "hour")
+        .join(heard, on=["gap", "hour"], how="left")
+        .with_columns(pl.col("heard").fill_null(False), pl.col("vessels").fill_null(0))
+        .sort("gap", "hour")
+    )
+
+
+def _dead_air_h(heard: pl.DataFrame, gaps: int, max_unheard_h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per gap: the hours inside runs where nobody nearby was heard for longer than `max_unheard_h` (longer
+    than a satellite revisit: a hole), the hours examined, and the most vessels heard nearby in one hour."""
+    runs = (
+        heard.with_columns(
+            ((pl.col("heard") != pl.col("heard").shift(1)) | (pl.col("gap") != pl.col("gap").shift(1)))
+            .fill_null(True)
+            .cum_sum()
+            .alias("run")
+        )
+        .group_by("gap", "run")
+        .agg(pl.col("heard").first(), pl.len().alias("hours"), pl.col("vessels").max())
+    )
+    dead = runs.filter(~pl.col("heard") & (pl.col("hours") > max_unheard_h)).group_by("gap").agg(pl.col("hours").sum())
+    examined = runs.group_by("gap").agg(pl.col("hours").sum(), pl.col("vessels").max())
+    dead_h, examined_h, vessels = np.zeros(gaps), np.zeros(gaps), np.zeros(gaps, np.int64)
+    dead_h[dead["gap"].to_numpy()] = dead["hours"].to_numpy()
+    examined_h[examined["gap"].to_numpy()] = examined["hours"].to_numpy()
+    vessels[examined["gap"].to_numpy()] = examined["vessels"].to_numpy()
+    return dead_h, examined_h, vessels
+
+
+def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception: Reception | None = None) -> None:
+    """`reception`: who was heard where and when; by default built from the partition's tracks (every
+    vessel a runner gives one partition, which is the whole store below its partition size)."""
+    tracks, coverage = part.tracks, part.coverage
+    gaps = _candidates(tracks, int(params.min_gap_h * _US_PER_H), coverage)
     if not gaps.height:
         return
     lat0, lon0 = gaps["lat"].to_numpy(), gaps["lon"].to_numpy()
     shore0 = land().shore_distance_m(lat0, lon0)
     _, port0 = ports().nearest(lat0, lon0)
     at_sea = (shore0 >= params.min_shore_distance_nm * NM_M) & (port0 > params.port_radius_km * 1000)
+    gaps, shore0 = gaps.filter(pl.Series(at_sea)), shore0[at_sea]
+    if not gaps.height:
+        return
+    gaps = _prior_reporting(gaps, tracks, params)
+    heard = _heard(gaps, reception or Reception.of(tracks), params.reception_radius_km * 1000)
+    dead_h, examined_h, vessels = _dead_air_h(heard, gaps.height, params.max_unheard_h)
     lat1, lon1 = gaps["lat_next"].to_numpy(), gaps["lon_next"].to_numpy()
     closed = ~gaps["open"].to_numpy()
     shore1 = np.full(len(gaps), np.nan)
     shore1[closed] = land().shore_distance_m(lat1[closed], lon1[closed])
+    lat0, lon0 = gaps["lat"].to_numpy(), gaps["lon"].to_numpy()
     moved = np.where(closed, haversine_m(lat0, lon0, np.nan_to_num(lat1), np.nan_to_num(lon1)), np.nan)
     rows = gaps.select(
         "mmsi",
@@ -89,10 +218,13 @@ def detect_gaps(part: Partition, params: GapParams, out: EventBuilder) -> None:
         "source_next",
         "line_next",
         "open",
+        pl.col("positions_before").fill_null(0),
+        (pl.col("longest_before") / _US_PER_H).alias("longest_before_h"),
     )
-    for k in np.flatnonzero(at_sea):
-        gap = _Gap(*rows.row(int(k)))
+    for k in range(gaps.height):
+        gap = _Gap(*rows.row(k))
         gap.shore0, gap.shore1, gap.moved = float(shore0[k]), float(shore1[k]), float(moved[k])
+        gap.dead_air_h, gap.examined_h, gap.vessels_heard = float(dead_h[k]), float(examined_h[k]), int(vessels[k])
         _emit(gap, params, part.config, out)
 
 
@@ -110,16 +242,45 @@ class _Gap:
     source_next: str | None
     line_next: int | None
     open: bool
+    positions_before: int  # the vessel's fixes in the lookback window before the gap
+    longest_before_h: float | None  # its longest silence there
     shore0: float = float("nan")  # metres from shore where the silence starts
     shore1: float = float("nan")  # ... and where the vessel reappears
     moved: float = float("nan")  # metres between the two
+    dead_air_h: float = 0.0  # hours of the gap in which nobody near the vessel was heard (beyond a revisit)
+    examined_h: float = 0.0  # whole hours of the gap examined for reception
+    vessels_heard: int = 0  # the most other vessels heard near it in one hour of the gap
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start) / _US_PER_H
+
+    def reception(self, params: GapParams) -> GapReception:
+        """Would the vessel have been heard? `heard`, or why not: the area was not being heard (a coverage
+        hole), or the vessel's own reporting before was too sparse to show a silence (reference.md §1, §7)."""
+        if self.hours - self.dead_air_h < params.min_gap_h:
+            return GapReception.COVERAGE_HOLE
+        sparse = self.positions_before < params.min_positions_before
+        if sparse or (self.longest_before_h or 0.0) > params.max_prior_interval_ratio * self.hours:
+            return GapReception.SPARSE_TRACK
+        return GapReception.HEARD
+
+
+_CONTEXT_SCORE = {GapReception.COVERAGE_HOLE: 0.1, GapReception.SPARSE_TRACK: 0.2}  # < 0.3: context, no alarm
+_WHY_NOT = {
+    GapReception.COVERAGE_HOLE: "nobody near it was heard for {dead:.0f} h of it (a coverage hole), so the "
+    "silence is not the vessel's",
+    GapReception.SPARSE_TRACK: "its reporting before was too sparse to show a silence ({n} fixes in the {look:.0f} h "
+    "before, longest interval {longest:.1f} h)",
+}
 
 
 def _emit(gap: _Gap, params: GapParams, config: Config, out: EventBuilder) -> None:
-    hours = (gap.end - gap.start) / _US_PER_H
+    hours = gap.hours
     far = gap.shore0 >= params.far_from_shore_nm * NM_M
     long = hours >= params.long_gap_h
-    score = 0.3 + 0.3 * long + 0.3 * far + 0.1 * (gap.open or gap.shore1 >= 20 * NM_M)
+    reception = gap.reception(params)
+    score = _CONTEXT_SCORE.get(reception, 0.3 + 0.3 * long + 0.3 * far + 0.1 * (gap.open or gap.shore1 >= 20 * NM_M))
     where = f"{_deg(gap.lat, 'N', 'S')} {_deg(gap.lon, 'E', 'W')}, {gap.shore0 / NM_M:.0f} nm from shore"
     refs = [(gap.source, gap.line)]
     speed = None
@@ -133,6 +294,15 @@ def _emit(gap: _Gap, params: GapParams, config: Config, out: EventBuilder) -> No
             f"({gap.shore1 / NM_M:.0f} nm from shore; implied {speed:.1f} kn)"
         )
         refs.append((gap.source_next, gap.line_next))
+    why = _WHY_NOT.get(reception)
+    context = None
+    if why is not None:
+        context = why.format(
+            dead=gap.dead_air_h, n=gap.positions_before, look=params.lookback_h, longest=gap.longest_before_h or 0.0
+        )
+        reason += "; context, not an alarm: " + context
+    else:
+        reason += f"; others nearby were heard through {hours - gap.dead_air_h:.0f} h of it"
     out.add(
         AisGapDetails(
             open=gap.open,
@@ -140,6 +310,14 @@ def _emit(gap: _Gap, params: GapParams, config: Config, out: EventBuilder) -> No
             shore_distance_end_nm=None if np.isnan(gap.shore1) else round(gap.shore1 / NM_M, 1),
             implied_speed_kn=None if speed is None else round(speed, 2),
             hotspot=config.hotspot(gap.lat, gap.lon),
+            in_coverage_hole=reception is GapReception.COVERAGE_HOLE,
+            context=context,
+            positions_before=gap.positions_before,
+            vessels_heard_nearby=gap.vessels_heard,
+            reception=reception,
+            unheard_h=round(gap.dead_air_h, 1),
+            reception_examined_h=round(gap.examined_h, 1),
+            longest_interval_before_h=None if gap.longest_before_h is None else round(gap.longest_before_h, 2),
         ),
         gap.mmsi,
         gap.start,

@@ -100,7 +100,9 @@ def _hole(sim: Simulator, rng: np.random.Generator, min_shore_nm: float) -> Hole
         if sim.world.shore_distance_m(lat.ravel(), lon.ravel()).min() >= min_shore_nm * NM_M:
             hours = float(rng.uniform(*HOLE_HOURS))
             start = float(rng.uniform(3 * 3600, max(sim.end - hours * 3600 - 3 * 3600, 3 * 3600 + 1)))
-            return Hole(lat0, lat0 + side, lon0, lon0 + side, start, start + hours * 3600)
+            lat0, lon0, side = round(lat0, 3), round(lon0, 3), round(side, 3)  # truth.json states it exactly
+            start = float(round(start))
+            return Hole(lat0, round(lat0 + side, 3), lon0, round(lon0 + side, 3), start, start + round(hours * 3600))
     return None
 
 
@@ -135,12 +137,49 @@ def hear(
     return np.split(heard, np.cumsum(sizes)[:-1])
 
 
+def in_pass(coverage: Coverage, t: np.ndarray) -> np.ndarray:
+    """The pass each time falls in (-1 outside every pass)."""
+    at = np.searchsorted(coverage.passes_s, t, side="right") - 1
+    safe = np.maximum(at, 0)
+    during = (at >= 0) & (t - coverage.passes_s[safe] <= coverage.pass_minutes[safe] * 60)
+    return np.where(during, at, -1)
+
+
+def ensure_heard(
+    coverage: Coverage,
+    fixes: np.ndarray,
+    heard: np.ndarray,
+    window: tuple[float, float],
+    minimum: int,
+    rng: np.random.Generator,
+) -> None:
+    """Make sure a planted scene is heard at least `minimum` times (a truth nobody could see is no test):
+    passes over it that happened to decode nothing of the ship decode one message each, in time order
+    of need. Only transmissions sent during a pass and outside a hole are eligible."""
+    t = fixes[:, 0]
+    inside = (t >= window[0]) & (t <= window[1])
+    missing = minimum - int((heard & inside).sum())
+    if missing <= 0 or coverage.model is Reception.TERRESTRIAL:
+        return
+    passes = in_pass(coverage, t)
+    eligible = inside & ~heard & (passes >= 0) & ~in_hole(coverage, t, fixes[:, 1], fixes[:, 2])
+    heard_passes = set(passes[heard & inside].tolist())
+    choices = [i for i in rng.permutation(np.flatnonzero(eligible)).tolist() if passes[i] not in heard_passes]
+    for i in choices:
+        if missing <= 0:
+            break
+        if passes[i] not in heard_passes:
+            heard[i] = True
+            heard_passes.add(int(passes[i]))
+            missing -= 1
+
+
 def _satellite(
     coverage: Coverage, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, cls: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """Messages a satellite decodes: sent during a pass, outside holes, within the cell's capacity."""
-    at = np.searchsorted(coverage.passes_s, t, side="right") - 1
-    during = (at >= 0) & (t - coverage.passes_s[np.maximum(at, 0)] <= coverage.pass_minutes[np.maximum(at, 0)] * 60)
+    at = in_pass(coverage, t)
+    during = at >= 0
     keep = np.where(cls == "A", SATELLITE_KEEP["A"], SATELLITE_KEEP["B"])
     candidate = during & ~in_hole(coverage, t, lat, lon) & (rng.random(len(t)) < keep)
     index = np.flatnonzero(candidate)

@@ -168,10 +168,10 @@ def write_truth(sim: Simulator, coverage: Coverage, truth: Truth, reports: list[
         "satellite_passes": len(coverage.passes_s) if mixed else 0,
         "coverage_holes": [
             {
-                "lat_min": round(h.lat_min, 4),
-                "lat_max": round(h.lat_max, 4),
-                "lon_min": round(h.lon_min, 4),
-                "lon_max": round(h.lon_max, 4),
+                "lat_min": h.lat_min,
+                "lat_max": h.lat_max,
+                "lon_min": h.lon_min,
+                "lon_max": h.lon_max,
                 "start": sim.iso(h.start_s),
                 "end": sim.iso(h.end_s),
             }
