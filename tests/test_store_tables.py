@@ -19,7 +19,7 @@ T0 = datetime(2024, 3, 1, tzinfo=UTC)
 
 
 def _events(*ids: str, reason: str = "first run") -> pa.Table:
-    rows = [
+    rows: list[dict[str, object]] = [
         {"event_id": i, "event_type": "ais_gap", "mmsi": 352000001, "other_mmsi": None, "start_time": T0,
          "end_time": T0, "lat": 39.0, "lon": 124.0, "duration_h": 0.0, "distance_m": None, "score": 0.5,
          "reason": reason, "details": "{}", "evidence": {"positions": 1, "sources": ["a.csv"], "refs": []},
