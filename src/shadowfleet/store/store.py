@@ -211,7 +211,8 @@ class Store:
         table = ds.dataset([str(f) for f in files], format="parquet").to_table(
             columns=["line", "reason"], filter=ds.field("source_sha256") == sha256
         )
-        return set(zip(table.column("line").to_pylist(), table.column("reason").to_pylist(), strict=True))
+        lines, reasons = table.column("line").to_pylist(), table.column("reason").to_pylist()
+        return {(n, str(r)) for n, r in zip(lines, reasons, strict=True) if isinstance(n, int)}  # required columns
 
 
 class Batch:
