@@ -51,6 +51,10 @@ def api(scenario_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ap
     analyst = {"X-API-Key": add_user(Store.open(store), "ana", "analyst")}
     client = TestClient(create_app(store), raise_server_exceptions=False)
     assert client.get("/api/events", headers=analyst).status_code == 200  # the snapshot is built once, here
+    # screening loads its transliteration tables on first use (tens of seconds on a busy machine): here, not
+    # inside schemathesis's 10 s read timeout
+    warm = {"name": "\u91d1\u6b63\u6069 \ud55c\uad6d \u0645\u062d\u0645\u062f \u0418\u0432\u0430\u043d Kim"}
+    assert client.post("/api/screen", json=warm, headers=analyst).status_code == 200
     return client, analyst
 
 
