@@ -51,7 +51,7 @@ CASES = int(os.environ.get("FUZZ_CASES", "200"))
 SEED = int(os.environ.get("FUZZ_SEED", "13"))
 SHARDS = max(4, CASES // 150)  # cases run in this many tests, so `pytest -n 2` spreads them
 DETECT_EVERY = 10
-CLI_EVERY = max(40, CASES // 12)  # a dozen runs of the real command at most: each costs seconds
+CLI_EVERY = max(100, CASES // 12)  # a dozen runs of the real command at most: each costs seconds
 # Peak resident memory of the test process (and of any CLI child): the gzip bombs inflate to 40 MiB
 # each and a line over the cap is 1 MiB; ingest holds a few 8 MiB blocks at a time.
 MEMORY_BOUND_BYTES = 1536 << 20
