@@ -15,6 +15,7 @@ from shadowfleet.core.lines import csv_file_lines
 from shadowfleet.screening.compare import Party, compare
 from shadowfleet.screening.features import explain, total
 from shadowfleet.screening.names import VESSEL, country_code, schema_of
+from shadowfleet.screening.pair_metrics import label_of
 from shadowfleet.screening.readers.common import Problem
 from shadowfleet.screening.screener import Match, Query, Screener
 
@@ -22,7 +23,7 @@ HIT_COLUMNS = (
     "line", "input_name", "input_type", "score", "list", "list_version", "entry_id", "entry_name", "schema",
     "programs", "flags", "explanation", "explanation_json", "entry_source",
 )  # fmt: skip
-SCORE_COLUMNS = ("line", "id", "schema", "name1", "name2", "score", "explanation", "explanation_json")
+SCORE_COLUMNS = ("line", "id", "group", "label", "schema", "name1", "name2", "score", "explanation", "explanation_json")
 
 
 @dataclass
@@ -144,11 +145,15 @@ def _pair(line: int, record: dict[str, str]) -> list[dict[str, object]]:
     left, right = _side(record, 1, schema), _side(record, 2, schema)
     if not left.names and not right.names and not (left.imo or left.mmsi):
         raise ValueError("both records are empty")
-    score, parts = total(compare(left, right))
+    label = record.get("label", "")
+    label_of(label)  # an unknown label word rejects the row, with its line
+    score, parts = total(compare(left, right, bridge=True))
     return [
         {
             "line": line,
             "id": record.get("id", ""),
+            "group": record.get("group", ""),
+            "label": label,
             "schema": schema,
             "name1": record.get("name1", ""),
             "name2": record.get("name2", ""),

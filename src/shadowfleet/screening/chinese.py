@@ -21,8 +21,37 @@ def _plain(wade: str) -> str:
 @lru_cache(maxsize=1)
 def _tables() -> tuple[dict[str, str], frozenset[str]]:
     """pinyin syllable -> Wade-Giles without apostrophes; and the Wade-Giles syllables so written."""
-    finals = ("a", "e", "i", "o", "u", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "ong", "ia", "ie", "iu")
-    finals += ("ian", "in", "iang", "ing", "iao", "ua", "uo", "ui", "uai", "uan", "un", "uang")
+    finals = [
+        "a",
+        "e",
+        "i",
+        "o",
+        "u",
+        "ai",
+        "ei",
+        "ao",
+        "ou",
+        "an",
+        "en",
+        "ang",
+        "eng",
+        "ong",
+        "ia",
+        "ie",
+        "iu",
+        "ian",
+        "in",
+        "iang",
+        "ing",
+        "iao",
+        "ua",
+        "uo",
+        "ui",
+        "uai",
+        "uan",
+        "un",
+        "uang",
+    ]
     syllables = {p.replace("ü", "v") for p, _ in _convert_table}
     syllables |= {f"{i}{f}" for i in ("", *"bpmfdtnlgkhjqxzcsryw", "zh", "ch", "sh") for f in finals}
     pinyin = {p: _plain(to_wade_glides(p)) for p in syllables}

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import re
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
+from rigour.names import NameTypeTag, SymbolCategory, analyze_names
 
 from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.screening.features import FEATURES, NAME_FLOOR, Part, part
-from rigour.names import NameTypeTag, SymbolCategory, analyze_names
-
 from shadowfleet.screening.korean import compare_korean
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key
-from shadowfleet.screening.scripts import HAN, HANGUL, LATIN
-from shadowfleet.screening.tokens import GENERIC, INDUSTRY, acronym_of, is_country_word, spelling
+from shadowfleet.screening.tokens import GENERIC, INDUSTRY, acronym_of, is_country_word
 
 PRIMARY, ALIAS, FORMER = "name", "alias", "former name"
 
@@ -42,7 +38,8 @@ TOKEN_FLOOR = 0.5  # below this two words are different words, even within the e
 _GATE = 0.7  # below this the quick whole-string measure already rules a name out
 # Scripts whose names rigour's Wikidata name table bridges better than a transliteration does
 # (katakana "ウラジーミル" is "Vladimir"; Arabic "علي" is "Ali").
-_SPELT_WELL = frozenset({LATIN, "Cyrillic", "Greek", HANGUL, HAN})
+# Looking a name up there costs milliseconds (and seconds to load), so only pair scoring does it.
+_KANA = frozenset({"Katakana", "Hiragana", "Han+Katakana", "Han+Hiragana", "Hiragana+Katakana"})
 _PARTICLES = frozenset({"al", "el", "bin", "ibn", "bint", "abu", "abd", "ben", "de", "da", "van", "von", "ul"})
 
 Note = tuple[str, float, str]  # (feature, value, detail): a part of the explanation
@@ -70,16 +67,18 @@ def similarity(a: NameKey, b: NameKey) -> float:
     return match_names(a, b).sim
 
 
-def match_names(a: NameKey, b: NameKey) -> NameMatch:
+def match_names(a: NameKey, b: NameKey, bridge: bool = False) -> NameMatch:
     """Two names compared in the way their kind asks: Korean and Chinese names syllable by syllable,
     acronyms, other scripts, then word by word with the distinctive words checked."""
-    rewrites = tuple((feature, 1.0, detail) for feature, detail in dict.fromkeys((*a.notes, *b.notes)))
+    rewrites: tuple[Note, ...] = ()
+    if a.notes or b.notes:
+        rewrites = tuple((feature, 1.0, detail) for feature, detail in dict.fromkeys((*a.notes, *b.notes)))
     if a.joined == b.joined:
         return NameMatch(1.0, (*rewrites, *_legal_forms(a, b)))
     if a.korean and b.korean:
         sim, why = compare_korean(a.korean, b.korean)
         return NameMatch(sim, (*rewrites, ("korean_name", 1.0 if sim == 1.0 else 0.0, why)))
-    if len(a.tokens) > 1 and sorted(t[::-1] for t in a.tokens) == sorted(b.tokens):
+    if len(a.tokens) > 1 and a.backwards == b.sorted_tokens:
         return NameMatch(1.0, (*rewrites, ("reversed_word", 1.0, f"{a.text!r} is {b.text!r} written backwards")))
     if a.chinese and b.chinese and a.chinese == b.chinese:
         why = f"Chinese name {a.text!r} ~ {b.text!r}: both {'-'.join(a.chinese).upper()} (pinyin / Wade-Giles)"
@@ -90,32 +89,49 @@ def match_names(a: NameKey, b: NameKey) -> NameMatch:
                 why = f"{short.tokens[0].upper()} is the acronym of {long.text!r}"
                 return NameMatch(0.9, (*rewrites, ("acronym", 1.0, why)))
     found = _words(a, b)
-    if found.sim < NAME_FLOOR and (a.script not in _SPELT_WELL or b.script not in _SPELT_WELL):
+    if bridge and found.sim < NAME_FLOOR and (a.script in _KANA or b.script in _KANA):
         by_symbols = _symbols(a, b)
         if by_symbols.sim > found.sim:
             found = by_symbols
     return NameMatch(found.sim, (*rewrites, *found.notes))
 
 
+def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
+    """Whether a name the quick measure rules out may still match word by word: a name dropped, a
+    disguised word, a spelling variant, an abjad's consonants, initials or a title (cheap tests first)."""
+    if quick >= _GATE:
+        return True
+    words_a, words_b = a.token_set, b.token_set
+    if words_a <= words_b or words_b <= words_a or a.reversed_words & words_b or b.reversed_words & words_a:
+        return True
+    if (a.spelt_joined != a.joined or b.spelt_joined != b.joined) and fuzz.ratio(a.spelt_joined, b.spelt_joined) >= 80:
+        return True
+    if (a.abjad or b.abjad) and fuzz.ratio(a.skeleton_joined, b.skeleton_joined) >= 70:
+        return True
+    if a.schema == PERSON:
+        for short, long in ((a, b), (b, a)):
+            if (short.initials or short.honorific) and short.longest in long.token_set:
+                return True
+    return False
+
+
 def _words(a: NameKey, b: NameKey) -> NameMatch:
     quick = max(fuzz.token_sort_ratio(a.text, b.text), fuzz.ratio(a.joined, b.joined)) / 100.0
-    person = a.schema == PERSON
-    initials = person and any(len(t) == 1 for t in (*a.tokens, *b.tokens))
-    disguised = {t[::-1] for t in a.tokens} & set(b.tokens) or {"".join(sorted(t)) for t in a.tokens} & {
-        "".join(sorted(t)) for t in b.tokens
-    }
-    if quick < _GATE and not (initials or disguised or a.abjad or b.abjad or a.honorific or b.honorific):
+    if not _worth_aligning(a, b, quick):
         return NameMatch(quick)
+    person = a.schema == PERSON
     found = aligned(a.tokens, b.tokens, person)
     sim = max(found.score, _near(a.joined, b.joined), _near("".join(sorted(a.tokens)), "".join(sorted(b.tokens))))
     extra: list[Note] = []
-    if sim < 0.95:
-        spelt = aligned(_spelt(a.tokens), _spelt(b.tokens), person)
+    if sim < 0.95 and (a.spelt != a.tokens or b.spelt != b.tokens):
+        spelt = aligned(a.spelt, b.spelt, person)
         if spelt.score * 0.98 > sim:
             sim, found = round(spelt.score * 0.98, 4), spelt
-            extra.append(("spelling_variant", 1.0, f"{a.text!r} ~ {b.text!r} read by sound (w/v, ij/y, kh/h, ou/u ...)"))
+            extra.append(
+                ("spelling_variant", 1.0, f"{a.text!r} ~ {b.text!r} read by sound (w/v, ij/y, kh/h, ou/u ...)")
+            )
     if (a.abjad or b.abjad) and sim < 0.95:
-        skeleton = aligned(_skeleton(a.tokens), _skeleton(b.tokens), person)
+        skeleton = aligned(a.skeleton, b.skeleton, person)
         if skeleton.score * 0.95 > sim:
             sim, found = round(skeleton.score * 0.95, 4), skeleton
             why = f"{a.text!r} ~ {b.text!r} compared by consonants ({a.script}/{b.script})"
@@ -135,31 +151,20 @@ _KIND_DETAIL = {
 }
 
 
-def _spelt(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(spelling(t) for t in tokens)
-
-
-def _skeleton(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Consonants only, doubled letters once: what an abjad writes ("khamenei" -> "kmn")."""
-    out = []
-    for t in tokens:
-        bare = re.sub(r"(.)\1+", r"\1", re.sub(r"[aeiouyhw]", "", t))
-        out.append(bare or t)
-    return tuple(out)
-
-
 def _brand_and_title(a: NameKey, b: NameKey, found: _Aligned, sim: float) -> tuple[float, list[Note]]:
     """A brand is the full name less its sector words; a title and a family name name one person."""
     extra = found.left_over_a or found.left_over_b
     if a.schema == ORGANIZATION and not (found.left_over_a and found.left_over_b) and extra:
         distinctive = [x for x, _ in found.matched if x not in GENERIC and x not in INDUSTRY and not is_country_word(x)]
         if distinctive and all(w in GENERIC or w in INDUSTRY for w in extra) and sim < 0.9:
-            return 0.9, [("brand_name", 1.0, f"{' '.join(distinctive)!r} without the sector words {', '.join(extra)!r}")]
+            return 0.9, [
+                ("brand_name", 1.0, f"{' '.join(distinctive)!r} without the sector words {', '.join(extra)!r}")
+            ]
     if a.schema == PERSON:
         for short, long in ((a, b), (b, a)):
-            if short.honorific and len(short.tokens) == 1 and short.tokens[0] in (long.tokens[0], long.tokens[-1]):
-                if len(short.tokens[0]) >= 4 and sim < 0.85:
-                    return 0.85, [("title_and_family_name", 1.0, f"a title and {short.tokens[0]!r} name one person")]
+            family = short.honorific and len(short.tokens) == 1 and short.tokens[0] in (long.tokens[0], long.tokens[-1])
+            if family and len(short.tokens[0]) >= 4 and sim < 0.85:
+                return 0.85, [("title_and_family_name", 1.0, f"a title and {short.tokens[0]!r} name one person")]
     return sim, []
 
 
@@ -176,7 +181,7 @@ def _penalties(a: NameKey, b: NameKey, found: _Aligned) -> list[Note]:
         elif a.schema == ORGANIZATION and bool(only_a) != bool(only_b):
             longer = a if only_a else b
             last = longer.tokens[-1]
-            if last in (only_a or only_b) and is_country_word(last) or (len(last) <= 3 and _iso_country(last)):
+            if (last in (only_a or only_b) and is_country_word(last)) or (len(last) <= 3 and _iso_country(last)):
                 notes.append(("country_suffix", 1.0, f"{last!r} ends {longer.text!r}: a subsidiary in another country"))
         sectors_a = [w for w in only_a if w in INDUSTRY]
         sectors_b = [w for w in only_b if w in INDUSTRY]
@@ -214,12 +219,12 @@ def _name_symbols(raw: str, schema: str) -> tuple[frozenset[str], ...]:
     tag = NameTypeTag.PER if schema == PERSON else NameTypeTag.ORG
     parts: dict[str, set[str]] = {}
     for name in analyze_names(tag, [raw], consolidate=False):
-        for part in name.parts:
-            parts.setdefault(part.form, set())
+        for piece in name.parts:
+            parts.setdefault(piece.form, set())
         for span in name.spans:
             if span.symbol.category == SymbolCategory.NAME:
-                for part in span.parts:
-                    parts.setdefault(part.form, set()).add(str(span.symbol.id))
+                for piece in span.parts:
+                    parts.setdefault(piece.form, set()).add(str(span.symbol.id))
     return tuple(frozenset(s) for s in parts.values())
 
 
@@ -231,7 +236,8 @@ def _symbols(a: NameKey, b: NameKey) -> NameMatch:
     hit_a = sum(1 for s in left if any(s & t for t in right))
     hit_b = sum(1 for t in right if any(s & t for s in left))
     sim = 0.95 * 0.5 * (hit_a / len(left) + hit_b / len(right))
-    why = f"{a.raw!r} ~ {b.raw!r}: {hit_a} of {len(left)} and {hit_b} of {len(right)} parts share a name in rigour's table"
+    shared = f"{hit_a} of {len(left)} and {hit_b} of {len(right)} parts"
+    why = f"{a.raw!r} ~ {b.raw!r}: {shared} share a name in rigour's table"
     return NameMatch(round(sim, 4), (("name_symbols", 1.0, why),))
 
 
@@ -312,7 +318,9 @@ def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False)
     both = (cover_a + cover_b) / (len_a + len_b)
     if min(len(a), len(b)) == 1 and len(a) != len(b):
         return _Aligned(round(both, 4), rest_a, rest_b, matched, frozenset(kinds))  # one shared word is not a name
-    return _Aligned(round(0.5 * (both + max(cover_a / len_a, cover_b / len_b)), 4), rest_a, rest_b, matched, frozenset(kinds))
+    return _Aligned(
+        round(0.5 * (both + max(cover_a / len_a, cover_b / len_b)), 4), rest_a, rest_b, matched, frozenset(kinds)
+    )
 
 
 def one_digit_apart(a: int, b: int) -> bool:
@@ -332,13 +340,13 @@ def neighbours(imo: int) -> list[int]:
     return sorted(found)
 
 
-def name_parts(query: Party, listed: Party) -> list[Part]:
+def name_parts(query: Party, listed: Party, bridge: bool = False) -> list[Part]:
     """The best name pair's share, its rewrites and penalties, and the numbers rule applied to it."""
     schema = listed.schema
     best: tuple[float, NameMatch, str, str, str, NameKey, NameKey] | None = None
     for _, qraw, qkey in query.keys(schema):
         for kind, raw, key in listed.keys(schema):
-            found = match_names(qkey, key)
+            found = match_names(qkey, key, bridge)
             net = found.sim + sum(FEATURES[f].weight * v for f, v, _ in found.notes)
             if best is None or net > best[0]:
                 best = (net, found, kind, qraw, raw, qkey, key)
@@ -397,9 +405,10 @@ def identifier_parts(query: Party, listed: Party) -> list[Part]:
     return _vessel_parts(query, listed) if listed.schema == VESSEL else _party_parts(query, listed)
 
 
-def compare(query: Party, listed: Party) -> list[Part]:
-    """Every feature that fires for this pair (the identifiers first, then the names)."""
-    names = name_parts(query, listed)
+def compare(query: Party, listed: Party, bridge: bool = False) -> list[Part]:
+    """Every feature that fires for this pair (the identifiers first, then the names); `bridge` also looks
+    kana names up in rigour's name table (milliseconds a pair: for pair scoring, not for screening)."""
+    names = name_parts(query, listed, bridge)
     ids = identifier_parts(query, listed)
     strong = {"imo_exact", "mmsi_exact", "company_imo_exact", "imo_one_digit"}
     if not names and not any(p.feature in strong for p in ids):

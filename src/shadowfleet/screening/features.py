@@ -62,9 +62,13 @@ FEATURES = {
         Feature("acronym", 0.0, frozenset({ORGANIZATION}), "'KOMID', 'IRGC': the letters of the full name in order"),
         # Words that tell near-namesakes apart
         Feature("country_word_differs", -0.5, _ALL, "'National Iranian Oil' is not 'National Iraqi Oil'"),
-        Feature("country_suffix", -0.3, frozenset({ORGANIZATION}), "'Sovcomflot UK': a subsidiary abroad is its own company"),
+        Feature(
+            "country_suffix", -0.3, frozenset({ORGANIZATION}), "'Sovcomflot UK': a subsidiary abroad is its own company"
+        ),
         Feature("industry_word_differs", -0.4, _ALL, "'Dalian Shipping' is not 'Dalian Trading'"),
-        Feature("legal_form_differs", -0.35, frozenset({ORGANIZATION}), "an LLC and a JSC of one name are two companies"),
+        Feature(
+            "legal_form_differs", -0.35, frozenset({ORGANIZATION}), "an LLC and a JSC of one name are two companies"
+        ),
         Feature("initials_reordered", -0.4, frozenset({ORGANIZATION}), "'A.B.C. Trading' is not 'C.B.A. Trading'"),
         Feature("name_part_differs", -0.3, frozenset({PERSON}), "'Ri Song Chol' is not 'Ri Song Hyok': a part differs"),
         Feature("flag_match", 0.05, _V, "same flag: weak, flags hop (2020 advisory red flag 7)"),

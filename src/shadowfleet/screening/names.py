@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rigour.names import extract_org_types, remove_obj_prefixes, remove_org_types
 
 from shadowfleet.screening.chinese import wade_plain
 from shadowfleet.screening.korean import KoreanName, parse
 from shadowfleet.screening.scripts import ABJADS, HANGUL, LATIN, to_latin
-from shadowfleet.screening.tokens import HONORIFICS, camel_split, numbers_joined, roman_value, unleet
+from shadowfleet.screening.tokens import (
+    HONORIFICS,
+    NUMBER_WORDS,
+    camel_split,
+    numbers_joined,
+    roman_value,
+    spelling,
+    unleet,
+)
 
 VESSEL = "Vessel"
 PERSON = "Person"
@@ -30,6 +38,9 @@ _LEGAL_WORDS = frozenset({"co", "company", "corp", "corporation", "inc", "incorp
 _LEGAL_WORDS |= {"nk"}  # Russian "neftyanaya kompaniya", oil company: part of the form, "PAO NK Rosneft"
 _VESSEL_WORDS = frozenset({"mv", "mt", "ms", "ss", "the"})
 _DIGITS = re.compile(r"\d+")
+_ROMAN_LETTERS = frozenset("ivx")
+_VOWELISH = re.compile(r"[aeiouyhw]")
+_DOUBLED = re.compile(r"(.)\1+")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufffd]")  # control bytes, bytes that were not UTF-8
 
 
@@ -49,7 +60,7 @@ class NameKey:
     schema: str = PERSON
     raw: str = ""
 
-    @property
+    @cached_property
     def joined(self) -> str:
         """Without spaces: romanisations split syllables differently (Kumunsan, Kumun San)."""
         return self.text.replace(" ", "")
@@ -62,25 +73,73 @@ class NameKey:
     def abjad(self) -> bool:
         return self.script in ABJADS
 
+    # Forms the comparison reaches for, computed once per name (listed names are compared many times).
+    @cached_property
+    def spelt(self) -> tuple[str, ...]:
+        return tuple(spelling(t) for t in self.tokens)
+
+    @cached_property
+    def spelt_joined(self) -> str:
+        return "".join(self.spelt)
+
+    @cached_property
+    def skeleton(self) -> tuple[str, ...]:
+        """Consonants only, doubled letters once: what an abjad writes ("khamenei" -> "kmn")."""
+        return tuple(_DOUBLED.sub(r"\1", _VOWELISH.sub("", t)) or t for t in self.tokens)
+
+    @cached_property
+    def skeleton_joined(self) -> str:
+        return "".join(self.skeleton)
+
+    @cached_property
+    def reversed_words(self) -> frozenset[str]:
+        """Each word of three letters or more written backwards ("nitup" meets "putin")."""
+        return frozenset(t[::-1] for t in self.tokens if len(t) >= 3 and t != t[::-1])
+
+    @cached_property
+    def backwards(self) -> tuple[str, ...]:
+        """The words written backwards, sorted: "nU gnoJ miK" is "Kim Jong Un"."""
+        return tuple(sorted(t[::-1] for t in self.tokens))
+
+    @cached_property
+    def token_set(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+    @cached_property
+    def sorted_tokens(self) -> tuple[str, ...]:
+        return tuple(sorted(self.tokens))
+
+    @cached_property
+    def initials(self) -> bool:
+        return any(len(t) == 1 for t in self.tokens)
+
+    @cached_property
+    def longest(self) -> str:
+        return max(self.tokens, key=len, default="")
+
 
 def _rewrite(tokens: list[str], schema: str, notes: list[tuple[str, str]]) -> list[str]:
     """Digits for letters, number words, roman numerals: each rewrite noted."""
-    if schema != VESSEL:  # a vessel's digits are its number ("KUM UN SAN 3")
-        plain = [unleet(t) or t for t in tokens]
+    if schema != VESSEL and not all(t.isalpha() or t.isdigit() for t in tokens):
+        plain = [unleet(t) or t for t in tokens]  # a vessel's digits are its number ("KUM UN SAN 3")
         if plain != tokens:
             changed = ", ".join(f"{a}->{b}" for a, b in zip(tokens, plain, strict=True) if a != b)
             notes.append(("digits_for_letters", changed))
             tokens = plain
-    tokens, changed = numbers_joined(tokens)
-    if changed:
-        notes.append(("number_words", "number words and ordinals read as numbers"))
-    roman = []
-    for i, t in enumerate(tokens):
-        value = roman_value(t) if len(t) >= 2 or (i == len(tokens) - 1 and i and schema != PERSON) else None
-        roman.append(str(value) if value else t)
-    if roman != tokens:
-        notes.append(("roman_numeral", ", ".join(f"{a.upper()}={b}" for a, b in zip(tokens, roman, strict=True) if a != b)))
-    return roman
+    if any(t[0].isdigit() or t in NUMBER_WORDS for t in tokens):
+        tokens, numbered = numbers_joined(tokens)
+        if numbered:
+            notes.append(("number_words", "number words and ordinals read as numbers"))
+    if any(_ROMAN_LETTERS.issuperset(t) for t in tokens):
+        roman = []
+        for i, t in enumerate(tokens):
+            value = roman_value(t) if len(t) >= 2 or (i == len(tokens) - 1 and i and schema != PERSON) else None
+            roman.append(str(value) if value else t)
+        if roman != tokens:
+            changed = ", ".join(f"{a.upper()}={b}" for a, b in zip(tokens, roman, strict=True) if a != b)
+            notes.append(("roman_numeral", changed))
+            tokens = roman
+    return tokens
 
 
 @lru_cache(maxsize=200_000)
@@ -120,7 +179,9 @@ def name_key(name: str, schema: str) -> NameKey:
     numbers = frozenset(n.lstrip("0") or "0" for t in kept for n in _DIGITS.findall(t))
     korean = parse(words, script == HANGUL) if schema == PERSON else None
     chinese = wade_plain(words) if schema == PERSON and korean is None else None
-    return NameKey(" ".join(kept), kept, numbers, script, tuple(notes), korean, chinese, legal, bool(titles), schema, name)
+    return NameKey(
+        " ".join(kept), kept, numbers, script, tuple(notes), korean, chinese, legal, bool(titles), schema, name
+    )
 
 
 def schema_of(text: str | None) -> str | None:

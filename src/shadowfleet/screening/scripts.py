@@ -52,7 +52,7 @@ def _han_syllables(text: str) -> str:
     kept apart as the family name ("毛泽东" -> "mao ze-dong")."""
     words = []
     for word in text.split():
-        syllables = lazy_pinyin(word, errors=lambda chars: anyascii(chars))
+        syllables = lazy_pinyin(word, errors=anyascii)
         if len(syllables) >= 2 and all(_is_han(c) for c in word):
             words.append(f"{syllables[0]} {'-'.join(syllables[1:])}")
         else:

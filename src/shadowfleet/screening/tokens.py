@@ -19,10 +19,45 @@ _ORDINAL_DIGITS = re.compile(r"^(\d+)(st|nd|rd|th)$")
 _ROMAN = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
-_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen".split()
-_UNITS += "sixteen seventeen eighteen nineteen".split()
-_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_UNITS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+]
+_UNITS += ["sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = {
+    w: 10 * (i + 2)
+    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+}
 CARDINALS = {w: i for i, w in enumerate(_UNITS)} | _TENS | {"hundred": 100, "thousand": 1000}
+
+
+class _NumberWords:
+    """Membership in the cardinal and ordinal words, loaded on first use."""
+
+    def __contains__(self, token: object) -> bool:
+        return token in CARDINALS or token in _ordinal_words()
+
+
+NUMBER_WORDS = _NumberWords()
 
 
 @lru_cache(maxsize=1)
@@ -39,15 +74,15 @@ def _ordinal_words() -> dict[str, int]:
 
 
 # Words prefixed to a person's name that say rank or respect, not who (rigour strips Mr/Dr/Sir itself).
-HONORIFICS = frozenset(
+HONORIFICS = _set(
     "mr mrs ms miss dr prof sir lord lady dame rev gen general col colonel maj major capt captain lt adm admiral "
     "marshal president minister sheikh shaikh shaykh sheik ayatollah ayatullah hojatoleslam hojjatoleslam mullah "
-    "mulla imam haji hajji hajj mawlana maulana emir prince princess king queen comrade excellency".split()
+    "mulla imam haji hajji hajj mawlana maulana emir prince princess king queen comrade excellency"
 )
 
 # Words that say what a company does: two companies that differ in one of these are two companies
 # ("Dalian Shipping Company" is not "Dalian Trading Company").
-INDUSTRY = frozenset(
+INDUSTRY = _set(
     "shipping shipmanagement ship ships maritime marine navigation tanker tankers trading trade traders oil gas "
     "petroleum petrochemical petrochemicals energy chemical chemicals mining mineral minerals metal metals steel "
     "bank banking insurance reinsurance investment investments finance financial capital credit logistics "
@@ -57,14 +92,14 @@ INDUSTRY = frozenset(
     "telecom telecommunications agriculture agricultural machinery equipment automotive motors coal power cement "
     "estate property properties realty exchange commodities lines line carriers bulk container containers "
     "offshore drilling refinery refining tobacco gold diamond diamonds arms defense defence security "
-    "consulting consultancy services construction cars shipyard shipbuilding fund".split()
+    "consulting consultancy services construction cars shipyard shipbuilding fund"
 )
 
 # Words that say nothing of which company it is: a brand is its full name without them.
-GENERIC = frozenset(
+GENERIC = _set(
     "group holding holdings international intl global general company co corporation corp enterprise "
     "enterprises the of and national joint stock public limited ltd llc inc sa ag jsc pjsc ojsc cjsc oao zao ooo "
-    "gmbh bv nv plc pte fze fzco fzc llp lp nk".split()
+    "gmbh bv nv plc pte fze fzco fzc llp lp nk"
 )
 
 
