@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from cli import ingest_json
 from conftest import SAMPLES
 from shadowfleet.ingest.feeds import parse_feed
+from shadowfleet.ingest.lines import normalise_line_ends
 
 LOG = SAMPLES / "dma_aislib_stream_20100611.nmea"
 UNTIMED = "!AIVDM,1,1,,B,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*09\n"
@@ -52,11 +53,26 @@ def test_tcp_feed_matches_the_same_log_read_from_a_file(tmp_path: Path) -> None:
     for key in ("read", "accepted", "duplicates", "rejected"):
         assert from_feed[key] == from_file[key], key
     archived = sorted((store / "raw").rglob("*.nmea"))
-    assert b"".join(p.read_bytes() for p in archived) == LOG.read_bytes()
+    # the archive holds the lines as read: every byte of every line, LF-ended (the log is CRLF)
+    assert b"".join(p.read_bytes() for p in archived) == normalise_line_ends(LOG.read_bytes())
     rows = pq.read_table(store / "positions").to_pylist()
     assert {r["source"] for r in rows} <= {str(p) for p in archived}
     manifest = json.loads((store / "manifest.json").read_text())
     assert {s["paths"][0] for s in manifest["sources"]} == {str(p) for p in archived}
+
+
+def _wait_until_bound(port: int, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return  # the ingest holds the port
+        finally:
+            probe.close()
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on udp port {port}")
 
 
 def test_udp_feed_is_timed_on_reception(tmp_path: Path) -> None:
@@ -76,13 +92,15 @@ def test_udp_feed_is_timed_on_reception(tmp_path: Path) -> None:
             "--store",
             str(store),
             "--duration",
-            "4",
+            "60",
+            "--max-records",
+            "3",
             "--json",
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    _wait_until_bound(port)  # a fixed sleep lost the datagrams whenever start-up was slow
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     for _ in range(3):
         sender.sendto(UNTIMED.encode(), ("127.0.0.1", port))
