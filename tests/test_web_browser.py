@@ -57,13 +57,15 @@ def server(scenario_store: Path) -> Iterator[tuple[str, str]]:
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 180  # seconds on a quiet machine; this only bounds a failed start
+    up = False
+    while not up and time.monotonic() < deadline and process.poll() is None:
         try:
             urllib.request.urlopen(f"{url}/api/health", timeout=1)
-            break
+            up = True
         except OSError:
             time.sleep(0.2)
-    else:
+    if not up:
         process.kill()
         pytest.fail(f"server did not start: {process.stderr.read().decode() if process.stderr else ''}")
     yield url, key
