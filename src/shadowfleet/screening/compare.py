@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
@@ -32,7 +32,14 @@ class Party:
     countries: frozenset[str] = field(default_factory=frozenset)
 
     def keys(self, schema: str) -> list[tuple[str, str, NameKey]]:
+        if schema == self.schema:
+            return self.own_keys
         return [(kind, raw, name_key(raw, schema)) for kind, raw in self.names if raw.strip()]
+
+    @cached_property
+    def own_keys(self) -> list[tuple[str, str, NameKey]]:
+        """The names' keys for this party's own schema, built once (a listed party is compared often)."""
+        return [(kind, raw, name_key(raw, self.schema)) for kind, raw in self.names if raw.strip()]
 
 
 TOKEN_FLOOR = 0.5  # below this two words are different words, even within the edit budget
