@@ -149,3 +149,28 @@ def test_store_vessels_screened_events_name_listed_parties_and_network(store: Pa
     two = next(r for r in reached if r["hops"] == 2)
     assert two["via"][0] == 445286000 and len(two["events"]) == 2 and two["listed_as"] == "ofac-sdn: CHON MA SAN"
     assert two["events"][0]["event_id"] == sts["event_id"]
+
+
+def test_bad_names_get_a_clear_error_not_a_crash(store: Path) -> None:
+    bad = run("screen", "vessel", "--store", store, "--name", "CHON MA SAN \udcff")
+    assert bad.returncode == 2 and "not UTF-8" in bad.stderr and "Traceback" not in bad.stderr
+    empty = run("screen", "entity", "--store", store, "--name", "  ")
+    assert empty.returncode == 2 and "--name is empty" in empty.stderr
+
+
+def test_compare_prints_precision_recall_f1_per_group(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "group,label,schema,name1,name2\n"
+        "korean,1,person,Ri Yong Ho,Lee Yong-ho\n"
+        "korean,0,person,Ri Song Chol,Ri Song Hyok\n"
+        "country,0,company,National Iranian Oil Company,National Iraqi Oil Company\n"
+        "country,1,company,National Iranian Oil Company,National Iranian Oil Co\n",
+        encoding="utf-8",
+    )
+    report = _json("screen", "compare", "--pairs", pairs, "--out", tmp_path / "s.csv")
+    assert isinstance(report, dict)
+    groups = {g["group"]: g for g in report["groups"]}
+    assert set(groups) == {"korean", "country", "all"} and groups["all"]["f1"] == 1.0
+    table = run("screen", "compare", "--pairs", pairs, "--out", tmp_path / "s.csv")
+    assert "korean" in table.stdout and "F1" in table.stdout

@@ -73,8 +73,8 @@ def wade_plain(words: list[list[str]]) -> tuple[str, ...] | None:
     """The name's syllables in apostrophe-less Wade-Giles, or None when it is no Chinese name.
 
     `words` are the name's words, each already split at hyphens ("tse-tung" -> ["tse", "tung"])."""
-    if not 1 <= len(words) <= 3:
-        return None
+    if not 2 <= len(words) <= 3 or any(len(w) > 2 or len(s) > 12 for w in words for s in w):
+        return None  # no Chinese name has a word of more than two syllables (or letters to spare)
     pinyin, wade = _tables()
     for known in (pinyin, wade):
         syllables: list[str] = []

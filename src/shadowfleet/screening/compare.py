@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
@@ -13,7 +13,8 @@ from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.screening.features import FEATURES, NAME_FLOOR, Part, part
 from shadowfleet.screening.korean import compare_korean
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key
-from shadowfleet.screening.tokens import GENERIC, INDUSTRY, acronym_of, is_country_word
+from shadowfleet.screening.scripts import HAN
+from shadowfleet.screening.tokens import GENERIC_ANY, INDUSTRY_ANY, acronym_of, is_country_word
 
 PRIMARY, ALIAS, FORMER = "name", "alias", "former name"
 
@@ -31,7 +32,14 @@ class Party:
     countries: frozenset[str] = field(default_factory=frozenset)
 
     def keys(self, schema: str) -> list[tuple[str, str, NameKey]]:
+        if schema == self.schema:
+            return self.own_keys
         return [(kind, raw, name_key(raw, schema)) for kind, raw in self.names if raw.strip()]
+
+    @cached_property
+    def own_keys(self) -> list[tuple[str, str, NameKey]]:
+        """The names' keys for this party's own schema, built once (a listed party is compared often)."""
+        return [(kind, raw, name_key(raw, self.schema)) for kind, raw in self.names if raw.strip()]
 
 
 TOKEN_FLOOR = 0.5  # below this two words are different words, even within the edit budget
@@ -60,6 +68,7 @@ class _Aligned:
     left_over_b: tuple[str, ...]
     matched: tuple[tuple[str, str], ...]
     kinds: frozenset[str]  # how words were matched besides spelling (initials, reversed ...)
+    cover_short: float = 0.0  # the share of the fully matched name's letters covered (0 when neither is)
 
 
 def similarity(a: NameKey, b: NameKey) -> float:
@@ -85,7 +94,7 @@ def match_names(a: NameKey, b: NameKey, bridge: bool = False) -> NameMatch:
         return NameMatch(1.0, (*rewrites, ("chinese_name", 1.0, why)))
     if a.schema == ORGANIZATION:
         for short, long in ((a, b), (b, a)):
-            if len(short.tokens) == 1 and acronym_of(short.tokens[0], long.tokens):
+            if len(short.tokens) == 1 and acronym_of(short.tokens[0], long.all_words):
                 why = f"{short.tokens[0].upper()} is the acronym of {long.text!r}"
                 return NameMatch(0.9, (*rewrites, ("acronym", 1.0, why)))
     found = _words(a, b)
@@ -123,8 +132,10 @@ def _words(a: NameKey, b: NameKey) -> NameMatch:
     found = aligned(a.tokens, b.tokens, person)
     sim = max(found.score, _near(a.joined, b.joined), _near("".join(sorted(a.tokens)), "".join(sorted(b.tokens))))
     extra: list[Note] = []
+    if HAN in (a.script, b.script):
+        return _han(a, b)
     if sim < 0.95 and (a.spelt != a.tokens or b.spelt != b.tokens):
-        spelt = aligned(a.spelt, b.spelt, person)
+        spelt = aligned(a.spelt, b.spelt, exact=True)  # short words must then agree: "li" is not "liu"
         if spelt.score * 0.98 > sim:
             sim, found = round(spelt.score * 0.98, 4), spelt
             extra.append(
@@ -136,6 +147,17 @@ def _words(a: NameKey, b: NameKey) -> NameMatch:
             sim, found = round(skeleton.score * 0.95, 4), skeleton
             why = f"{a.text!r} ~ {b.text!r} compared by consonants ({a.script}/{b.script})"
             extra = [("consonants", 1.0, why)]
+    if (a.abjad or b.abjad) and sim < NAME_FLOOR and min(len(a.skeleton_joined), len(b.skeleton_joined)) >= 6:
+        ratio = fuzz.ratio(a.skeleton_joined, b.skeleton_joined) / 100.0
+        if ratio >= 0.88:  # words split differently ("abd al-rahman" / "abderrahmane")
+            sim = round(0.9 * ratio, 4)
+            extra = [("consonants", 1.0, f"{a.text!r} ~ {b.text!r}: the same consonants ({a.script}/{b.script})")]
+    if person and sim < 0.85 and bool(found.left_over_a) != bool(found.left_over_b):
+        shorter = a if not found.left_over_a else b
+        dropped = found.left_over_a or found.left_over_b
+        if len(shorter.tokens) >= 2 and len(dropped) == 1 and found.cover_short >= 0.8:  # a patronymic left out
+            sim = max(sim, round(0.9 * found.cover_short, 4))
+            extra.append(("name_dropped", 1.0, f"{dropped[0]!r} is in one record only"))
     notes: list[Note] = [(k, 1.0, _KIND_DETAIL[k]) for k in sorted(found.kinds)] + extra
     sim, extra = _brand_and_title(a, b, found, sim)
     notes.extend(extra)
@@ -151,18 +173,31 @@ _KIND_DETAIL = {
 }
 
 
+def _han(a: NameKey, b: NameKey) -> NameMatch:
+    """A name written in Chinese characters reads as exact pinyin syllables: each must be in the other name
+    (given names may be run together), or it is another name ("成 朱" Cheng Zhu is not Chen Zhu)."""
+    found = aligned(a.tokens, b.tokens, exact=True)
+    if found.left_over_a or found.left_over_b:
+        rest = "/".join((*found.left_over_a, *found.left_over_b))
+        return NameMatch(min(found.score, 0.6), (("chinese_name", 0.0, f"syllables {rest} have no counterpart"),))
+    why = f"{a.text!r} ~ {b.text!r}: the same pinyin syllables"
+    return NameMatch(1.0, (("chinese_name", 1.0, why),))
+
+
 def _brand_and_title(a: NameKey, b: NameKey, found: _Aligned, sim: float) -> tuple[float, list[Note]]:
     """A brand is the full name less its sector words; a title and a family name name one person."""
     extra = found.left_over_a or found.left_over_b
     if a.schema == ORGANIZATION and not (found.left_over_a and found.left_over_b) and extra:
-        distinctive = [x for x, _ in found.matched if x not in GENERIC and x not in INDUSTRY and not is_country_word(x)]
-        if distinctive and all(w in GENERIC or w in INDUSTRY for w in extra) and sim < 0.9:
+        distinctive = [
+            x for x, _ in found.matched if x not in GENERIC_ANY and x not in INDUSTRY_ANY and not is_country_word(x)
+        ]
+        if distinctive and all(w in GENERIC_ANY or w in INDUSTRY_ANY for w in extra) and sim < 0.9:
             return 0.9, [
                 ("brand_name", 1.0, f"{' '.join(distinctive)!r} without the sector words {', '.join(extra)!r}")
             ]
     if a.schema == PERSON:
         for short, long in ((a, b), (b, a)):
-            family = short.honorific and len(short.tokens) == 1 and short.tokens[0] in (long.tokens[0], long.tokens[-1])
+            family = short.honorific and len(short.tokens) == 1 and short.tokens[0] == long.tokens[-1]
             if family and len(short.tokens[0]) >= 4 and sim < 0.85:
                 return 0.85, [("title_and_family_name", 1.0, f"a title and {short.tokens[0]!r} name one person")]
     return sim, []
@@ -183,8 +218,8 @@ def _penalties(a: NameKey, b: NameKey, found: _Aligned) -> list[Note]:
             last = longer.tokens[-1]
             if (last in (only_a or only_b) and is_country_word(last)) or (len(last) <= 3 and _iso_country(last)):
                 notes.append(("country_suffix", 1.0, f"{last!r} ends {longer.text!r}: a subsidiary in another country"))
-        sectors_a = [w for w in only_a if w in INDUSTRY]
-        sectors_b = [w for w in only_b if w in INDUSTRY]
+        sectors_a = [w for w in only_a if w in INDUSTRY_ANY]
+        sectors_b = [w for w in only_b if w in INDUSTRY_ANY]
         if sectors_a and sectors_b:
             notes.append(("industry_word_differs", 1.0, f"{'/'.join(sectors_a)} vs {'/'.join(sectors_b)}"))
     if a.schema == ORGANIZATION:
@@ -286,12 +321,23 @@ def _relation(x: str, y: str, person: bool) -> tuple[float, str]:
     return sim, ""
 
 
-def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False) -> _Aligned:
+def _exact(x: str, y: str) -> tuple[float, str]:
+    """Equal words; words of five letters or more may still differ by a typo."""
+    if x == y:
+        return 1.0, ""
+    return (word_similarity(x, y), "") if min(len(x), len(y)) >= 5 else (0.0, "")
+
+
+def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False, exact: bool = False) -> _Aligned:
     """Words paired best-first (each used once); the share of letters covered, averaged over both names
-    and over the better-covered one."""
+    and over the better-covered one. `exact`: only equal words pair."""
     a, b = _merge_splits(left, right), _merge_splits(right, left)
     pairs = sorted(
-        ((*_relation(x, y, person), min(x, y), max(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)),
+        (
+            (*(_exact(x, y) if exact else _relation(x, y, person)), min(x, y), max(x, y), i, j)
+            for i, x in enumerate(a)
+            for j, y in enumerate(b)
+        ),
         key=lambda p: (-p[0], p[2], p[3]),
     )
     used_a: set[int] = set()
@@ -316,11 +362,11 @@ def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False)
     if not len_a or not len_b:
         return _Aligned(0.0, rest_a, rest_b, matched, frozenset(kinds))
     both = (cover_a + cover_b) / (len_a + len_b)
-    if min(len(a), len(b)) == 1 and len(a) != len(b):
-        return _Aligned(round(both, 4), rest_a, rest_b, matched, frozenset(kinds))  # one shared word is not a name
-    return _Aligned(
-        round(0.5 * (both + max(cover_a / len_a, cover_b / len_b)), 4), rest_a, rest_b, matched, frozenset(kinds)
-    )
+    short = cover_a / len_a if not rest_a else cover_b / len_b if not rest_b else 0.0
+    if min(len(a), len(b)) == 1 and len(a) != len(b):  # one shared word is not a name
+        return _Aligned(round(both, 4), rest_a, rest_b, matched, frozenset(kinds), short)
+    score = round(0.5 * (both + max(cover_a / len_a, cover_b / len_b)), 4)
+    return _Aligned(score, rest_a, rest_b, matched, frozenset(kinds), short)
 
 
 def one_digit_apart(a: int, b: int) -> bool:

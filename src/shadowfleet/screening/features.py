@@ -52,6 +52,7 @@ FEATURES = {
         Feature("spelling_variant", 0.0, _ALL, "'Medwedew' is 'Medvedev': one sound, several Latin spellings"),
         Feature("consonants", 0.0, _ALL, "Arabic, Hebrew and Khmer spell few vowels: their consonants compared"),
         Feature("name_symbols", 0.0, _ALL, "rigour's Wikidata name table: one name in several scripts"),
+        Feature("name_dropped", 0.0, frozenset({PERSON}), "a middle name or patronymic left out of one record"),
         Feature("brand_name", 0.0, frozenset({ORGANIZATION}), "a brand is the legal name without its sector words"),
         Feature("title_and_family_name", 0.0, frozenset({PERSON}), "'Ayatollah Khamenei': a title with a family name"),
         # Disguise and short forms: a little less sure than the name spelt out

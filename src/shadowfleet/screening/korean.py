@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _VOWELS = "wae|weo|yae|yeo|eui|ae|ai|eo|eu|ee|oe|oi|oo|ui|wa|we|wi|wo|ya|ye|yi|yo|yu|a|e|i|o|u"
-_SYLLABLE = re.compile(rf"^(tch|ch|jj|kk|tt|pp|ss|sh|[gkndtrlmbpsjhcf])?({_VOWELS})(ng|ck|[kgnltdmbp])?$")
+_SYLLABLE = re.compile(rf"^(tch|ch|jj|kk|tt|pp|ss|sh|th|kh|ph|[gkndtrlmbpsjhcf])?({_VOWELS})(ng|ck|[kgnltdmbp])?$")
 _INITIAL = {"tch": "j", "ch": "j", "jj": "j", "c": "j", "kk": "g", "k": "g", "tt": "d", "t": "d"}
-_INITIAL |= {"pp": "b", "p": "b", "f": "b", "ss": "s", "sh": "s", "l": "r"}
+_INITIAL |= {"pp": "b", "p": "b", "f": "b", "ss": "s", "sh": "s", "l": "r", "th": "d", "kh": "g", "ph": "b"}
 # eo, o, u and eu merge: South Korean custom writes 정 Jung, 철 Chul, 성 Sung where MR writes Chong,
 # Ch'ol, Song, and the family name and every consonant must still agree.
 _VOWEL = {"eo": "o", "u": "o", "eu": "o", "oo": "o", "yeo": "yo", "yu": "yo", "ee": "i", "yi": "i", "eui": "ui"}

@@ -110,6 +110,11 @@ class NameKey:
         return tuple(sorted(self.tokens))
 
     @cached_property
+    def all_words(self) -> tuple[str, ...]:
+        """Every word as written, legal forms included (NIOC's C is the Company)."""
+        return tuple(t for t in _NON_WORD.split(_QUOTES.sub("", to_latin(self.raw)[0].casefold())) if t)
+
+    @cached_property
     def initials(self) -> bool:
         return any(len(t) == 1 for t in self.tokens)
 

@@ -92,7 +92,8 @@ INDUSTRY = _set(
     "telecom telecommunications agriculture agricultural machinery equipment automotive motors coal power cement "
     "estate property properties realty exchange commodities lines line carriers bulk container containers "
     "offshore drilling refinery refining tobacco gold diamond diamonds arms defense defence security "
-    "consulting consultancy services construction cars shipyard shipbuilding fund"
+    "consulting consultancy services construction cars shipyard shipbuilding fund pipeline pipelines resources "
+    "manufacturing production exploration"
 )
 
 # Words that say nothing of which company it is: a brand is its full name without them.
@@ -202,3 +203,12 @@ def spelling(token: str) -> str:
     for written, sound in _SPELLINGS:
         token = token.replace(written, sound)
     return _DOUBLE.sub(r"\1", token.replace("y", "i"))
+
+
+def _spelt_too(words: frozenset[str]) -> frozenset[str]:
+    return words | frozenset(spelling(w) for w in words)
+
+
+# The sets as the spelling-variant comparison writes their words ("shipping" -> "shiping").
+INDUSTRY_ANY = _spelt_too(INDUSTRY)
+GENERIC_ANY = _spelt_too(GENERIC)

@@ -59,6 +59,9 @@ def _entry(node: ET.Element, kind: str, path: Path, lines: dict[str, int], resul
         # "Low" quality aliases are short fragments the UN itself calls weak; matching on them floods analysts
         if alias_name and quality != "low":
             (entry.former_names if quality == "f.k.a." else entry.aliases).append(alias_name)
+    original = (node.findtext("NAME_ORIGINAL_SCRIPT") or "").strip()
+    if original and original != name:  # the name in its own script (Arabic, Cyrillic): a query may use it
+        entry.aliases.append(original)
     places = _texts(node, "NATIONALITY/VALUE") + _texts(node, f"{tag_of(kind)}_ADDRESS/COUNTRY")
     entry.countries = sorted({c for p in places if (c := country_code(p))})
     entry.programs = _texts(node, "UN_LIST_TYPE")

@@ -1,0 +1,142 @@
+"""Names across scripts and spellings, disguise, short forms and distinctive-word penalties (issue #12)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shadowfleet.screening.chinese import wade_plain
+from shadowfleet.screening.compare import Party, compare
+from shadowfleet.screening.features import FEATURES, total
+from shadowfleet.screening.korean import canonical
+from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, name_key, schema_of
+from shadowfleet.screening.pair_metrics import COMPARE_THRESHOLD, label_of
+
+SHAPES = Path(__file__).parent / "data" / "screening_pairs_shapes.csv"
+PAIRS = Path(__file__).parent / "data" / "screening_pairs.csv"
+
+
+def _score(schema: str, a: str, b: str) -> tuple[float, set[str]]:
+    score, parts = total(compare(Party(schema, (("name", a),)), Party(schema, (("name", b),)), bridge=True))
+    return score, {p.feature for p in parts}
+
+
+@pytest.mark.parametrize(
+    ("schema", "a", "b", "feature"),
+    [
+        (PERSON, "Ковальчук Юрий Валентинович", "Yury Valentinovich KOVALCHUK", "transliterated"),
+        (PERSON, "김정은", "Kim Jong Un", "korean_name"),
+        (PERSON, "ウラジーミル・プーチン", "Vladimir Putin", "name_symbols"),
+        (PERSON, "علي خامنئي", "Ali Khamenei", "consonants"),
+        (PERSON, "ហ៊ុន សែន", "Hun Sen", "consonants"),
+        (PERSON, "Dmitrij Medwedew", "Dmitry Medvedev", "spelling_variant"),
+        (PERSON, "Mao Tse-tung", "Mao Zedong", "chinese_name"),
+        (PERSON, "Ri Yong Ho", "Lee Yong-ho", "korean_name"),
+        (PERSON, "Yi Yong-ho", "Ri Yong Ho", "korean_name"),
+        (PERSON, "Choe Ryong Hae", "Choi Ryong-hae", "korean_name"),
+        (PERSON, "Al1 Khamene1", "Ali Khamenei", "digits_for_letters"),
+        (PERSON, "nU gnoJ miK", "Kim Jong Un", "reversed_word"),
+        (ORGANIZATION, "RosneftPJSC", "PJSC Rosneft Oil Company", "joined_words"),
+        (PERSON, "A. G. Lukashenko", "Alexander Grigoryevich Lukashenko", "initials"),
+        (PERSON, "Ayatollah Khamenei", "Ali Hosseini Khamenei", "honorific"),
+        (ORGANIZATION, "KOMID", "Korea Mining Development Trading Corporation", "acronym"),
+        (ORGANIZATION, "IRGC", "Islamic Revolutionary Guard Corps", "acronym"),
+        (ORGANIZATION, "21st Century Shipping", "Twenty-First Century Shipping", "number_words"),
+        (ORGANIZATION, "Rosneft", "PJSC Rosneft Oil Company", "brand_name"),
+        (ORGANIZATION, "ПАО НК Роснефть", "Rosneft Oil Company", "transliterated"),
+    ],
+)
+def test_one_party_in_another_script_or_spelling_is_a_match(schema: str, a: str, b: str, feature: str) -> None:
+    score, features = _score(schema, a, b)
+    assert score >= COMPARE_THRESHOLD and feature in features, (score, features)
+    assert _score(schema, b, a)[0] == score  # the order of the pair does not matter
+
+
+@pytest.mark.parametrize(
+    ("schema", "a", "b", "feature"),
+    [
+        (ORGANIZATION, "National Iranian Oil Company", "National Iraqi Oil Company", None),
+        (ORGANIZATION, "Dalian Shipping Company", "Dalian Trading Company", None),
+        (ORGANIZATION, "Fund VI", "Fund VII", "number_mismatch"),
+        (ORGANIZATION, "A.B.C. Trading", "C.B.A. Trading", "initials_reordered"),
+        (ORGANIZATION, "Sovcomflot UK Ltd", "Sovcomflot", "country_suffix"),
+        (ORGANIZATION, "Rosneft Trading SA", "Rosneft Trading LLC", "legal_form_differs"),
+        (PERSON, "박봉주", "박봉수", None),
+        (PERSON, "Ri Song Chol", "Ri Song Hyok", None),
+        (PERSON, "Abdullah bin Mohammed bin Ali", "Abdullah bin Mohammed bin Omar", "name_part_differs"),
+        (PERSON, "成 朱", "CHEN, Zhu", None),
+    ],
+)
+def test_near_namesakes_are_told_apart_with_the_word_named(schema: str, a: str, b: str, feature: str | None) -> None:
+    score, features = _score(schema, a, b)
+    assert score <= COMPARE_THRESHOLD + 0.05 and (feature is None or feature in features), (score, features)
+
+
+def test_korean_syllables_agree_across_romanisations() -> None:
+    assert {canonical(s) for s in ("chol", "cheol", "chul")} == {"jol"}
+    assert canonical("ryong") == canonical("yong") and canonical("un") == canonical("eun")
+    assert canonical("hyok") != canonical("chol") and canonical("xyz") is None
+
+
+def test_wade_giles_and_pinyin_meet() -> None:
+    assert wade_plain([["mao"], ["tse", "tung"]]) == wade_plain([["mao"], ["zedong"]])
+    assert wade_plain([["maria"], ["lopez"]]) is None
+
+
+def test_every_new_feature_is_declared_with_a_source() -> None:
+    for name in ("transliterated", "korean_name", "acronym", "country_word_differs", "industry_word_differs"):
+        assert FEATURES[name].source
+
+
+def test_bad_bytes_and_blank_names_never_crash() -> None:
+    assert name_key("CHON MA SAN \udcff", VESSEL).text == "chon ma san"
+    assert name_key("", PERSON).tokens == () and schema_of("company") == ORGANIZATION
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=25), st.text(max_size=25), st.sampled_from([VESSEL, PERSON, ORGANIZATION]))
+def test_any_unicode_pair_scores_within_bounds_and_adds_up(a: str, b: str, schema: str) -> None:
+    score, parts = total(compare(Party(schema, (("name", a),)), Party(schema, (("name", b),))))
+    assert 0.0 <= score <= 1.0 and round(sum(p.points for p in parts), 3) == score
+
+
+def _f1(rows: list[dict[str, str]]) -> float:
+    tp = sum(1 for r in rows if r["hit"] and r["label"])
+    fp = sum(1 for r in rows if r["hit"] and not r["label"])
+    fn = sum(1 for r in rows if not r["hit"] and r["label"])
+    return 2 * tp / (2 * tp + fp + fn)
+
+
+def _scored(path: Path) -> list[dict[str, object]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for r in rows:
+        schema = schema_of(r["schema"]) or VESSEL
+        out.append({**r, "label": label_of(r["label"]), "hit": _score(schema, r["name1"], r["name2"])[0] >= 0.7})
+    return out
+
+
+def test_the_shapes_file_scores_f1_above_0_9() -> None:
+    rows = _scored(SHAPES)
+    assert len(rows) >= 150
+    assert _f1(rows) >= 0.9  # type: ignore[arg-type]
+
+
+def test_the_list_drawn_pairs_hold_their_level() -> None:
+    rows = [r for r in _scored(PAIRS) if str(r["group"]).startswith("list_")]
+    assert len(rows) >= 300
+    assert _f1(rows) >= 0.72  # type: ignore[arg-type]  # 0.731 now: aliases that are other names keep it low
+
+
+def test_a_un_entry_is_found_by_its_name_in_its_own_script() -> None:
+    from screening_data import screener
+    from shadowfleet.screening.screener import Query
+
+    matches = screener().screen(Query("صدام حسين التكريتي", PERSON))
+    assert matches and "SADDAM" in matches[0].entry["name"].upper()
+    assert "transliterated" in {p.feature for p in matches[0].parts}
