@@ -16,8 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from shadowfleet.core.events import EncounterDetails, EventType, LoiteringDetails, details_of
 from shadowfleet.core.geo import haversine_m
-from shadowfleet.simulate.truth import AIS_GAP, ENCOUNTER, EVENT_TYPES
+
+EVENT_TYPES = tuple(EventType)
 
 ALARM_SCORE = 0.3  # the brief's line between an alarm and context
 ANCHORAGE_MARGIN_M = 2000.0  # an encounter this close to an anchorage's edge is at the anchorage
@@ -101,9 +103,15 @@ def _matches(event: dict[str, Any], case: dict[str, Any]) -> bool:
 
 
 def _in_port(event: dict[str, Any]) -> bool:
-    details = event.get("details")
-    parsed = json.loads(details) if isinstance(details, str) and details else {}
-    return bool(parsed.get("in_port")) if isinstance(parsed, dict) else False
+    """Marked in port by its detector (read through the typed details; unreadable details are not)."""
+    text = event.get("details")
+    if not isinstance(text, str) or not text:
+        return False
+    try:
+        details = details_of(event["event_type"], text)
+    except (ValueError, TypeError, KeyError):
+        return False
+    return isinstance(details, EncounterDetails | LoiteringDetails) and details.in_port
 
 
 def is_alarm(event: dict[str, Any]) -> bool:
@@ -174,7 +182,9 @@ def evaluate(truth_path: Path, events: list[dict[str, Any]]) -> Evaluation:
     result.decoy_alarms = _decoy_alarms(truth["decoys"], alarms)
     anchorages, holes = truth.get("anchorages", []), truth.get("coverage_holes", [])
     result.anchorage_encounter_alarms = [
-        e["event_id"] for e in alarms if e["event_type"] == ENCOUNTER and _at_anchorage(e, anchorages)
+        e["event_id"] for e in alarms if e["event_type"] == EventType.ENCOUNTER and _at_anchorage(e, anchorages)
     ]
-    result.hole_gap_alarms = [e["event_id"] for e in alarms if e["event_type"] == AIS_GAP and _in_hole(e, holes)]
+    result.hole_gap_alarms = [
+        e["event_id"] for e in alarms if e["event_type"] == EventType.AIS_GAP and _in_hole(e, holes)
+    ]
     return result

@@ -13,15 +13,18 @@ from typing import Annotated
 import typer
 
 from shadowfleet import __version__
+from shadowfleet.app import pipeline
 from shadowfleet.cli.analysis import alerts_app, cap_command, report_command, risk_command
+from shadowfleet.cli.anchorages import anchorages_command
 from shadowfleet.cli.common import StoreOption, err, fail, out
 from shadowfleet.cli.render import RichProgress, print_evaluation, print_events, print_ingest, print_summary
 from shadowfleet.cli.screening import lists_app, network_command, screen_app
 from shadowfleet.cli.server import serve_command, users_app
 from shadowfleet.core.schema import TABLES
+from shadowfleet.detect.anchorages import check_anchorage_files
 from shadowfleet.detect.events import Config
-from shadowfleet.detect.runner import Window, run
-from shadowfleet.detect.write import STORE_EVENTS, format_of, read_events, write_events
+from shadowfleet.detect.runner import Window
+from shadowfleet.detect.write import format_of, read_events, write_events
 from shadowfleet.detect.zones import user_zones
 from shadowfleet.evaluate import evaluate
 from shadowfleet.ingest.csv_layouts import LayoutError, parse_mapping
@@ -29,8 +32,8 @@ from shadowfleet.ingest.feed_pipeline import FeedLimits, ingest_feed
 from shadowfleet.ingest.feeds import FeedError, parse_feed
 from shadowfleet.ingest.formats import FORMATS
 from shadowfleet.ingest.pipeline import IngestOptions, ingest, parse_start
-from shadowfleet.screening.fleet import screen_events
 from shadowfleet.simulate import simulate
+from shadowfleet.store import layout
 from shadowfleet.store.store import Store, StoreError
 from shadowfleet.store.summary import summarize
 
@@ -139,6 +142,9 @@ def detect_command(
     zones: Annotated[
         list[Path] | None, typer.Option("--zones", help="GeoJSON polygons to watch besides DPRK waters and ports.")
     ] = None,
+    anchorages: Annotated[
+        list[Path] | None, typer.Option("--anchorages", help="Your own anchorages: GeoJSON points or CSV name,lat,lon.")
+    ] = None,
     top: Annotated[int, typer.Option(help="Rows of the highest-scoring events to print.")] = 15,
     as_json: Annotated[bool, typer.Option("--json", help="Print counts per event type as one JSON object.")] = False,
     engine: Annotated[str, typer.Option(help="duckdb (embedded, the default) or spark (local[2] here).")] = "duckdb",
@@ -146,30 +152,27 @@ def detect_command(
     """Detect STS encounters, loitering, AIS gaps, position jumps, identity fraud, DPRK visits, draught changes.
 
     The events are kept in the store (upserted) and, when lists are loaded, every vessel is screened first
-    so that each event names its listed parties."""
+    so that each event names its listed parties; then every vessel's risk is scored and alerts raised."""
     try:
         if out_path:
             format_of(out_path)
         window = Window(_time(since, "--since"), _time(until, "--until"), _bbox(bbox))
-        settings = Config.load(config, tuple(zones or ()))
+        settings = Config.load(config, tuple(zones or ()), tuple(anchorages or ()))
         for path in settings.zone_files:
             user_zones(path)  # a broken file is an error now, not halfway through the run
-        if engine not in ("duckdb", "spark"):
+        check_anchorage_files(settings)
+        chosen = next((e for e in pipeline.ENGINES if e == engine), None)
+        if chosen is None:
             raise ValueError(f"--engine {engine!r}: choose duckdb or spark")
         opened = Store.open(store)
-        if engine == "spark":
-            from shadowfleet.detect.spark_runner import run_spark
-
-            events = run_spark(opened, settings, window)
-        else:
-            events = run(opened, settings, window)
-        events, matches = screen_events(opened, events)
-        written = write_events(events, opened.root / STORE_EVENTS)
+        detected, scored = pipeline.run(opened, settings, window, chosen)
+        events, matches, written = detected.events, detected.matches, detected.in_store
         if out_path:
             written = write_events(events, out_path)
     except (StoreError, ValueError, OSError) as exc:
         raise fail(str(exc)) from exc
     counts = Counter(events.column("event_type").to_pylist())
+    stored_at = opened.path(layout.EVENTS.relative)
     if as_json:
         sys.stdout.write(
             json.dumps(
@@ -178,18 +181,20 @@ def detect_command(
                     "in_file": written,
                     "by_type": counts,
                     "listed_vessels": None if matches is None else len(set(matches.column("mmsi").to_pylist())),
-                    "out": str((out_path or opened.root / STORE_EVENTS).resolve()),
+                    "alerts": len(scored.alerts),
+                    "out": str((out_path or stored_at).resolve()),
                 }
             )
             + "\n"
         )
     else:
         print_events(out, events, top)
-        where = out_path or opened.root / STORE_EVENTS
+        where = out_path or stored_at
         out.print(f"{events.num_rows:,} events ({written:,} in the file after upsert) written to [b]{where}[/b]")
         if matches is not None:
             listed = len(set(matches.column("mmsi").to_pylist()))
             out.print(f"{listed:,} vessel(s) in the store match a sanctions list; see `shadowfleet network`")
+        out.print(f"{len(scored.alerts):,} alert(s) after scoring every vessel's risk; see `shadowfleet alerts`")
 
 
 def _time(text: str | None, option: str) -> datetime | None:
@@ -215,8 +220,8 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
 @app.command("simulate")
 def simulate_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory for ais.csv and truth.json.")],
-    vessels: Annotated[int, typer.Option(help="Background vessels (the planted cases and decoys come on top).")] = 40,
-    days: Annotated[float, typer.Option(help="Days of traffic (at least 3: the Nampo call takes that long).")] = 3,
+    vessels: Annotated[int, typer.Option(help="Background vessels (the planted cases and decoys come on top).")] = 200,
+    days: Annotated[float, typer.Option(help="Days of traffic (at least 3; 4 in the East China Sea).")] = 4,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same traffic.")] = 1,
     region: Annotated[str, typer.Option(help="yellow_sea or east_china_sea.")] = "yellow_sea",
     reception: Annotated[
@@ -264,6 +269,7 @@ def schema_command() -> None:
         sys.stdout.write(f"\n{what} ({', '.join(spec.key)}).\n")
 
 
+app.command("anchorages")(anchorages_command)
 # in the order of the work: sanctions lists and screening, then risk, alerts, case files, the API
 app.add_typer(lists_app, name="lists")
 app.add_typer(screen_app, name="screen")

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from shadowfleet.core.geo import circular_mean_deg, haversine_m, ports, steps
 from shadowfleet.core.schema import Column, Table, check
 from shadowfleet.detect.events import Config, Params
+from shadowfleet.store import layout
 from shadowfleet.store.manifest import write_table_atomic
 from shadowfleet.store.store import Store
 
@@ -52,7 +53,7 @@ ANCHORAGES = Table(
     key=("anchorage_id",),
     partitioned_by_date=False,
 )
-STORE_ANCHORAGES = Path("anchorages") / "anchorages.parquet"
+STORE_ANCHORAGES = Path(layout.ANCHORAGES)
 SECTION = "anchorage"
 
 
@@ -317,3 +318,10 @@ def save(store: Store, anchorages: list[Anchorage]) -> Path:
 def load(store: Store) -> pa.Table | None:
     path = store.root / STORE_ANCHORAGES
     return check(pq.read_table(path), ANCHORAGES) if path.exists() else None
+
+
+def check_anchorage_files(config: Config) -> None:
+    """Read every user anchorage file now, so a broken one is an error before the run, not halfway."""
+    params = config.params(AnchorageParams, SECTION)
+    for path in config.anchorage_files:
+        read_user_anchorages(path, params)

@@ -31,32 +31,41 @@ def anchorages(sim: Simulator, truth: Truth) -> None:
         anchorage = outer_anchorage(sim, str(port))
         truth.anchorages.append(anchorage)
         centre = (anchorage.lat, anchorage.lon)
+        waiting: list[tuple[tuple[float, float], float, float]] = []
         for _ in range(int(sim.rng.integers(12, 26))):
             v = sim.vessel(int(sim.rng.choice([70, 70, 80, 80, 60])))
-            r = anchorage.radius_m * float(np.sqrt(sim.rng.random()))
-            angle = float(sim.rng.uniform(0, 2 * np.pi))
-            at = offset(centre, r * np.cos(angle), r * np.sin(angle))
-            t0 = float(sim.rng.uniform(2, sim.days * 24 - 8)) * H
+            if waiting and sim.rng.random() < 0.3:  # drops anchor beside a ship already waiting
+                beside, since, until = waiting[int(sim.rng.integers(0, len(waiting)))]
+                at = offset(beside, float(sim.rng.uniform(80, 300)), float(sim.rng.uniform(-100, 100)))
+                t0 = float(sim.rng.uniform(since, max(until - 3 * H, since + 1)))
+            else:
+                r = anchorage.radius_m * float(np.sqrt(sim.rng.random()))
+                angle = float(sim.rng.uniform(0, 2 * np.pi))
+                at = offset(centre, r * np.cos(angle), r * np.sin(angle))
+                t0 = float(sim.rng.uniform(6, sim.days * 24 - 8)) * H
             t1 = min(t0 + float(sim.rng.uniform(6, 30)) * H, sim.end)
-            sim.arrive(v, at, t0, float(sim.rng.uniform(8, 12)))
+            waiting.append((at, t0, t1))
+            sim.arrive(v, at, t0, float(sim.rng.uniform(8, 12)), origin_box=_around(centre))
             sim.stay(v, t0, t1, at, drift_m=40)
             truth.decoy("outer_anchorage", v.mmsi, t0, t1, (ENCOUNTER, LOITERING), at=centre)
             if t1 < sim.end:
                 sim.carry_on(v, t1)
 
 
+def _around(at: tuple[float, float]) -> tuple[float, float, float, float]:
+    return at[0] - 1.0, at[0] + 1.0, at[1] - 1.0, at[1] + 1.2
+
+
 def hole_silenced(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """Fishing vessels working inside a coverage hole through its hours: nobody hears them, and their
-    silence is the satellites', not theirs."""
+    """Fishing vessels working the sea of a coverage hole all along: while the hole is open nobody hears
+    them, and their silence is the satellites', not theirs."""
     for hole in coverage.holes:
         box = (hole.lat_min + 0.1, hole.lat_max - 0.1, hole.lon_min + 0.1, hole.lon_max - 0.1)
         for _ in range(int(sim.rng.integers(1, 3))):
-            v = sim.vessel(30, cls="B")
-            t0, t1 = max(hole.start_s - 4 * H, 0.0), min(hole.end_s + 4 * H, sim.end)
-            sim.sail(v, t0, t1, sim.sea_point(box, 0.0), float(sim.rng.uniform(2.5, 4.0)), Waters(box, 0.0))
+            v = sim.vessel(30, cls=str(sim.rng.choice(["A", "B"])))
+            sim.sail(v, 0.0, sim.end, sim.sea_point(box, 0.0), float(sim.rng.uniform(2.5, 4.0)), Waters(box, 0.0))
             if coverage.model is Reception.MIXED:
                 truth.decoy("silenced_by_coverage_hole", v.mmsi, hole.start_s, hole.end_s, (AIS_GAP,))
-            sim.carry_on(v, t1, 9.0)
 
 
 def classic_decoys(sim: Simulator, coverage: Coverage, truth: Truth) -> None:

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from shadowfleet.core.geo import NM_M
 from shadowfleet.simulate.places import clear_of_ports, coastal_spot, dprk_chord, dprk_spot, offshore_nm, open_sea_spot
 from shadowfleet.simulate.reception import Coverage, in_hole
 from shadowfleet.simulate.traffic import COASTAL, Simulator, Vessel, Waters, offset
@@ -184,10 +185,11 @@ def excursions(sim: Simulator, truth: Truth) -> None:
     GNSS or a manipulated feed): a position_jump, not two ships at once."""
     for _ in range(2):
         v = sim.vessel(70)
-        sim.sail(v, 0, sim.end, coastal_spot(sim), float(sim.rng.uniform(9, 13)), COASTAL)
+        home = coastal_spot(sim)
+        along = Waters((home[0] - 0.5, home[0] + 0.5, home[1] - 0.5, home[1] + 0.5), 4.0, 12.0)
+        sim.sail(v, 0, sim.end, home, float(sim.rng.uniform(9, 13)), along)  # a coaster, up and down one coast
         km = float(sim.rng.uniform(150, 300))
-        t0 = float(sim.rng.uniform(10, sim.days * 24 - 10)) * H
-        t1 = t0 + float(sim.rng.uniform(0.5, 2.0)) * H
+        t0, t1 = _in_coastal_waters(sim, v, float(sim.rng.uniform(0.5, 2.0)) * H)
         lat, lon = v.position(t0)
         for _ in range(100):
             bearing = float(sim.rng.uniform(0, 2 * math.pi))
@@ -196,6 +198,19 @@ def excursions(sim: Simulator, truth: Truth) -> None:
                 break
         v.shifts.append((t0, t1, there[0] - lat, there[1] - lon))
         truth.case(POSITION_JUMP, v.mmsi, t0, t1, detail="excursion")
+
+
+def _in_coastal_waters(sim: Simulator, v: Vessel, seconds: float) -> tuple[float, float]:
+    """A time window in which the ship sails within every shore station's range (so the run of
+    spoofed fixes is heard whatever the reception model)."""
+    rows = np.concatenate(v.chunks)
+    shore = sim.world.shore_distance_m(rows[:, 1], rows[:, 2])
+    for _ in range(500):
+        t0 = float(sim.rng.uniform(10 * H, sim.end - 10 * H))
+        near = (rows[:, 0] >= t0 - 0.5 * H) & (rows[:, 0] <= t0 + seconds + 0.5 * H)
+        if near.any() and shore[near].max() <= 15 * NM_M:  # the shortest shore range, less its edge
+            return float(round(t0)), float(round(t0 + seconds))  # whole seconds, as the CSV states times
+    raise ValueError("the coastal route never stays near the coast long enough")
 
 
 def clones(sim: Simulator, truth: Truth) -> None:

@@ -6,8 +6,8 @@ issue 10, and the detectors scored P = R = 1.0 on it.
 `mixed`, the default, is what real archives look like. Shore stations hear a ship up to 20-40 nm from
 the coast (one range per scenario, with a 5-nm fading edge). Beyond that only satellites hear it, and
 only during a pass: a pass every 1-2 h lasting ~10 min. A satellite decodes a limited number of
-messages per 1-degree cell per pass (message collisions), so in dense traffic each ship is heard a few
-times per pass, sometimes not at all; class B is heard less often than class A. Coverage holes are
+ships per 1-degree cell per pass (message collisions): in dense traffic a ship is missed by some
+passes, and a pass that hears it decodes one to three of its messages; class B is heard less often. Coverage holes are
 boxes of open sea where for 8-14 h no satellite hears anybody (all of each box lies beyond shore range).
 """
 
@@ -27,8 +27,9 @@ SHORE_EDGE_NM = 5.0
 PASS_INTERVAL_H = (1.0, 2.0)  # reference.md section 7, "Satellite reception"
 PASS_MINUTES = (8.0, 14.0)
 CELL_DEG = 1.0
-MESSAGES_PER_CELL_PASS = (6, 24)  # what a pass decodes per cell before collisions win
-SATELLITE_KEEP = {"A": 0.7, "B": 0.35}
+SHIPS_PER_CELL_PASS = (15.0, 40.0)  # how many ships of a cell a pass tells apart before collisions win
+MESSAGES_PER_PASS = (1, 3)  # messages decoded of a ship that is heard in a pass
+CLASS_B_FACTOR = 0.6  # class B transmits weaker and less often
 HOLES = (2, 4)  # how many coverage holes a scenario has (upper bound exclusive)
 HOLE_SIDE_DEG = (0.8, 1.6)
 HOLE_HOURS = (8.0, 14.0)
@@ -100,7 +101,9 @@ def _hole(sim: Simulator, rng: np.random.Generator, min_shore_nm: float) -> Hole
         if sim.world.shore_distance_m(lat.ravel(), lon.ravel()).min() >= min_shore_nm * NM_M:
             hours = float(rng.uniform(*HOLE_HOURS))
             start = float(rng.uniform(3 * 3600, max(sim.end - hours * 3600 - 3 * 3600, 3 * 3600 + 1)))
-            return Hole(lat0, lat0 + side, lon0, lon0 + side, start, start + hours * 3600)
+            lat0, lon0, side = round(lat0, 3), round(lon0, 3), round(side, 3)  # truth.json states it exactly
+            start = float(round(start))
+            return Hole(lat0, round(lat0 + side, 3), lon0, round(lon0 + side, 3), start, start + round(hours * 3600))
     return None
 
 
@@ -131,30 +134,79 @@ def hear(
     heard = rng.random(len(t)) < shore_p
     if coverage.model is Reception.MIXED:
         cls = np.repeat(np.array(classes), sizes)
-        heard |= _satellite(coverage, t, lat, lon, cls, rng)
+        vessel = np.repeat(np.arange(len(sizes)), sizes)
+        heard |= _satellite(coverage, (t, lat, lon), vessel, cls, rng)
     return np.split(heard, np.cumsum(sizes)[:-1])
 
 
-def _satellite(
-    coverage: Coverage, t: np.ndarray, lat: np.ndarray, lon: np.ndarray, cls: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Messages a satellite decodes: sent during a pass, outside holes, within the cell's capacity."""
+def in_pass(coverage: Coverage, t: np.ndarray) -> np.ndarray:
+    """The pass each time falls in (-1 outside every pass)."""
     at = np.searchsorted(coverage.passes_s, t, side="right") - 1
-    during = (at >= 0) & (t - coverage.passes_s[np.maximum(at, 0)] <= coverage.pass_minutes[np.maximum(at, 0)] * 60)
-    keep = np.where(cls == "A", SATELLITE_KEEP["A"], SATELLITE_KEEP["B"])
-    candidate = during & ~in_hole(coverage, t, lat, lon) & (rng.random(len(t)) < keep)
-    index = np.flatnonzero(candidate)
+    safe = np.maximum(at, 0)
+    during = (at >= 0) & (t - coverage.passes_s[safe] <= coverage.pass_minutes[safe] * 60)
+    return np.where(during, at, -1)
+
+
+def ensure_heard(
+    coverage: Coverage,
+    fixes: np.ndarray,
+    heard: np.ndarray,
+    window: tuple[float, float],
+    minimum: int,
+    rng: np.random.Generator,
+) -> None:
+    """Make sure a planted scene is heard at least `minimum` times (a truth nobody could see is no test):
+    passes over it that happened to decode nothing of the ship decode one message each, in time order
+    of need. Only transmissions sent during a pass and outside a hole are eligible."""
+    t = fixes[:, 0]
+    inside = (t >= window[0]) & (t <= window[1])
+    missing = minimum - int((heard & inside).sum())
+    if missing <= 0 or coverage.model is Reception.TERRESTRIAL:
+        return
+    passes = in_pass(coverage, t)
+    eligible = inside & ~heard & (passes >= 0) & ~in_hole(coverage, t, fixes[:, 1], fixes[:, 2])
+    heard_passes = set(passes[heard & inside].tolist())
+    choices = [i for i in rng.permutation(np.flatnonzero(eligible)).tolist() if passes[i] not in heard_passes]
+    for i in choices:
+        if missing <= 0:
+            break
+        if passes[i] not in heard_passes:
+            heard[i] = True
+            heard_passes.add(int(passes[i]))
+            missing -= 1
+
+
+def _satellite(
+    coverage: Coverage,
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray],
+    vessel: np.ndarray,
+    cls: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Messages a satellite decodes. Per pass and 1-degree cell, with n ships transmitting there, each
+    ship is heard with probability 1 - exp(-k / n) (k: how many ships a pass tells apart before
+    collisions win; x0.6 for class B), and then one to three of its messages, never in a hole."""
+    t, lat, lon = rows
+    at = in_pass(coverage, t)
+    index = np.flatnonzero((at >= 0) & ~in_hole(coverage, t, lat, lon))
     cell = (
         at[index] * 1_000_000
         + np.floor(lat[index] / CELL_DEG).astype(np.int64) * 1000
         + np.floor(lon[index] / CELL_DEG).astype(np.int64)
     )
-    order = np.lexsort((rng.random(len(index)), cell))  # a random order within each pass and cell
-    sorted_cells = cell[order]
-    first = np.searchsorted(sorted_cells, sorted_cells, side="left")
-    rank = np.arange(len(order)) - first
-    unique, inverse = np.unique(sorted_cells, return_inverse=True)
-    capacity = rng.integers(*MESSAGES_PER_CELL_PASS, len(unique))[inverse]
+    ship = at[index] * 100_000 + vessel[index]  # one ship during one pass
+    ships, first_of_ship, ship_of = np.unique(ship, return_index=True, return_inverse=True)
+    cells, ship_cell = np.unique(cell[first_of_ship], return_inverse=True)
+    crowd = np.bincount(ship_cell, minlength=len(cells))[ship_cell]  # ships in the cell during the pass
+    k = rng.uniform(*SHIPS_PER_CELL_PASS, len(cells))[ship_cell]
+    p = 1.0 - np.exp(-k / crowd)
+    p = np.where(cls[index[first_of_ship]] == "A", p, p * CLASS_B_FACTOR)
+    heard_ship = rng.random(len(ships)) < p
+    wanted = rng.integers(MESSAGES_PER_PASS[0], MESSAGES_PER_PASS[1] + 1, len(ships))
+    order = np.lexsort((rng.random(len(index)), ship_of))  # a random order within each ship's pass
+    sorted_ship = ship_of[order]
+    rank = np.arange(len(order)) - np.searchsorted(sorted_ship, sorted_ship, side="left")
+    keep = heard_ship[sorted_ship] & (rank < wanted[sorted_ship])
     out = np.zeros(len(t), bool)
-    out[index[order[rank < capacity]]] = True
+    out[index[order[keep]]] = True
     return out

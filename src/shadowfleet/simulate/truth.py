@@ -5,25 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The event types of the events table (the values of `shadowfleet.core.events.EventType`).
-ENCOUNTER = "encounter"
-LOITERING = "loitering"
-AIS_GAP = "ais_gap"
-POSITION_JUMP = "position_jump"
-IDENTITY_CLASH = "identity_clash"
-INVALID_IDENTITY = "invalid_identity"
-ZONE_VISIT = "zone_visit"
-DRAUGHT_CHANGE = "draught_change"
-EVENT_TYPES = (
-    ENCOUNTER,
-    LOITERING,
-    AIS_GAP,
-    POSITION_JUMP,
-    IDENTITY_CLASH,
-    INVALID_IDENTITY,
-    ZONE_VISIT,
-    DRAUGHT_CHANGE,
-)
+from shadowfleet.core.events import EventType
+
+ENCOUNTER = EventType.ENCOUNTER
+LOITERING = EventType.LOITERING
+AIS_GAP = EventType.AIS_GAP
+POSITION_JUMP = EventType.POSITION_JUMP
+IDENTITY_CLASH = EventType.IDENTITY_CLASH
+INVALID_IDENTITY = EventType.INVALID_IDENTITY
+ZONE_VISIT = EventType.ZONE_VISIT
+DRAUGHT_CHANGE = EventType.DRAUGHT_CHANGE
+EVENT_TYPES = tuple(EventType)
 
 
 @dataclass

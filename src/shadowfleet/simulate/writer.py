@@ -50,7 +50,8 @@ def received(v: Vessel, heard: np.ndarray, fixes: np.ndarray) -> Received:
     cog = _course(fixes)
     rows = np.column_stack([fixes, cog, _draughts(v, fixes[:, 0])])[heard]
     for t0, t1, dlat, dlon in v.shifts:
-        shifted = (rows[:, 0] >= t0) & (rows[:, 0] <= t1)
+        seconds = np.rint(rows[:, 0])  # as the CSV states the time
+        shifted = (seconds >= t0) & (seconds <= t1)
         rows[shifted, 1] += dlat
         rows[shifted, 2] += dlon
     return Received(v, rows)
@@ -168,10 +169,10 @@ def write_truth(sim: Simulator, coverage: Coverage, truth: Truth, reports: list[
         "satellite_passes": len(coverage.passes_s) if mixed else 0,
         "coverage_holes": [
             {
-                "lat_min": round(h.lat_min, 4),
-                "lat_max": round(h.lat_max, 4),
-                "lon_min": round(h.lon_min, 4),
-                "lon_max": round(h.lon_max, 4),
+                "lat_min": h.lat_min,
+                "lat_max": h.lat_max,
+                "lon_min": h.lon_min,
+                "lon_max": h.lon_max,
                 "start": sim.iso(h.start_s),
                 "end": sim.iso(h.end_s),
             }

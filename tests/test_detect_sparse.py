@@ -1,0 +1,226 @@
+"""Encounters and loitering on sparse satellite fixes, anchorages from the data (and the STS-spot guard),
+a user's anchorage file, and the STS evidence in the encounter score."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from cli import ingest_json, run
+from shadowfleet.core.events import EncounterDetails, EventType, details_of
+from shadowfleet.detect.anchorages import SECTION, AnchorageParams, Nearby, infer, read_user_anchorages
+from shadowfleet.detect.anchorages import stationary_periods as stays
+from shadowfleet.detect.events import Config
+from shadowfleet.detect.loitering import at_anchorages
+from shadowfleet.detect.write import read_events
+from shadowfleet.store import layout
+from test_detect import positions_table
+from tracks import Tracks, find_encounters, run_detector
+
+T0 = datetime(2024, 3, 1, 20, tzinfo=UTC)
+SEA = (35.0, 124.0)  # Yellow Sea, ~100 nm from any shore, in the korea_bay_yellow_sea hot spot
+OPEN = (33.0, 127.5)  # south of Jeju: open sea, no hot spot
+PASSES_MIN = [0, 70, 150, 290, 370, 480]  # satellite passes: 70 to 140 min apart
+
+
+def metres_north(at: tuple[float, float], metres: float) -> tuple[float, float]:
+    return at[0] + metres / 111_195, at[1]
+
+
+def sparse(fleet: Tracks, mmsi: int, at: tuple[float, float], offset_min: float = 0.0) -> None:
+    """A vessel lying still, heard only at the satellite passes (shifted by `offset_min`)."""
+    v = fleet.vessel(mmsi, at, T0 + timedelta(minutes=offset_min))
+    previous = 0.0
+    for minute in PASSES_MIN:
+        v.silent(hours=(minute - previous) / 60).fix()
+        previous = minute
+
+
+def test_encounter_on_sparse_fixes_is_bridged_and_says_so(tmp_path: Path) -> None:
+    fleet = Tracks(T0)
+    sparse(fleet, 412000001, OPEN)
+    sparse(fleet, 413000002, metres_north(OPEN, 250), offset_min=20)
+    (event,) = find_encounters(fleet)
+    details = details_of(EventType.ENCOUNTER, event["details"])
+    assert details.fixes == (5, 5)  # each vessel's fixes while both were heard: 20 min to 8 h
+    assert details.longest_bridged_gap_h == pytest.approx(140 / 60, abs=0.01)
+    assert not details.in_port and event["score"] >= 0.5
+    assert "bridged" in event["reason"]
+    (tmp_path / "gfw.toml").write_text("[encounter]\nmax_bridge_h = 0.0\n")
+    assert find_encounters(fleet, Config.load(tmp_path / "gfw.toml")) == []  # GFW's 1 h rule loses it
+
+
+def test_a_ship_that_sails_in_between_two_passes_and_waits_is_bridged() -> None:
+    """Heard sailing in at 10 kn 15 km off, then lying beside its partner three hours later, then gone:
+    it sailed there in 50 minutes and waited (its reported speeds say so), it did not crawl for 3 h."""
+    fleet = Tracks(T0)
+    partner = fleet.vessel(413000002, OPEN)
+    for _ in range(4):
+        partner.stay(hours=0, every_min=10).silent(hours=2)
+    partner.fix()
+    visitor = fleet.vessel(412000001, metres_north(OPEN, -15_000), T0 - timedelta(minutes=10))
+    visitor.move(hours=10 / 60, every_min=5, knots=10, course_deg=0)  # heard at the pass before
+    visitor.silent(hours=3, knots=0).sends()  # next pass: lying beside the partner
+    visitor.lat, visitor.lon = metres_north(OPEN, 120)
+    visitor.sog_kn = 0.2
+    visitor.stay(hours=1.5, every_min=45).silent(hours=2.5).move(hours=10 / 60, every_min=5, knots=10, course_deg=0)
+    (event,) = find_encounters(fleet)
+    assert event["duration_h"] >= 4.5  # from its arrival (~0:50) to its departure
+    details = details_of(EventType.ENCOUNTER, event["details"])
+    assert details.longest_bridged_gap_h is not None and details.longest_bridged_gap_h > 2.5
+    no_speeds = Tracks(T0, [v for v in fleet.vessels])
+    for v in no_speeds.vessels:
+        v.fixes = [(*f[:4], None) for f in v.fixes]
+    short = find_encounters(no_speeds)
+    assert not short or short[0]["duration_h"] < event["duration_h"]  # without reported speeds: less bridged
+
+
+def test_sparse_ships_passing_are_not_bridged() -> None:
+    fleet = Tracks(T0)
+    fleet.vessel(412000011, OPEN).move(hours=8, every_min=120, knots=10, course_deg=0)
+    fleet.vessel(413000012, metres_north(OPEN, 80_000)).move(hours=8, every_min=120, knots=10, course_deg=180)
+    assert find_encounters(fleet) == []
+
+
+def test_loitering_on_sparse_fixes() -> None:
+    fleet = Tracks(T0)
+    fleet.vessel(412000041, (36.0, 123.0)).stay(hours=8, every_min=150, drift_m=400)
+    fleet.vessel(412000042, (36.2, 123.0)).stay(hours=8, every_min=300)  # one silence of 5 h: too long to bridge
+    (event,) = run_detector(EventType.LOITERING, fleet.partition())
+    assert event["mmsi"] == 412000041
+    details = details_of(EventType.LOITERING, event["details"])
+    assert details.fixes == 4 and details.longest_bridged_gap_h == pytest.approx(2.5)
+
+
+def anchorage_params() -> AnchorageParams:
+    return Config.load().params(AnchorageParams, SECTION)
+
+
+def test_an_outer_anchorage_is_inferred_and_an_encounter_there_is_context() -> None:
+    fleet = Tracks(T0)
+    outer = (30.5, 122.9)  # off Ningbo-Zhoushan, tens of km from the port point
+    for k in range(10):  # ten ships waiting, each alone, ~600-900 m apart, arriving over the day
+        at = (outer[0] + (k % 4) * 0.007, outer[1] + (k // 4) * 0.009)
+        fleet.vessel(900000000 + k, at, T0 + timedelta(hours=k)).stay(hours=8, every_min=20)
+    (anchorage,) = infer(stays(fleet.frame(), anchorage_params()), anchorage_params())
+    assert anchorage.source == "inferred" and anchorage.vessels == 10 and anchorage.paired_share == 0.0
+    assert "km from" in anchorage.name and "10 distinct vessels" in anchorage.how
+    meeting = Tracks(T0)
+    meeting.vessel(412000001, outer).stay(hours=4, every_min=10)
+    meeting.vessel(413000002, metres_north(outer, 150)).stay(hours=4, every_min=10)
+    (event,) = find_encounters(meeting, anchorages=Nearby([anchorage]))
+    details = details_of(EventType.ENCOUNTER, event["details"])
+    assert details.in_port and details.anchorage == anchorage.name and details.anchorage_source == "inferred"
+    assert event["score"] < 0.3 and "context, not an alarm" in event["reason"]
+
+
+def test_an_sts_hot_spot_where_pairs_meet_is_not_an_anchorage() -> None:
+    fleet = Tracks(T0)
+    for k in range(6):  # six transfers, two hulls side by side each, at one patch of open sea
+        at = (OPEN[0] + (k % 3) * 0.006, OPEN[1] + (k // 3) * 0.008)
+        start = T0 + timedelta(hours=3 * k)
+        fleet.vessel(800000000 + 2 * k, at, start).stay(hours=7, every_min=20)
+        fleet.vessel(800000001 + 2 * k, metres_north(at, 60), start).stay(hours=7, every_min=20)
+    periods = stays(fleet.frame(), anchorage_params())
+    assert periods.height == 12 and periods["mmsi"].n_unique() == 12  # as many vessels as the anchorage above
+    assert infer(periods, anchorage_params()) == []  # but every one of them lay beside another
+
+
+def ten_waiting(at: tuple[float, float]) -> pl.DataFrame:
+    fleet = Tracks(T0)
+    for k in range(10):
+        fleet.vessel(900000000 + k, (at[0] + (k % 4) * 0.007, at[1] + (k // 4) * 0.009)).stay(hours=8, every_min=30)
+    return fleet.frame()
+
+
+def test_loitering_at_an_anchorage_becomes_context(tmp_path: Path) -> None:
+    fleet = Tracks(T0)
+    fleet.vessel(412000041, (36.0, 123.0)).stay(hours=6, every_min=10)
+    (row,) = run_detector(EventType.LOITERING, fleet.partition())
+    params = anchorage_params()
+    (tmp_path / "mine.csv").write_text("name,lat,lon,radius_m\nQingdao outer,35.95,120.55,4000\n", encoding="utf-8")
+    elsewhere = read_user_anchorages(tmp_path / "mine.csv", params)
+    assert [(a.name, a.source, a.radius_m) for a in elsewhere] == [("Qingdao outer", "user", 4000.0)]
+    assert at_anchorages([row], Nearby(elsewhere)) == [row]
+    here = Nearby(infer(stays(ten_waiting((36.0, 123.0)), params), params))
+    (marked,) = at_anchorages([row], here)
+    details = details_of(EventType.LOITERING, marked["details"])
+    assert details.in_port and details.anchorage and marked["score"] < 0.3 and marked["event_id"] == row["event_id"]
+
+
+BOX = [[124, 35], [124.1, 35], [124.1, 35.1], [124, 35.1], [124, 35]]
+
+
+def test_user_anchorages_from_geojson(tmp_path: Path) -> None:
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": "Sok-do"},
+            "geometry": {"type": "Point", "coordinates": [125.0, 38.6]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"name": "box"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[124, 35], [124.1, 35], [124.1, 35.1], [124, 35.1], [124, 35]]],
+            },
+        },
+    ]
+    path = tmp_path / "a.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    point, box = read_user_anchorages(path, anchorage_params())
+    assert (point.name, point.radius_m) == ("Sok-do", 3000.0)
+    assert box.lat == pytest.approx(35.05) and 6000 < box.radius_m < 8000
+    (tmp_path / "bad.csv").write_text("name,lat\nx,1\n")
+    with pytest.raises(ValueError, match="not an anchorage file"):
+        read_user_anchorages(tmp_path / "bad.csv", anchorage_params())
+
+
+def test_sts_evidence_raises_and_lowers_the_score_with_reasons() -> None:
+    alongside = Tracks(datetime(2024, 3, 1, 12, tzinfo=UTC))  # 20:30 local solar time at 127.5 E
+    alongside.vessel(412000001, OPEN).sends(heading_deg=40, nav_status=3).stay(hours=4, every_min=10)
+    alongside.vessel(413000002, metres_north(OPEN, 40)).sends(heading_deg=222).stay(hours=4, every_min=10)
+    alongside.static(413000002, datetime(2024, 3, 1, 10, tzinfo=UTC), draught_m=9.0)
+    alongside.static(413000002, datetime(2024, 3, 1, 20, tzinfo=UTC), draught_m=7.5)
+    apart = Tracks(datetime(2024, 3, 2, 1, tzinfo=UTC))  # 09:30 local: daytime
+    apart.vessel(412000003, OPEN).sends(heading_deg=0).stay(hours=4, every_min=10)
+    apart.vessel(413000004, metres_north(OPEN, 420)).sends(heading_deg=90).stay(hours=4, every_min=10)
+    (sts,) = find_encounters(alongside)
+    (near,) = find_encounters(apart)
+    good = details_of(EventType.ENCOUNTER, sts["details"])
+    assert isinstance(good, EncounterDetails) and good.draught_change_after and good.night
+    for words in ("side by side (40 m)", "headings aligned", "restricted manoeuvrability", "at night", "draught"):
+        assert words in sts["reason"], words
+    assert "lowered by 420 m apart, headings apart (90 deg)" in near["reason"]
+    assert sts["score"] >= near["score"] + 0.3 and near["score"] >= 0.3
+
+
+def test_detect_with_a_user_anchorage_file_and_the_anchorages_command(tmp_path: Path) -> None:
+    fleet = Tracks(T0)
+    fleet.vessel(412000001, OPEN).stay(hours=4, every_min=10)
+    fleet.vessel(413000002, metres_north(OPEN, 150)).stay(hours=4, every_min=10)
+    frame = fleet.frame().with_columns(pl.from_epoch("ts", time_unit="us").dt.replace_time_zone("UTC"))
+    rows = [{k: r[k] for k in ("mmsi", "ts", "lat", "lon")} for r in frame.to_dicts()]
+    pq.write_table(positions_table(rows), tmp_path / "p.parquet")
+    ingest_json(tmp_path / "p.parquet", "--store", tmp_path / "store")
+    (tmp_path / "mine.csv").write_text(f"name,lat,lon\nmy anchorage,{OPEN[0]},{OPEN[1]}\n")
+    result = run("detect", "--store", tmp_path / "store", "--anchorages", tmp_path / "mine.csv", "--json")
+    assert result.returncode == 0, result.stderr
+    (event,) = [
+        e
+        for e in read_events(tmp_path / "store" / layout.EVENTS.relative).to_pylist()
+        if e["event_type"] == "encounter"
+    ]
+    assert json.loads(event["details"])["anchorage"] == "my anchorage" and event["score"] < 0.3
+    shown = run("anchorages", "--store", tmp_path / "store", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert [(a["name"], a["source"]) for a in json.loads(shown.stdout)] == [("my anchorage", "user")]
+    (tmp_path / "bad.geojson").write_text("{}")
+    bad = run("detect", "--store", tmp_path / "store", "--anchorages", tmp_path / "bad.geojson")
+    assert bad.returncode == 2 and "not an anchorage file" in bad.stderr
