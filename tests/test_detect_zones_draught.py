@@ -113,6 +113,7 @@ def test_the_real_flipping_draught_of_mmsi_367102000_gives_no_event() -> None:
             pl.col("LON").cast(pl.Float64).alias("lon"),
             pl.lit("marinecadastre").alias("source"),
             pl.int_range(pl.len()).cast(pl.Int64).alias("line"),
+            pl.col("SOG").cast(pl.Float64).alias("sog_kn"),
         )
         .sort("ts")
     )

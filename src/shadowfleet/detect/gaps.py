@@ -56,16 +56,15 @@ def _prior_reporting(gaps: pl.DataFrame, tracks: pl.DataFrame, params: GapParams
     lookback window (GFW judges a gap on the 12 h before it, reference.md §1 and §7)."""
     lookback = int(params.lookback_h * _US_PER_H)
     prior = (
-        tracks.select("mmsi", "ts", "line")
+        tracks.select("mmsi", "ts")
         .with_columns((pl.col("ts") - pl.col("ts").shift(1)).over("mmsi").alias("interval"))
         .rolling(index_column="ts", period=f"{lookback}i", group_by="mmsi")
-        .agg(
-            pl.len().alias("positions_before"),
-            pl.col("interval").slice(1).max().alias("longest_before"),
-            pl.col("line").last(),
-        )
+        .agg(pl.len().alias("positions_before"), pl.col("interval").slice(1).max().alias("longest_before"))
+        # fixes at the same instant (two receivers, two files) share a window: one row per vessel and time
+        .group_by("mmsi", "ts")
+        .agg(pl.col("positions_before").max(), pl.col("longest_before").max())
     )
-    return gaps.join(prior, on=["mmsi", "ts", "line"], how="left")
+    return gaps.join(prior, on=["mmsi", "ts"], how="left", maintain_order="left")
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def _identity_changes(static: pl.DataFrame, version: str, out: EventBuilder) -> 
         changed = {f: seq for f, seq in changes.items() if len(seq) > 1}
         if not changed:
             continue
-        what = "; ".join(f"{f} {' -> '.join(map(str, seq))}" for f, seq in changed.items())
+        what = "; ".join(f"{f} {_chain(seq)}" for f, seq in changed.items())
         refs = list(zip(rows["source"].to_list(), rows["line"].to_list(), strict=True))[:200]
         out.add(
             InvalidIdentityDetails(
@@ -141,6 +141,12 @@ def _identity_changes(static: pl.DataFrame, version: str, out: EventBuilder) -> 
             refs=refs,
             version=version,
         )
+
+
+def _chain(seq: list[object]) -> str:
+    """A -> B -> A ..., shortened when a shared MMSI flips between two names all day."""
+    shown = " -> ".join(map(str, seq[:6]))
+    return shown if len(seq) <= 6 else f"{shown} -> ... ({len(seq) - 1} changes, {len(set(map(str, seq)))} values)"
 
 
 def _texts(values: list[object] | None) -> tuple[str, ...] | None:
