@@ -60,7 +60,7 @@ def _same(case: dict[str, Any], event: dict[str, Any]) -> bool:
 
 def test_simulation_is_reproducible_and_lists_every_type_and_decoy(tmp_path: Path) -> None:
     for name in ("a", "b"):
-        assert run("simulate", "--out", tmp_path / name, "--vessels", "3", "--seed", "5").returncode == 0
+        assert run("simulate", "--out", tmp_path / name, "--vessels", "3", "--days", "3", "--seed", "5").returncode == 0
     assert (tmp_path / "a" / "ais.csv").read_bytes() == (tmp_path / "b" / "ais.csv").read_bytes()
     truth = json.loads((tmp_path / "a" / "truth.json").read_text())
     assert {c["kind"] for c in truth["cases"]} == set(EVENT_TYPES)  # a planted case of every event type
