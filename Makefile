@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= out/demo
 
-.PHONY: demo test lint bench clean web
+.PHONY: demo test lint bench clean web fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,17 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
 
 test: lint
 	bash .ci/system-deps
 	$(VENV)/bin/pytest -n 2 tests
+
+# The ingest fuzzer at length: 2,400 seeded mutations of the real files in ../shared/data/ais (make test
+# runs 200); FUZZ_SEED=N for new ones. Figures in README.md, "Fuzzing ingest".
+fuzz: $(STAMP)
+	FUZZ_CASES=$${FUZZ_CASES:-2400} $(VENV)/bin/pytest -n 2 tests/test_fuzz_ingest.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_ingest.py

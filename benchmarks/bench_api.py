@@ -25,6 +25,7 @@ import httpx
 import numpy as np
 
 from shadowfleet.api.auth import add_user
+from shadowfleet.core.events import EventType
 from shadowfleet.store.store import Store
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "api"
@@ -54,7 +55,7 @@ def build(vessels: int) -> Path:
 
 
 def _queries(rng: random.Random) -> list[dict[str, str]]:
-    types = ["encounter", "loitering", "ais_gap", "position_jump", "zone_visit", "invalid_identity"]
+    types = [t.value for t in EventType]
     found = []
     for _ in range(500):
         q: dict[str, str] = {"limit": str(rng.choice([50, 100, 500]))}

@@ -1,15 +1,12 @@
-"""The REST API in-process: keys and roles, every endpoint, limits, no path traversal, schemathesis."""
+"""The REST API in-process: keys and roles, every endpoint, limits, no path traversal (hostile input and
+schemathesis: test_api_hardening.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
-from schemathesis import Case
-from schemathesis.core.result import Err, Ok
 
 from shadowfleet.api.app import create_app
 from shadowfleet.api.auth import add_user
@@ -80,7 +77,7 @@ def test_vessels_screening_cap_and_case_files(api: tuple[TestClient, dict[str, s
     assert [v["mmsi"] for v in found] == [LISTED] and found[0]["band"] == "critical"
     assert client.get("/api/vessels", params={"imo": 8660313}, headers=viewer).json()[0]["mmsi"] == LISTED
     profile = client.get(f"/api/vessels/{LISTED}", headers=viewer).json()
-    assert profile["risk"]["score"] == sum(f["points"] for f in profile["risk"]["findings"])
+    assert profile["risk"]["risk_score"] == sum(f["points"] for f in profile["risk"]["findings"])
     assert profile["matches"][0]["entry_name"] == "CHON MA SAN" and profile["matches"][0]["explanation"]
     assert profile["identity_history"][0]["name"] == "CHON MA SAN" and profile["identity_history"][0]["imo"] == 8660313
     assert client.get("/api/vessels/123", headers=viewer).status_code == 404
@@ -129,28 +126,3 @@ def test_no_path_traversal_limits_and_closed_cors(
     assert client.get("/", headers={}).status_code == 200 and "maplibre-gl.js" in client.get("/").text
     schema = client.get("/openapi.json").json()
     assert {"APIKeyHeader", "HTTPBearer"} <= set(schema["components"]["securitySchemes"])
-
-
-def test_no_server_error_anywhere(api: tuple[TestClient, dict[str, str], dict[str, str]]) -> None:
-    """Schemathesis over every operation of the OpenAPI document, authenticated as an analyst: never a 5xx."""
-    client, analyst, _ = api
-    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
-    results = list(schema.get_all_operations())
-    assert not [r for r in results if isinstance(r, Err)]  # the OpenAPI document is valid
-    operations = [r.ok() for r in results if isinstance(r, Ok)]
-    assert len(operations) >= 14
-    failures: list[str] = []
-    seen: set[int] = set()
-    for operation in operations:
-
-        @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        @given(case=operation.as_strategy())
-        def call(case: Case) -> None:  # type: ignore[type-arg]
-            response = case.call(headers=analyst)
-            seen.add(response.status_code)
-            if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:200]}")
-
-        call()
-    assert failures == []
-    assert 200 in seen and seen & {404, 422}  # the generator reached real answers and the validators

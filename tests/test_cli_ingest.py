@@ -181,3 +181,57 @@ def test_parquet_in_the_canonical_schema(tmp_path: Path) -> None:
 def test_version_and_help() -> None:
     assert run("--version").stdout.startswith("shadowfleet ")
     assert "ingest" in run("--help").stdout
+
+
+def test_one_bad_file_among_real_ones_costs_only_itself(tmp_path: Path) -> None:
+    """Five real files and one 80-byte bad one: exit 0, the five ingested, the bad one's one-line story."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in (
+        "csv/dma/mobiml_test_aisdk_20180208_sample.csv",
+        "csv/marinecadastre/aisdb_test_data_noaa_20230111_1000rows.csv",
+        "nmea/pyais/nmea_data_sample.txt",
+        "nmea/libais/tagblock.nmea",
+        "nmea/dma/aislib_replay_dump_20130318.txt",
+    ):
+        (folder / Path(name).name).write_bytes(shared("ais", name).read_bytes())
+    # an ISO prefix in the year -1, an epoch-ms time in the year 10000: each used to raise
+    # OverflowError and discard the whole run (exit 3, empty store)
+    (folder / "zz_bad.nmea").write_bytes(b"-0001-01-01T00:00:00 !AIVDM,1,1,,B,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*09\n")
+    (folder / "zz_bad.csv").write_bytes(b"mmsi,ts,lat,lon\n367379190,253402300800000,30.37,-88.56\n")
+    result = run("ingest", folder, "--store", tmp_path / "store", "--json", "--start", "2020-01-01T00:00:00Z")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    by_name = {Path(f["path"]).name: f for f in report["files"]}
+    assert all(f["accepted"] > 0 for name, f in by_name.items() if not name.startswith("zz_bad"))
+    for bad in ("zz_bad.nmea", "zz_bad.csv"):
+        assert (by_name[bad]["read"], by_name[bad]["rejected"], by_name[bad]["error"]) == (1, 1, None)
+    info = json.loads(run("info", "--store", tmp_path / "store", "--json").stdout)
+    assert info["positions"] > 1000
+
+
+def test_bad_utf8_csv_prints_no_traceback(tmp_path: Path) -> None:
+    header = "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft"
+    row = "367379190,2022-01-03T00:00:00,30.3706,-88.56408,0.0,336.2,511,EAGLE,IMO8207721,WTD4583,31,0,28,11,3.3"
+    path = tmp_path / "bad_utf8.csv"
+    path.write_bytes(f"{header}\n{row}\n".encode() + b"367379190,\xff\xfe,1\n")
+    result = run("ingest", path, "--store", tmp_path / "store", "--json")
+    assert result.returncode == 0 and result.stderr == "", result.stderr  # was: Exception ignored in on_invalid
+    assert json.loads(result.stdout)["read"] == 2
+
+
+def test_damaged_geopackage_fails_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    data = bytearray(shared("ais", "gpkg", "trajectools_ais_boston_20140101.gpkg").read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4096] = b"\xff" * 4096  # a damaged page: used to raise sqlite3.DatabaseError, exit 3
+    (folder / "cut.gpkg").write_bytes(bytes(data))
+    (folder / "good.csv").write_bytes(shared("ais", "csv", "dma", "mobiml_test_aisdk_20180208_sample.csv").read_bytes())
+    result = run("ingest", folder, "--store", tmp_path / "store", "--json")
+    assert result.returncode == 0, result.stderr
+    by_name = {Path(f["path"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert by_name["good.csv"]["accepted"] > 0
+    error = by_name["cut.gpkg"]["error"]
+    assert error and "\n" not in error and "cut.gpkg" in error

@@ -140,3 +140,130 @@ def test_every_record_is_accounted_for(tmp_path_factory: pytest.TempPathFactory,
     assert sum(c.records for c in chunks) == records
     rejected = sorted(line for c in chunks for line in c.rejects.frame()["line"].to_list())
     assert rejected == [i + 2 for i, k in enumerate(kinds) if k in ("bad_lat", "bad_time", "short")]
+
+
+# --- hostile input (issue 13): every physical line accounted for, no value poisons the store -----
+
+NOAA_1000 = "csv/marinecadastre/aisdb_test_data_noaa_20230111_1000rows.csv"
+
+
+def _real_lines(tmp_path: Path) -> list[str]:
+    from conftest import shared
+
+    return shared("ais", NOAA_1000).read_text().splitlines()
+
+
+def _rejects(chunks: list[Chunk]) -> list[tuple[int, str, str]]:
+    return sorted((r["line"], r["reason"], r["detail"]) for c in chunks for r in c.rejects.frame().to_dicts())
+
+
+def test_stray_quote_rejects_its_line_and_reading_resumes(tmp_path: Path) -> None:
+    lines = _real_lines(tmp_path)
+    fields = lines[5].split(",")
+    fields[7] = '"' + fields[7]  # a quote that never closes: it used to swallow the next 562 rows
+    lines[5] = ",".join(fields)
+    chunks = read(write(tmp_path, "\n".join(lines) + "\n"))
+    assert sum(c.records for c in chunks) == 1000
+    assert [(line, reason) for line, reason, _ in _rejects(chunks)] == [(6, "unbalanced_quote")]
+    assert len(rows(chunks)) == 999
+
+
+def test_nan_time_rejects_its_row_naming_the_field(tmp_path: Path) -> None:
+    lines = _real_lines(tmp_path)
+    fields = lines[5].split(",")
+    fields[1] = "NaN"  # used to end the file: read 0 and a 3 KB Polars expression as the error
+    lines[5] = ",".join(fields)
+    chunks = read(write(tmp_path, "\n".join(lines) + "\n"))
+    assert sum(c.records for c in chunks) == 1000
+    assert _rejects(chunks) == [(6, "bad_field", "field 'BaseDateTime' (ts): 'NaN' is not a time")]
+
+
+@pytest.mark.parametrize("eta", ["NaN", "1e308", "31/02/2018 99:99:99"])
+def test_dma_bad_eta_rejects_its_row_naming_the_field(tmp_path: Path, eta: str) -> None:
+    lines = (SAMPLES / "dma_aisdk_20180208_10rows.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    fields = lines[3].split(",")
+    fields[header.index("ETA")] = eta  # NaN used to end the file with a Polars cast error
+    lines[3] = ",".join(fields)
+    chunks = read(write(tmp_path, "\n".join(lines) + "\n"))
+    assert sum(c.records for c in chunks) == 10
+    if eta == "NaN":  # 'not available', as the file's other blanks
+        assert _rejects(chunks) == [] and len(rows(chunks)) == 10
+        return
+    ((line, reason, detail),) = _rejects(chunks)
+    assert (line, reason) == (4, "bad_field") and "'ETA' (eta)" in detail
+
+
+def test_times_outside_the_ais_era_are_rejected(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    future = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%S")
+    text = "\n".join(
+        [
+            NOAA_HEADER,
+            NOAA_ROW,
+            NOAA_ROW.replace("2022-01-03T00:00:00", "1989-12-31T23:59:59"),
+            NOAA_ROW.replace("2022-01-03T00:00:00", future),
+            NOAA_ROW.replace("2022-01-03T00:00:00", "253402300800000"),  # epoch ms in the year 10000
+        ]
+    )
+    chunks = read(write(tmp_path, text + "\n"))
+    reasons = [(line, reason) for line, reason, _ in _rejects(chunks)]
+    assert reasons == [(3, "implausible_time"), (4, "implausible_time"), (5, "bad_field")]
+    assert [r["line"] for r in rows(chunks)] == [2]
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n"])
+def test_cr_and_crlf_line_ends(tmp_path: Path, end: str) -> None:
+    lines = _real_lines(tmp_path)
+    path = tmp_path / "x.csv"
+    path.write_bytes(end.join(lines).encode() + end.encode())
+    chunks = read(path)
+    assert sum(c.records for c in chunks) == 1000 and len(rows(chunks)) == 1000
+
+
+def test_a_lone_cr_splits_one_row_in_two_lines(tmp_path: Path) -> None:
+    lines = _real_lines(tmp_path)
+    lines[5] = lines[5][:20] + "\r" + lines[5][20:]  # used to be `_csv.Error: new-line character seen`
+    chunks = read(write(tmp_path, "\n".join(lines) + "\n"))
+    assert sum(c.records for c in chunks) == 1001
+    assert [(line, reason) for line, reason, _ in _rejects(chunks)] == [(6, "malformed"), (7, "malformed")]
+
+
+def test_implausible_static_values_become_null_with_a_note(tmp_path: Path) -> None:
+    header = NOAA_HEADER.split(",")
+    lines = [NOAA_HEADER]
+    values = ["NaN", "inf", "1e308", "-1", "600", "-inf"]
+    for i, value in enumerate(values):
+        fields = NOAA_ROW.split(",")
+        fields[0] = str(367000001 + i)
+        fields[header.index("Length")] = value
+        fields[header.index("Draft")] = value if value != "600" else "31"
+        lines.append(",".join(fields))
+    chunks = read(write(tmp_path, "\n".join(lines) + "\n"))
+    assert sum(c.records for c in chunks) == 6 and len(rows(chunks)) == 6  # every row kept
+    static = [r for c in chunks for r in c.static.table(STATIC).to_pylist()]
+    assert len(static) == 6 and all(r["length_m"] is None and r["draught_m"] is None for r in static)
+    assert all(r["beam_m"] == 11 for r in static)  # the plausible value on the same row stays
+    notes = _rejects(chunks)
+    assert [(line, reason) for line, reason, _ in notes] == [(n, "value_nulled") for n in range(2, 8)]
+    assert "length_m inf is not a plausible length (1-500 m)" in notes[1][2]
+    assert "draught_m 31.0 is not a plausible draught (0-30 m)" in notes[4][2]
+    assert all(c.rejects.weight == 0 for c in chunks)  # notes count no record: the rows were accepted
+    raw = [r["raw"] for c in chunks for r in c.rejects.frame().to_dicts()]
+    assert raw[2] == lines[3]  # the raw line, with the value as written
+
+
+def test_bad_utf8_in_a_malformed_row_prints_no_traceback(tmp_path: Path) -> None:
+    import sys
+
+    seen: list[object] = []
+    previous, sys.unraisablehook = sys.unraisablehook, seen.append
+    try:
+        path = tmp_path / "x.csv"
+        path.write_bytes(f"{NOAA_HEADER}\n{NOAA_ROW}\n".encode() + b"367379190,\xff\xfe,1\n" + NOAA_ROW.encode())
+        chunks = read(path)
+    finally:
+        sys.unraisablehook = previous
+    assert seen == []  # was: Exception ignored in on_invalid ... UnicodeDecodeError
+    assert sum(c.records for c in chunks) == 3 and len(rows(chunks)) == 2

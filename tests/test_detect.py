@@ -91,8 +91,8 @@ def test_gaps_at_sea_not_in_port_not_short(tmp_path: Path) -> None:
     rows = (
         track(1, 0, 12 * 60, 5, SEA)
         + track(1, 26 * 60, 12 * 60, 5, SEA)  # 14 h silent at sea, then back
-        + track(2, 0, 38 * 60, 10, (34.5, 123.5))
-        + track(2, 0, 0, 1, (34.5, 123.5))  # covers the whole span
+        + track(2, 0, 38 * 60, 10, (34.8, 123.8))  # heard ~28 km away throughout: vessel 1 would have been heard
+        + track(2, 0, 0, 1, (34.8, 123.8))  # covers the whole span
         + track(3, 0, 12 * 60, 5, NAMPO)
         + track(3, 24 * 60, 60, 5, NAMPO)  # berthed in Nampo: not dark
         + track(4, 0, 20 * 60, 5, (33.0, 125.0))  # falls silent 20 h in and never returns: an open gap

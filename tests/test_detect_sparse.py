@@ -17,7 +17,8 @@ from shadowfleet.detect.anchorages import SECTION, AnchorageParams, Nearby, infe
 from shadowfleet.detect.anchorages import stationary_periods as stays
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.loitering import at_anchorages
-from shadowfleet.detect.write import STORE_EVENTS, read_events
+from shadowfleet.detect.write import read_events
+from shadowfleet.store import layout
 from test_detect import positions_table
 from tracks import Tracks, find_encounters, run_detector
 
@@ -52,6 +53,31 @@ def test_encounter_on_sparse_fixes_is_bridged_and_says_so(tmp_path: Path) -> Non
     assert "bridged" in event["reason"]
     (tmp_path / "gfw.toml").write_text("[encounter]\nmax_bridge_h = 0.0\n")
     assert find_encounters(fleet, Config.load(tmp_path / "gfw.toml")) == []  # GFW's 1 h rule loses it
+
+
+def test_a_ship_that_sails_in_between_two_passes_and_waits_is_bridged() -> None:
+    """Heard sailing in at 10 kn 15 km off, then lying beside its partner three hours later, then gone:
+    it sailed there in 50 minutes and waited (its reported speeds say so), it did not crawl for 3 h."""
+    fleet = Tracks(T0)
+    partner = fleet.vessel(413000002, OPEN)
+    for _ in range(4):
+        partner.stay(hours=0, every_min=10).silent(hours=2)
+    partner.fix()
+    visitor = fleet.vessel(412000001, metres_north(OPEN, -15_000), T0 - timedelta(minutes=10))
+    visitor.move(hours=10 / 60, every_min=5, knots=10, course_deg=0)  # heard at the pass before
+    visitor.silent(hours=3, knots=0).sends()  # next pass: lying beside the partner
+    visitor.lat, visitor.lon = metres_north(OPEN, 120)
+    visitor.sog_kn = 0.2
+    visitor.stay(hours=1.5, every_min=45).silent(hours=2.5).move(hours=10 / 60, every_min=5, knots=10, course_deg=0)
+    (event,) = find_encounters(fleet)
+    assert event["duration_h"] >= 4.5  # from its arrival (~0:50) to its departure
+    details = details_of(EventType.ENCOUNTER, event["details"])
+    assert details.longest_bridged_gap_h is not None and details.longest_bridged_gap_h > 2.5
+    no_speeds = Tracks(T0, [v for v in fleet.vessels])
+    for v in no_speeds.vessels:
+        v.fixes = [(*f[:4], None) for f in v.fixes]
+    short = find_encounters(no_speeds)
+    assert not short or short[0]["duration_h"] < event["duration_h"]  # without reported speeds: less bridged
 
 
 def test_sparse_ships_passing_are_not_bridged() -> None:
@@ -186,7 +212,11 @@ def test_detect_with_a_user_anchorage_file_and_the_anchorages_command(tmp_path: 
     (tmp_path / "mine.csv").write_text(f"name,lat,lon\nmy anchorage,{OPEN[0]},{OPEN[1]}\n")
     result = run("detect", "--store", tmp_path / "store", "--anchorages", tmp_path / "mine.csv", "--json")
     assert result.returncode == 0, result.stderr
-    (event,) = [e for e in read_events(tmp_path / "store" / STORE_EVENTS).to_pylist() if e["event_type"] == "encounter"]
+    (event,) = [
+        e
+        for e in read_events(tmp_path / "store" / layout.EVENTS.relative).to_pylist()
+        if e["event_type"] == "encounter"
+    ]
     assert json.loads(event["details"])["anchorage"] == "my anchorage" and event["score"] < 0.3
     shown = run("anchorages", "--store", tmp_path / "store", "--json")
     assert shown.returncode == 0, shown.stderr

@@ -24,6 +24,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import REPO
 from shadowfleet.api.auth import add_user
+from shadowfleet.core.events import EventType
 from shadowfleet.store.store import Store
 
 ARTIFACTS = REPO / "test-artifacts"
@@ -79,6 +80,10 @@ def browser() -> Iterator[WebDriver]:
                  "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"):  # fmt: skip
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    # every content-security-policy violation on any page, kept for the test to read
+    watch = ("window.cspViolations = []; document.addEventListener('securitypolicyviolation', "
+             "(e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));")  # fmt: skip
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": watch})
     yield driver
     driver.quit()
 
@@ -95,6 +100,8 @@ def test_sign_in_see_tracks_open_an_event_and_decide_an_alert(server: tuple[str,
         "const m = window.shadowfleetMap; return m && m.loaded() && m.getSource('tracks') "
         "&& m.querySourceFeatures('tracks').length > 0"))  # fmt: skip
     assert browser.execute_script("return window.shadowfleetMap.querySourceFeatures('events').length") > 0
+    legend = browser.find_element(By.ID, "legend").text
+    assert all(t.label in legend for t in EventType)  # the labels from /api/event-types
     time.sleep(1)  # let the last frame paint
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "web_map_tracks.png"
@@ -141,4 +148,5 @@ def test_sign_in_see_tracks_open_an_event_and_decide_an_alert(server: tuple[str,
         rows = {r["alert_id"]: r for r in json.load(response)}
     assert rows[alert_id]["state"] == "reviewed" and rows[alert_id]["note"] == "checked in the browser test"
     assert rows[alert_id]["decided_by"] == "ana"
+    assert browser.execute_script("return window.cspViolations") == []  # the policy blocks nothing the map needs
     assert os.path.getsize(shot) > 0

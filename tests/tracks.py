@@ -51,13 +51,14 @@ class Vessel:
     lat: float
     lon: float
     t: datetime
-    fixes: list[tuple[int, int, float, float]] = field(default_factory=list)  # mmsi, µs, lat, lon
+    fixes: list[tuple[int, int, float, float, float | None]] = field(default_factory=list)  # mmsi, µs, lat, lon, sog
+    sog_kn: float | None = None  # reported with each fix
     heading_deg: float | None = None  # sent with every fix from now on
     nav_status: int | None = None
     kinematics: list[tuple[int, int, float | None, int | None]] = field(default_factory=list)
 
     def fix(self) -> Vessel:
-        self.fixes.append((self.mmsi, micros(self.t), self.lat, self.lon))
+        self.fixes.append((self.mmsi, micros(self.t), self.lat, self.lon, self.sog_kn))
         self.kinematics.append((self.mmsi, micros(self.t), self.heading_deg, self.nav_status))
         return self
 
@@ -70,6 +71,7 @@ class Vessel:
         return self.move(hours, every_min, knots=drift_m / _KN_M_PER_H / max(hours, 1e-9), course_deg=0.0)
 
     def move(self, hours: float, every_min: float, knots: float, course_deg: float) -> Vessel:
+        self.sog_kn = round(knots, 1)
         steps = round(hours * 60 / every_min)
         for k in range(steps + 1):
             if k:
@@ -120,6 +122,7 @@ class Tracks:
                 "lon": [r[3] for r in rows],
                 "source": ["test"] * len(rows),
                 "line": list(range(1, len(rows) + 1)),
+                "sog_kn": [r[4] for r in rows],
             },
             schema=TRACK_FRAME,
         ).sort("mmsi", "ts", "line")

@@ -10,11 +10,11 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 
+from shadowfleet.app import pipeline
 from shadowfleet.cli.render import (
     print_cap,
     print_evaluation,
@@ -25,25 +25,23 @@ from shadowfleet.cli.render import (
     print_summary,
     print_vessel_matches,
 )
-from shadowfleet.core.schema import POSITIONS, STATIC
+from shadowfleet.core.schema import POSITIONS
 from shadowfleet.detect.events import Config
-from shadowfleet.detect.runner import Window, run
-from shadowfleet.detect.write import STORE_EVENTS, write_events
+from shadowfleet.detect.runner import Window
+from shadowfleet.detect.write import write_events
 from shadowfleet.evaluate import evaluate
 from shadowfleet.ingest.pipeline import IngestOptions, ingest
 from shadowfleet.report.case import gather
 from shadowfleet.report.render import html, pdf
-from shadowfleet.risk.alerts import ALERTS_FILE, refresh, utc_now
+from shadowfleet.risk.alerts import utc_now
 from shadowfleet.risk.cap import cap_report
-from shadowfleet.risk.scorer import RISK_FILE, save, score_all
-from shadowfleet.risk.view import load_view
 from shadowfleet.screening.batch import screen_batch
-from shadowfleet.screening.fleet import screen_events
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.network import listed_vessels, network
 from shadowfleet.screening.readers import read_lists
 from shadowfleet.screening.screener import Screener
 from shadowfleet.simulate import simulate
+from shadowfleet.store import layout, queries
 from shadowfleet.store.store import Store
 from shadowfleet.store.summary import summarize
 
@@ -53,29 +51,18 @@ LISTS = SAMPLES.parent / "lists"
 
 def _busiest(console: Console, store: Store) -> None:
     """Who the store knows most about: positions per vessel, with its latest declared identity."""
-    con = duckdb.connect()
-    rows = con.execute(
-        f"""
-        WITH identity AS (
-            SELECT mmsi, arg_max(name, ts) AS name, arg_max(ship_type, ts) AS ship_type, arg_max(imo, ts) AS imo
-            FROM read_parquet('{store.glob(STATIC)}') GROUP BY mmsi)
-        SELECT p.mmsi, i.name, i.imo, i.ship_type, count(*) AS positions, min(p.ts), max(p.ts)
-        FROM read_parquet('{store.glob(POSITIONS)}') p LEFT JOIN identity i USING (mmsi)
-        WHERE i.name IS NOT NULL GROUP BY ALL ORDER BY positions DESC LIMIT 8
-        """
-    ).fetchall()
     table = Table(title="named vessels with the most positions", title_justify="left")
     for name in ("MMSI", "name", "IMO", "type", "positions", "first (UTC)", "last (UTC)"):
         table.add_column(name)
-    for mmsi, name, imo, ship_type, count, first, last in rows:
+    for v in queries.busiest(store, 8):
         table.add_row(
-            str(mmsi),
-            name or "",
-            str(imo or ""),
-            str(ship_type or ""),
-            f"{count:,}",
-            first.strftime("%Y-%m-%d %H:%M"),
-            last.strftime("%Y-%m-%d %H:%M"),
+            str(v.mmsi),
+            v.name or "",
+            str(v.imo or ""),
+            str(v.ship_type or ""),
+            f"{v.positions:,}",
+            v.first.strftime("%Y-%m-%d %H:%M"),
+            v.last.strftime("%Y-%m-%d %H:%M"),
         )
     console.print(table)
 
@@ -111,25 +98,22 @@ def _network_and_batch(console: Console, out: Path, events: pa.Table, matches: p
     return [network_path, hits_path]
 
 
-def _risk_case_cap(console: Console, out: Path, store: Store, simulated: str) -> tuple[Path, Path]:
+def _risk_case_cap(console: Console, out: Path, scored: pipeline.Scored, simulated: str) -> tuple[Path, Path]:
     console.rule("[b]8. risk: the top 10 vessels (risk-v1; the points add up to the score)")
-    view = load_view(store)
-    risk = score_all(view)
-    save(view, risk)
-    rows = risk.to_pylist()
+    view, rows = scored.view, scored.risk.to_pylist()
     print_risk(console, rows, 10)
-    alerts = refresh(store, risk, view.matches, utc_now())
     console.print(
-        f"{len(alerts)} alert(s) raised (medium risk and above); `shadowfleet alerts` lists them", highlight=False
+        f"{len(scored.alerts)} alert(s) raised (medium risk and above); `shadowfleet alerts` lists them",
+        highlight=False,
     )
     console.rule(f"[b]9. a case file for the riskiest vessel, MMSI {rows[0]['mmsi']}")
     case = gather(view, int(rows[0]["mmsi"]), utc_now())
-    document = html(case, store.root)
+    document = html(case)
     case_html, case_pdf = out / "case_file.html", out / "case_file.pdf"
     case_html.write_text(document, encoding="utf-8")
     pdf(document, case_pdf)
     console.print(f"{case.title}: {len(case.events)} events with their evidence, {len(case.flags)} red flags checked")
-    years = sorted({e["start_time"].year for e in view.events if simulated in e["evidence"]["sources"]})
+    years = sorted({e.start_time.year for e in view.events if simulated in e.evidence.sources})
     console.rule(f"[b]10. UNSCR 2397 cap tracker for the simulated period ({', '.join(map(str, years))})")
     for year in years:
         print_cap(console, cap_report(view, year))
@@ -169,10 +153,10 @@ def main() -> None:
     _busiest(console, store)
     console.rule("[b]3. import the sanctions lists (OFAC SDN vessels + DPRK entries, UN consolidated)")
     lists = _import_lists(console, store)
-    console.rule("[b]4. detect, with every vessel screened against the lists")
-    events, matches = screen_events(store, run(store, Config.load(), Window()))
+    console.rule("[b]4. detect, with every vessel screened against the lists; then risk and alerts")
+    detected, scored = pipeline.run(store, Config.load(), Window())
+    events, matches = detected.events, detected.matches
     assert matches is not None  # the lists were imported above
-    write_events(events, store.root / STORE_EVENTS)
     print_vessel_matches(console, matches)
     events_geojson, events_parquet = args.out / "events.geojson", args.out / "events.parquet"
     for path in (events_geojson, events_parquet):
@@ -183,7 +167,7 @@ def main() -> None:
     console.rule("[b]7. score the scenario's events against its planted truth")
     simulated = str(sim_csv.resolve())
     print_evaluation(console, evaluate(truth, [e for e in events.to_pylist() if simulated in e["evidence"]["sources"]]))
-    case_html, case_pdf = _risk_case_cap(console, args.out, store, simulated)
+    case_html, case_pdf = _risk_case_cap(console, args.out, scored, simulated)
     written = [
         ("events (map-ready GeoJSON)", events_geojson),
         ("events (Parquet)", events_parquet),
@@ -191,8 +175,8 @@ def main() -> None:
         ("counterparty screening hits", hits_path),
         ("case file of the riskiest vessel (HTML)", case_html),
         ("case file (PDF)", case_pdf),
-        ("risk of every vessel", store.root / RISK_FILE),
-        ("alerts", store.root / ALERTS_FILE),
+        ("risk of every vessel", store.path(layout.RISK.relative)),
+        ("alerts", store.path(layout.ALERTS.relative)),
     ]
     _where(console, store, written)
 

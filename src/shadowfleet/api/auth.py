@@ -10,10 +10,11 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from shadowfleet.store import layout
 from shadowfleet.store.manifest import write_atomic
 from shadowfleet.store.store import Store
 
-USERS_FILE = "users.json"
+USERS_FILE = layout.USERS
 ROLES = ("viewer", "analyst")  # viewers read; analysts also decide on alerts
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 

@@ -1,4 +1,5 @@
-"""The store as the API serves it: loaded once, reloaded when a file behind it changes.
+"""The store as the API serves it: what the pipeline last wrote, loaded once, reloaded when a file behind
+it changes. Nothing here writes: events, matches, risk and alerts are the pipeline's (`app.pipeline`).
 
 Event queries are the hot path (the map asks for them on every pan): the events are held as numpy
 columns for filtering and as ready-made GeoJSON features, so a query is a mask and a slice.
@@ -6,30 +7,43 @@ columns for filtering and as ready-made GeoJSON features, so a query is a mask a
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
+import pyarrow as pa
 import shapely
 from shapely.geometry import mapping
 
-from shadowfleet.api.auth import USERS_FILE, User, users
-from shadowfleet.core.schema import POSITIONS
-from shadowfleet.detect.write import STORE_EVENTS
-from shadowfleet.risk import alerts as alert_store
+from shadowfleet.api.auth import User, users
 from shadowfleet.risk.scorer import score_all
 from shadowfleet.risk.view import StoreView, load_view
-from shadowfleet.screening.fleet import MATCHES_FILE
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.screener import Screener
+from shadowfleet.store import layout, queries
+from shadowfleet.store.events import Event
 from shadowfleet.store.store import Store
 
 SPEED_CLASSES = (2.0, 6.0, 12.0)  # knots: drifting or lying, slow, cruising, fast
+
+
+def _row(e: Event) -> dict[str, Any]:
+    """An event as the API returns it: the table's columns, details and evidence as JSON objects."""
+    row = {f.name: getattr(e, f.name) for f in fields(e)}
+    row["event_type"] = e.event_type.value
+    row["details"] = json.loads(e.details.to_json())
+    row["evidence"] = {
+        "positions": e.evidence.positions,
+        "sources": list(e.evidence.sources),
+        "refs": [{"source": r.source, "line": r.line} for r in e.evidence.refs],
+    }
+    row["listed"] = [asdict(party) for party in e.listed]
+    return row
 
 
 def _feature(e: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +71,8 @@ class EventIndex:
     other_mmsi: np.ndarray  # -1 where the event has one vessel
 
     @classmethod
-    def build(cls, events: list[dict[str, Any]]) -> EventIndex:
+    def build(cls, records: list[Event]) -> EventIndex:
+        events = [_row(e) for e in records]
         ordered = sorted(events, key=lambda e: (-e["score"], e["start_time"], e["event_id"]))
         nan = float("nan")
         return cls(
@@ -128,19 +143,16 @@ class StoreData:
 
     def users(self) -> list[User]:
         """The API users, re-read only when users.json changes (every request asks)."""
-        path = self.root / USERS_FILE
+        path = self.root / layout.USERS
         stamp = path.stat().st_mtime if path.exists() else 0.0
         if stamp != self._users[0]:
             self._users = (stamp, users(Store(self.root)))
         return self._users[1]
 
     def _stamp(self) -> tuple[float, ...]:
-        paths = [
-            self.root / STORE_EVENTS,
-            self.root / MATCHES_FILE,
-            self.root / "manifest.json",
-        ]
-        paths += sorted((self.root / "lists").glob("*/versions.json"))
+        paths = [self.root / d.relative for d in (layout.EVENTS, layout.MATCHES, layout.RISK, layout.ALERTS)]
+        paths.append(self.root / layout.MANIFEST)
+        paths += sorted((self.root / layout.LISTS).glob("*/versions.json"))
         return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
 
     def get(self) -> Snapshot:
@@ -157,10 +169,7 @@ class StoreData:
     def _load(self, stamp: tuple[float, ...]) -> Snapshot:
         store = Store.open(self.root)
         view = load_view(store)
-        table = score_all(view)
-        # new evidence raises or brings back alerts here too, not only through `shadowfleet alerts`
-        alert_store.refresh(store, table, view.matches, alert_store.utc_now())
-        risk = {int(r["mmsi"]): r for r in table.to_pylist()}
+        risk = {int(r["mmsi"]): r for r in _risk(store, view).to_pylist()}
         lists = Lists(store)
         versions = lists.current()
         screener = Screener(lists.entries(versions)) if versions else None
@@ -171,27 +180,18 @@ def speed_class(sog: float | None) -> int:
     return 0 if sog is None else int(np.searchsorted(SPEED_CLASSES, sog, side="right"))
 
 
+def _risk(store: Store, view: StoreView) -> pa.Table:
+    """The risk table the pipeline wrote; a store detected before the pipeline kept risk is scored in
+    memory (and not written: a read never writes)."""
+    table = store.read(layout.RISK)
+    return score_all(view) if table is None else table
+
+
 def track(
     store: Store, mmsi: int, since: datetime | None, until: datetime | None
 ) -> list[tuple[float, float, float, float | None]]:
     """(lon, lat, epoch s, sog kn) of a vessel in a window, in time order."""
-    clauses, params = ["mmsi = ?", "lat IS NOT NULL"], [mmsi]
-    if since is not None:
-        clauses.append("ts >= ?")
-        params.append(since)  # type: ignore[arg-type]
-    if until is not None:
-        clauses.append("ts < ?")
-        params.append(until)  # type: ignore[arg-type]
-    rows = (
-        duckdb.connect()
-        .execute(
-            f"SELECT lon, lat, epoch(ts), sog_kn FROM read_parquet('{store.glob(POSITIONS)}') "
-            f"WHERE {' AND '.join(clauses)} ORDER BY ts",
-            params,
-        )
-        .fetchall()
-    )
-    return [(float(a), float(b), float(c), None if d is None else float(d)) for a, b, c, d in rows]
+    return [(p.lon, p.lat, p.epoch_s, p.sog_kn) for p in queries.track(store, mmsi, since, until)]
 
 
 def simplified_segments(points: list[tuple[float, float, float, float | None]], zoom: float) -> list[dict[str, Any]]:

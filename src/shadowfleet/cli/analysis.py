@@ -14,13 +14,13 @@ import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
+from shadowfleet.app import pipeline
 from shadowfleet.cli.common import GroupStoreOption, Json, StoreOption, fail, need_store, out
 from shadowfleet.cli.render import print_cap, print_risk
 from shadowfleet.report.case import gather
 from shadowfleet.report.render import html, pdf
 from shadowfleet.risk import alerts as alert_store
 from shadowfleet.risk.cap import cap_report
-from shadowfleet.risk.scorer import save, score_all
 from shadowfleet.risk.view import StoreView, load_view
 from shadowfleet.store.store import Store, StoreError
 
@@ -34,10 +34,12 @@ def _view(store: Path) -> StoreView:
         raise fail(str(exc)) from exc
 
 
-def _risk(view: StoreView) -> pa.Table:
-    table = score_all(view)
-    save(view, table)
-    return table
+def _scored(store: Path) -> pipeline.Scored:
+    """Rescore from what the store holds (`detect` already did; this picks up a changed scorer or list)."""
+    try:
+        return pipeline.score(Store.open(store))
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
 
 
 def risk_command(
@@ -48,8 +50,8 @@ def risk_command(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Risk of every vessel (risk-v1): score 0-100, band, top reasons; the parts add up to the score."""
-    table = _risk(_view(store))
+    """Risk of every vessel (risk-v1): risk_score 0-100, band, top reasons; the parts add up to the score."""
+    table = _scored(store).risk
     if out_path:
         _write(table, out_path)
     rows = table.to_pylist()
@@ -81,11 +83,11 @@ def _write(table: pa.Table, path: Path) -> None:
 
 def _alert_rows(rows: list[dict[str, Any]], title: str) -> None:
     grid = Table(title=title, title_justify="left")
-    for column in ("alert", "state", "score", "band", "MMSI", "name", "reasons", "decided"):
+    for column in ("alert", "state", "risk", "band", "MMSI", "name", "reasons", "decided"):
         grid.add_column(column, overflow="fold")
     for r in rows:
         decided = f"{r['decided_by']} {r['decided_at']:%Y-%m-%d %H:%M}: {r['note']}" if r["decided_by"] else ""
-        grid.add_row(r["alert_id"], r["state"], f"{r['score']:.0f}", r["band"], str(r["mmsi"]), r["name"] or "",
+        grid.add_row(r["alert_id"], r["state"], f"{r['risk_score']:.0f}", r["band"], str(r["mmsi"]), r["name"] or "",
                      "\n".join(r["reasons"]), decided)  # fmt: skip
     out.print(grid)
 
@@ -100,9 +102,7 @@ def alerts_list(
     """New and changed alerts (risk medium and above); a dismissed one returns only with new evidence."""
     if ctx.invoked_subcommand:
         return
-    store = need_store(store)
-    view = _view(store)
-    rows = alert_store.refresh(view.store, _risk(view), view.matches, alert_store.utc_now())
+    rows = _scored(need_store(store)).alerts
     shown = rows if show_all else [r for r in rows if r["state"] in alert_store.OPEN]
     if as_json:
         sys.stdout.write(json.dumps(shown, default=str) + "\n")
@@ -143,14 +143,15 @@ def report_command(
     view = _view(store)
     try:
         case = gather(view, vessel, alert_store.utc_now())
-        document = html(case, view.store.root)
+        document = html(case)
         out_path.write_text(document, encoding="utf-8")
         if pdf_path:
             pdf(document, pdf_path)
     except (KeyError, RuntimeError, OSError) as exc:
         raise fail(str(exc).strip("'\"")) from exc
     written = f"[b]{out_path}[/b]" + (f" and [b]{pdf_path}[/b]" if pdf_path else "")
-    out.print(f"case file for {case.title}: {len(case.events)} events, risk {case.score:.0f}, written to {written}")
+    risk = f"risk {case.risk_score:.0f}"
+    out.print(f"case file for {case.title}: {len(case.events)} events, {risk}, written to {written}")
 
 
 def cap_command(

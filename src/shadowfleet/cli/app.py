@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from shadowfleet import __version__
+from shadowfleet.app import pipeline
 from shadowfleet.cli.analysis import alerts_app, cap_command, report_command, risk_command
 from shadowfleet.cli.anchorages import anchorages_command
 from shadowfleet.cli.common import StoreOption, err, fail, out
@@ -22,8 +23,8 @@ from shadowfleet.cli.server import serve_command, users_app
 from shadowfleet.core.schema import TABLES
 from shadowfleet.detect.anchorages import check_anchorage_files
 from shadowfleet.detect.events import Config
-from shadowfleet.detect.runner import Window, run
-from shadowfleet.detect.write import STORE_EVENTS, format_of, read_events, write_events
+from shadowfleet.detect.runner import Window
+from shadowfleet.detect.write import format_of, read_events, write_events
 from shadowfleet.detect.zones import user_zones
 from shadowfleet.evaluate import evaluate
 from shadowfleet.ingest.csv_layouts import LayoutError, parse_mapping
@@ -31,8 +32,8 @@ from shadowfleet.ingest.feed_pipeline import FeedLimits, ingest_feed
 from shadowfleet.ingest.feeds import FeedError, parse_feed
 from shadowfleet.ingest.formats import FORMATS
 from shadowfleet.ingest.pipeline import IngestOptions, ingest, parse_start
-from shadowfleet.screening.fleet import screen_events
 from shadowfleet.simulate import simulate
+from shadowfleet.store import layout
 from shadowfleet.store.store import Store, StoreError
 from shadowfleet.store.summary import summarize
 
@@ -151,7 +152,7 @@ def detect_command(
     """Detect STS encounters, loitering, AIS gaps, position jumps, identity fraud, DPRK visits, draught changes.
 
     The events are kept in the store (upserted) and, when lists are loaded, every vessel is screened first
-    so that each event names its listed parties."""
+    so that each event names its listed parties; then every vessel's risk is scored and alerts raised."""
     try:
         if out_path:
             format_of(out_path)
@@ -160,22 +161,18 @@ def detect_command(
         for path in settings.zone_files:
             user_zones(path)  # a broken file is an error now, not halfway through the run
         check_anchorage_files(settings)
-        if engine not in ("duckdb", "spark"):
+        chosen = next((e for e in pipeline.ENGINES if e == engine), None)
+        if chosen is None:
             raise ValueError(f"--engine {engine!r}: choose duckdb or spark")
         opened = Store.open(store)
-        if engine == "spark":
-            from shadowfleet.detect.spark_runner import run_spark
-
-            events = run_spark(opened, settings, window)
-        else:
-            events = run(opened, settings, window)
-        events, matches = screen_events(opened, events)
-        written = write_events(events, opened.root / STORE_EVENTS)
+        detected, scored = pipeline.run(opened, settings, window, chosen)
+        events, matches, written = detected.events, detected.matches, detected.in_store
         if out_path:
             written = write_events(events, out_path)
     except (StoreError, ValueError, OSError) as exc:
         raise fail(str(exc)) from exc
     counts = Counter(events.column("event_type").to_pylist())
+    stored_at = opened.path(layout.EVENTS.relative)
     if as_json:
         sys.stdout.write(
             json.dumps(
@@ -184,18 +181,20 @@ def detect_command(
                     "in_file": written,
                     "by_type": counts,
                     "listed_vessels": None if matches is None else len(set(matches.column("mmsi").to_pylist())),
-                    "out": str((out_path or opened.root / STORE_EVENTS).resolve()),
+                    "alerts": len(scored.alerts),
+                    "out": str((out_path or stored_at).resolve()),
                 }
             )
             + "\n"
         )
     else:
         print_events(out, events, top)
-        where = out_path or opened.root / STORE_EVENTS
+        where = out_path or stored_at
         out.print(f"{events.num_rows:,} events ({written:,} in the file after upsert) written to [b]{where}[/b]")
         if matches is not None:
             listed = len(set(matches.column("mmsi").to_pylist()))
             out.print(f"{listed:,} vessel(s) in the store match a sanctions list; see `shadowfleet network`")
+        out.print(f"{len(scored.alerts):,} alert(s) after scoring every vessel's risk; see `shadowfleet alerts`")
 
 
 def _time(text: str | None, option: str) -> datetime | None:

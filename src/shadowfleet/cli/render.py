@@ -196,10 +196,10 @@ def print_evaluation(console: Console, result: Evaluation) -> None:
 def print_risk(console: Console, rows: list[dict[str, Any]], top: int) -> None:
     """Vessels by risk, best first, with their top reasons."""
     grid = Table(title=f"top {min(top, len(rows))} of {len(rows):,} vessels by risk (risk-v1)", title_justify="left")
-    for column in ("score", "band", "MMSI", "name", "IMO", "flag", "top reasons (points)"):
+    for column in ("risk", "band", "MMSI", "name", "IMO", "flag", "top reasons (points)"):
         grid.add_column(column, overflow="fold")
     for r in rows[:top]:
-        grid.add_row(f"{r['score']:.0f}", r["band"], str(r["mmsi"]), r["name"] or "", str(r["imo"] or ""),
+        grid.add_row(f"{r['risk_score']:.0f}", r["band"], str(r["mmsi"]), r["name"] or "", str(r["imo"] or ""),
                      (r["flag"] or "").upper(), "\n".join(r["reasons"]))  # fmt: skip
     console.print(grid)
 

@@ -15,14 +15,15 @@ from rich.table import Table
 
 from shadowfleet.cli.common import GroupStoreOption, Json, StoreOption, err, fail, need_store, out
 from shadowfleet.cli.render import print_network, print_vessel_matches
-from shadowfleet.detect.write import STORE_EVENTS, read_events
 from shadowfleet.screening.batch import BatchResult, score_pairs, screen_batch
 from shadowfleet.screening.fleet import load_matches, screen_store
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.names import VESSEL, country_code, schema_of
 from shadowfleet.screening.network import listed_vessels, network
+from shadowfleet.screening.pair_metrics import COMPARE_THRESHOLD, group_scores
 from shadowfleet.screening.readers import Problem, read_lists
 from shadowfleet.screening.screener import DEFAULT_THRESHOLD, Match, Query, Screener
+from shadowfleet.store import layout
 from shadowfleet.store.store import Store, StoreError
 
 lists_app = typer.Typer(help="Sanctions lists: import official files, show what is loaded.", no_args_is_help=False)
@@ -37,6 +38,17 @@ def _date(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         raise fail(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _name(text: str | None, option: str = "--name") -> str | None:
+    """A name as given, or a clear error: bytes that are not UTF-8 or a blank name match nothing."""
+    if text is None:
+        return None
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        raise fail(f"{option} {text.encode('utf-8', 'surrogateescape')!r} is not UTF-8 text")
+    if not text.strip():
+        raise fail(f"{option} is empty: give a name, or leave the option out")
+    return text
 
 
 def _screener(store: Path, as_of: str | None, threshold: float) -> Screener:
@@ -197,6 +209,7 @@ def screen_vessel(
     as_json: Json = False,
 ) -> None:
     """One vessel by IMO, MMSI and/or name: exact identifiers, one-digit IMO twins, fuzzy and former names."""
+    name = _name(name)
     if imo is None and mmsi is None and not name:
         raise fail("give --imo, --mmsi or --name")
     screener = _screener(store, as_of, threshold)
@@ -215,6 +228,7 @@ def screen_entity(
     as_json: Json = False,
 ) -> None:
     """A company or person: aliases, transliterations, legal forms, IMO company numbers."""
+    name = _name(name) or ""
     try:
         schema = schema_of(kind)
     except ValueError as exc:
@@ -272,16 +286,36 @@ def screen_batch_command(
 
 @screen_app.command("compare")
 def screen_compare(
-    pairs: Annotated[Path, typer.Option(help="CSV: schema, name1, name2 (optional id, imo1/2, mmsi1/2, country1/2).")],
+    pairs: Annotated[
+        Path, typer.Option(help="CSV: schema, name1, name2 (optional id, group, label, imo1/2, mmsi1/2, country1/2).")
+    ],
     out_path: Annotated[Path, typer.Option("--out", "-o", help="Scores CSV.")],
+    threshold: Annotated[float, typer.Option(help="A labelled pair scoring at least this counts as a match.")] = (
+        COMPARE_THRESHOLD
+    ),
     as_json: Json = False,
 ) -> None:
-    """Score pairs of records: are they one party? Each score comes with the parts it adds up from."""
+    """Score pairs of records: are they one party? Each score comes with the parts it adds up from; with a
+    `label` column, precision, recall and F1 per `group` at the threshold."""
     try:
         result = score_pairs(pairs, out_path)
+        groups = group_scores(out_path, threshold)
     except (ValueError, OSError) as exc:
         raise fail(str(exc)) from exc
+    if as_json:
+        counts = {"read": result.read, "screened": result.screened, "rejected": len(result.rejected)}
+        report = {**counts, "scored pairs": result.hits, "out": str(out_path.resolve())}
+        sys.stdout.write(json.dumps({**report, "threshold": threshold, "groups": [g.to_json() for g in groups]}) + "\n")
+        return
     _report(result, "scored pairs", out_path, as_json)
+    if groups:
+        table = Table(title=f"labelled pairs at threshold {threshold:g}", title_justify="left")
+        for column in ("group", "pairs", "TP", "FP", "FN", "TN", "precision", "recall", "F1"):
+            table.add_column(column, justify="left" if column == "group" else "right")
+        for g in groups:
+            tally = (g.pairs, g.tp, g.fp, g.fn, g.tn)
+            table.add_row(g.group, *map(str, tally), f"{g.precision:.3f}", f"{g.recall:.3f}", f"{g.f1:.3f}")
+        out.print(table)
 
 
 @screen_app.command("store")
@@ -309,12 +343,11 @@ def network_command(
     """Vessels that met a listed vessel (1 hop) and those that met them (2 hops), with the events as chain."""
     try:
         opened = Store.open(store)
-        matches = load_matches(opened)
-        events_path = opened.root / STORE_EVENTS
-        if matches is None or not events_path.exists():
+        matches, events = load_matches(opened), opened.read(layout.EVENTS)
+        if matches is None or events is None:
             raise ValueError(f"{store}: run `shadowfleet lists import` and `shadowfleet detect` first")
         listed = listed_vessels(matches)
-        reached = network(read_events(events_path), listed, hops)
+        reached = network(events, listed, hops)
     except (ValueError, OSError, StoreError) as exc:
         raise fail(str(exc)) from exc
     lines = [json.dumps(r.to_json()) for r in reached]

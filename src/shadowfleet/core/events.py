@@ -75,6 +75,14 @@ class ZoneKind(StrEnum):
     PORT = "port"
 
 
+class GapReception(StrEnum):
+    """Would the vessel have been heard during its gap (detect/gaps.py)?"""
+
+    HEARD = "heard"  # others near it were heard, and it reported densely before: an alarm
+    COVERAGE_HOLE = "coverage_hole"  # nobody near it was heard either: context
+    SPARSE_TRACK = "sparse_track"  # its own reporting before was too sparse to show a silence: context
+
+
 class IdentityCheck(StrEnum):
     MMSI = "mmsi"  # malformed or unallocated MMSI
     MMSI_FORMAT = "mmsi_format"  # a valid ITU format that is not a ship station (AtoN, SAR aircraft, ...)
@@ -155,6 +163,13 @@ class AisGapDetails(Details):
     context: str | None = None  # why it is context rather than an alarm
     positions_before: int | None = None  # own fixes in the look-back before the gap
     vessels_heard_nearby: int | None = None  # others heard near its ends during the gap
+    reception: GapReception = GapReception.HEARD  # why it is an alarm, or why context
+    unheard_h: float | None = None  # hours of the gap in which nobody near the vessel was heard (beyond a revisit)
+    reception_examined_h: float | None = None  # whole hours of the gap examined for reception
+    longest_interval_before_h: float | None = None  # the vessel's longest silence in the look-back
+    heard_h: float | None = None  # hours of the gap in which others near it were heard
+    own_hit_rate: float | None = None  # how often it was heard in the look-back's hours with reception near it
+    chance_of_silence: float | None = None  # chance it was missed in all the gap's heard hours by bad luck alone
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,6 +179,9 @@ class PositionJumpDetails(Details):
     off_track_fixes: int = 0
     on_land: int = 0  # off-track fixes on land
     implied_speed_kn: float = 0.0
+    return_speed_kn: float | None = None  # the leap back onto the track (bad_fix, excursion)
+    farthest_nm: float | None = None  # farthest off-track fix from the last good one
+    away_h: float | None = None  # first to last off-track fix
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,6 +204,7 @@ class IdentityClashDetails(Details):
     fixes: tuple[int, int] = (0, 0)  # fixes in the two biggest
     overlap_h: float = 0.0  # hours both were transmitting
     extents: tuple[TrackExtent, ...] = ()  # of the two biggest tracks
+    switches: int | None = None  # times the reports switch from one track to the other while both run
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,6 +213,7 @@ class InvalidIdentityDetails(Details):
     check: IdentityCheck = IdentityCheck.MMSI
     imo: int | None = None  # the failing IMO
     mmsi_format: str | None = None  # the ITU-R M.585 format named
+    positions: int | None = None  # position reports sent under a non-ship MMSI
     name: tuple[str, ...] | None = None  # names in the order they were declared
     callsign: tuple[str, ...] | None = None
     imos: tuple[int, ...] | None = None  # IMO numbers in the order they were declared
@@ -208,6 +228,7 @@ class ZoneVisitDetails(Details):
     dprk_flag: bool = False
     stopped: bool | None = None  # slowed below 1 kn or called at a port, rather than a transit
     min_speed_kn: float | None = None
+    port_call: str | None = None  # the DPRK port it stopped at during the visit
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,6 +242,8 @@ class DraughtChangeDetails(Details):
     length_m: float | None = None
     beam_m: float | None = None
     loading_rate_t_per_h: float | None = None
+    rate_m_per_h: float | None = None  # the draught change over the time since the previous value was set
+    held_h: float | None = None  # how long the new value held (to the next change or the last report)
 
 
 AnyDetails = (

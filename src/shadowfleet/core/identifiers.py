@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 
@@ -40,3 +42,77 @@ def mmsi_problem(mmsi: int) -> str | None:
     if 2 <= mmsi // 100_000_000 <= 7 and mmsi // 1_000_000 not in mid_table():
         return f"MMSI {mmsi}: MID {mmsi // 1_000_000} is allocated to no flag administration"
     return None
+
+
+class MmsiFormat(StrEnum):
+    """The station kinds of ITU-R M.585-9 (reference.md §7, "MMSI formats"), read from the nine digits."""
+
+    SHIP = "ship station (MIDxxxxxx)"
+    GROUP = "group of ships (0MIDxxxxx)"
+    COAST = "coast station (00MIDxxxx)"
+    SAR_AIRCRAFT = "SAR aircraft (111MIDxxx)"
+    HANDHELD = "handheld VHF (8MIDxxxxx)"
+    PARENT_CRAFT = "craft associated with a parent ship (98MIDxxxx)"
+    ATON = "aid to navigation (99MIDxxxx)"
+    SART = "AIS-SART (970xxyyyy)"
+    MOB = "man-overboard device (972xxyyyy)"
+    EPIRB = "EPIRB-AIS (974xxyyyy)"
+    PLACEHOLDER = "placeholder"
+    NONE = "no ITU-R M.585 format"
+
+
+# Well-known junk MMSIs: what a transponder sends when nobody configured it (reference.md §7)
+_PLACEHOLDERS = frozenset({0, 111_111_111, 123_456_789, 999_999_999})
+# leading digits -> (format, position of the MID in the nine digits, or None where the format has none)
+_PREFIXES: tuple[tuple[str, MmsiFormat, int | None], ...] = (
+    ("00", MmsiFormat.COAST, 2),
+    ("0", MmsiFormat.GROUP, 1),
+    ("111", MmsiFormat.SAR_AIRCRAFT, 3),
+    ("8", MmsiFormat.HANDHELD, 1),
+    ("970", MmsiFormat.SART, None),
+    ("972", MmsiFormat.MOB, None),
+    ("974", MmsiFormat.EPIRB, None),
+    ("98", MmsiFormat.PARENT_CRAFT, 2),
+    ("99", MmsiFormat.ATON, 2),
+)
+
+
+@dataclass(frozen=True)
+class MmsiKind:
+    format: MmsiFormat
+    mid: int | None  # the MID the format carries, if any
+    mid_allocated: bool  # whether that MID belongs to a flag administration (True where there is none)
+
+    @property
+    def ship(self) -> bool:
+        return self.format is MmsiFormat.SHIP and self.mid_allocated
+
+
+def mmsi_kind(mmsi: int) -> MmsiKind:
+    """The ITU-R M.585 format of an MMSI as transmitted (an integer: leading zeros are implied)."""
+    if mmsi in _PLACEHOLDERS:
+        return MmsiKind(MmsiFormat.PLACEHOLDER, None, True)
+    if not 0 < mmsi <= 999_999_999:
+        return MmsiKind(MmsiFormat.NONE, None, True)
+    digits = f"{mmsi:09d}"
+    if "2" <= digits[0] <= "7":
+        return MmsiKind(MmsiFormat.SHIP, int(digits[:3]), int(digits[:3]) in mid_table())
+    for prefix, kind, at in _PREFIXES:
+        if digits.startswith(prefix):
+            mid = None if at is None else int(digits[at : at + 3])
+            return MmsiKind(kind, mid, mid is None or mid in mid_table())
+    return MmsiKind(MmsiFormat.NONE, None, True)
+
+
+def non_ship_problem(mmsi: int) -> tuple[MmsiFormat, str] | None:
+    """The format of an MMSI that is not a ship station's, and why it is not; None for a ship station
+    (whose MID `mmsi_problem` checks)."""
+    kind = mmsi_kind(mmsi)
+    if kind.format is MmsiFormat.SHIP:
+        return None
+    if kind.format is MmsiFormat.NONE:
+        return kind.format, f"MMSI {mmsi} fits no ITU-R M.585 format"
+    if kind.format is MmsiFormat.PLACEHOLDER:
+        return kind.format, f"MMSI {mmsi:09d} is a placeholder that unconfigured transponders send"
+    mid = "" if kind.mid is None else f", MID {kind.mid:03d}" + ("" if kind.mid_allocated else " (unallocated)")
+    return kind.format, f"MMSI {mmsi:09d} has the {kind.format.value} format{mid}, not a ship station's"

@@ -7,6 +7,7 @@ reaches the store (`check`). Units live in the column names, times are UTC micro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
@@ -69,6 +70,39 @@ POSITIONS = Table(
 STATIC_IDENTITY = (
     "imo", "name", "callsign", "ship_type", "length_m", "beam_m", "draught_m", "destination", "eta",
 )  # fmt: skip
+
+# Plausibility, checked at ingest. A static value outside its range (or NaN, inf) is not something a
+# vessel can be: it is stored as null, the row kept, and the value noted in `rejects` (reason
+# `value_nulled`, no record counted). 0 is AIS "not available" and becomes null silently. Draught:
+# the deepest laden VLCC/ULCC draws about 25 m, 25.5 m is the largest AIS type 5 can send; length:
+# the largest ships ever built are under 460 m; beam: under 70 m.
+STATIC_RANGES: dict[str, tuple[float, float]] = {
+    "draught_m": (0.0, 30.0),
+    "length_m": (1.0, 500.0),
+    "beam_m": (1.0, 80.0),
+}
+# A time of reception before AIS existed in service (it became mandatory from 2002; nothing earlier
+# than 1990 is AIS) or more than a day after the ingest's clock is a reject, not a row.
+EARLIEST_TS = datetime(1990, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+# An ETA is a declared plan: up to this long after the latest plausible reception time.
+ETA_HORIZON = timedelta(days=400)
+
+
+def ts_bounds_us(now: datetime | None = None) -> tuple[int, int]:
+    """[earliest, latest] plausible reception time, µs since 1970 UTC."""
+    latest = (now or datetime.now(UTC)) + FUTURE_SLACK
+    return _us(EARLIEST_TS), _us(latest)
+
+
+def eta_bounds_us(now: datetime | None = None) -> tuple[int, int]:
+    """[earliest, latest] plausible declared ETA, µs since 1970 UTC."""
+    return _us(EARLIEST_TS), _us((now or datetime.now(UTC)) + FUTURE_SLACK + ETA_HORIZON)
+
+
+def _us(moment: datetime) -> int:
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
 
 STATIC = Table(
     "static",
@@ -216,7 +250,7 @@ RISK = Table(
         Column("imo", pa.int64(), "its latest declared IMO"),
         Column("flag", pa.string(), "flag from its MMSI's MID, ISO alpha-2"),
         Column("ship_type", pa.int16(), "its latest declared ship and cargo type"),
-        Column("score", pa.float64(), "0-100, the sum of the findings' points (capped at 100)", False),
+        Column("risk_score", pa.float64(), "0-100, the sum of the findings' points (capped at 100)", False),
         Column("band", pa.string(), "low (< 25), medium (< 50), high (< 75), critical", False),
         Column("reasons", pa.list_(pa.string()), "the top three findings in words", False),
         Column("findings", pa.string(), "every finding as JSON [{feature, value, points, reason, events}]", False),
@@ -233,7 +267,7 @@ ALERTS = Table(
         Column("alert_id", pa.string(), "hash of scorer version and vessel: reruns update, never duplicate", False),
         Column("mmsi", pa.int64(), "the vessel", False),
         Column("name", pa.string(), "its latest declared name"),
-        Column("score", pa.float64(), "risk score 0-100 when last computed", False),
+        Column("risk_score", pa.float64(), "risk score 0-100 when last computed", False),
         Column("band", pa.string(), "risk band", False),
         Column("reasons", pa.list_(pa.string()), "top reasons", False),
         Column("fingerprint", pa.string(), "hash of the evidence (events and list matches) behind the score", False),

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from shadowfleet.core.geo import circular_mean_deg, haversine_m, ports, steps
 from shadowfleet.core.schema import Column, Table, check
 from shadowfleet.detect.events import Config, Params
+from shadowfleet.store import layout
 from shadowfleet.store.manifest import write_table_atomic
 from shadowfleet.store.store import Store
 
@@ -52,7 +53,7 @@ ANCHORAGES = Table(
     key=("anchorage_id",),
     partitioned_by_date=False,
 )
-STORE_ANCHORAGES = Path("anchorages") / "anchorages.parquet"
+STORE_ANCHORAGES = Path(layout.ANCHORAGES)
 SECTION = "anchorage"
 
 

@@ -1,8 +1,14 @@
-"""draught_change: a vessel's declared draught moves by half a metre or more, with the cargo that
-would take: tonnes from tonnes-per-centimetre immersion (TPC), barrels by product factor."""
+"""draught_change: a vessel's declared draught moves by half a metre or more, and holds, with the cargo that
+would take: tonnes from tonnes-per-centimetre immersion (TPC), barrels by product factor.
+
+AIS draught is typed in by the crew (reference.md §2): a value that flips back and forth, or changes faster
+than cargo can be pumped, is noise, not cargo. So changes are read between *stable* values (held for a while
+before the next change), and a change faster than a plausible loading rate is dropped.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import polars as pl
@@ -12,6 +18,9 @@ from shadowfleet.detect.events import EventBuilder, Params
 from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
+# What AIS can carry (ITU-R M.1371 message 5): draught up to 25.5 m, a hull up to 511 + 511 m long and
+# 63 + 63 m wide. Anything else (NaN, inf, 1e308 in a file) cannot be a ship's and is ignored here.
+_MAX_DRAUGHT_M, _MAX_LENGTH_M, _MAX_BEAM_M = 25.5, 1022.0, 126.0
 
 
 def tonnes_per_cm(length_m: float, beam_m: float, waterplane_coefficient: float, density: float) -> float:
@@ -23,36 +32,108 @@ def tonnes_per_cm(length_m: float, beam_m: float, waterplane_coefficient: float,
 class DraughtParams(Params):
     min_change_m: float
     max_interval_h: float
+    min_stable_h: float
+    max_revert_h: float
+    max_rate_m_per_h: float
     waterplane_coefficient: float
     seawater_t_per_m3: float
     barrels_per_tonne: float
+
+
+def _plausible(column: str, top: float) -> pl.Expr:
+    value = pl.col(column).cast(pl.Float64)
+    return pl.when(value.is_finite() & (value > 0) & (value <= top)).then(value).otherwise(None).alias(column)
+
+
+def _stable_values(static: pl.DataFrame, last_seen: pl.DataFrame, min_stable_us: int) -> pl.DataFrame:
+    """Runs of one declared draught per vessel, kept where the value held at least `min_stable_us` (until the
+    next different value, or the vessel's last report): a value that flips back within minutes is noise."""
+    reports = (
+        static.select(
+            "mmsi",
+            "ts",
+            _plausible("draught_m", _MAX_DRAUGHT_M),
+            _plausible("length_m", _MAX_LENGTH_M),
+            _plausible("beam_m", _MAX_BEAM_M),
+            "source",
+            "line",
+        )
+        .sort("mmsi", "ts", "line")
+        .with_columns(pl.col("length_m", "beam_m").fill_null(strategy="forward").over("mmsi"))
+        .filter(pl.col("draught_m").is_not_null())
+    )
+    new_run = (pl.col("draught_m") != pl.col("draught_m").shift(1)) | (pl.col("mmsi") != pl.col("mmsi").shift(1))
+    runs = (
+        reports.with_columns(new_run.fill_null(True).cum_sum().alias("run"))
+        .group_by("run", maintain_order=True)
+        .agg(
+            pl.col("mmsi").first(),
+            pl.col("draught_m").first(),
+            pl.col("ts").first().alias("first"),
+            pl.col("ts").last().alias("last"),
+            pl.col("source").first().alias("source_first"),
+            pl.col("line").first().alias("line_first"),
+            pl.col("source").last().alias("source_last"),
+            pl.col("line").last().alias("line_last"),
+            pl.col("length_m").last(),
+            pl.col("beam_m").last(),
+        )
+        .join(last_seen, on="mmsi", how="left")
+    )
+    until = pl.col("first").shift(-1).over("mmsi").fill_null(pl.max_horizontal("last", "seen"))
+    return runs.with_columns((until - pl.col("first")).alias("held")).filter(pl.col("held") >= min_stable_us)
+
+
+def _without_reverts(stable: pl.DataFrame, max_revert_us: int) -> pl.DataFrame:
+    """Drop a value that gives way to the very value before it within `max_revert_us`: A, B, A is a typo
+    corrected (or two transponders disagreeing), not cargo loaded and pumped out again."""
+    before = pl.col("draught_m").shift(1).over("mmsi")
+    after = pl.col("draught_m").shift(-1).over("mmsi")
+    soon = pl.col("first").shift(-1).over("mmsi") - pl.col("first") <= max_revert_us
+    reverted = ((before - after).abs() < 0.05) & soon
+    return stable.filter(~reverted.fill_null(False))
 
 
 def detect_draught_changes(part: Partition, params: DraughtParams, out: EventBuilder) -> None:
     """A change across one of the vessel's AIS gaps (found in the same partition) scores higher."""
     static, tracks = part.static, part.tracks
     gaps = [(r["mmsi"], r["start_time"], r["end_time"]) for r in part.events_of(EventType.AIS_GAP)]
-    minimum = params.min_change_m
-    reports = (
-        static.filter(pl.col("draught_m").is_not_null())
-        .sort("mmsi", "ts")
-        .with_columns(
+    if not static.height:
+        return
+    last_seen = (
+        tracks.group_by("mmsi").agg(pl.col("ts").max().alias("seen"))
+        if tracks.height
+        else pl.DataFrame(schema={"mmsi": pl.Int64, "seen": pl.Int64})
+    )
+    stable = _without_reverts(
+        _stable_values(static, last_seen, int(params.min_stable_h * _US_PER_H)), int(params.max_revert_h * _US_PER_H)
+    )
+    changes = (
+        stable.with_columns(
             pl.col("draught_m").shift(1).over("mmsi").alias("before"),
-            pl.col("ts").shift(1).over("mmsi").alias("ts_before"),
-            pl.col("source").shift(1).over("mmsi").alias("source_before"),
-            pl.col("line").shift(1).over("mmsi").alias("line_before"),
-            pl.col("length_m").fill_null(strategy="forward").over("mmsi"),
-            pl.col("beam_m").fill_null(strategy="forward").over("mmsi"),
+            pl.col("last").shift(1).over("mmsi").alias("ts_before"),
+            pl.col("first").shift(1).over("mmsi").alias("set_before"),
+            pl.col("source_last").shift(1).over("mmsi").alias("source_before"),
+            pl.col("line_last").shift(1).over("mmsi").alias("line_before"),
+        )
+        .filter(pl.col("before").is_not_null())
+        .with_columns(
+            (
+                (pl.col("draught_m") - pl.col("before")).abs() / ((pl.col("first") - pl.col("set_before")) / _US_PER_H)
+            ).alias("rate_m_per_h"),
+            ((pl.col("held")) / _US_PER_H).alias("held_h"),
         )
         .filter(
-            ((pl.col("draught_m") - pl.col("before")).abs() >= minimum - 1e-6)
-            & (pl.col("ts") - pl.col("ts_before") <= params.max_interval_h * _US_PER_H)
+            ((pl.col("draught_m") - pl.col("before")).abs() >= params.min_change_m - 1e-6)
+            & (pl.col("first") - pl.col("ts_before") <= params.max_interval_h * _US_PER_H)
+            & (pl.col("rate_m_per_h") <= params.max_rate_m_per_h)
         )
+        .rename({"first": "ts", "source_first": "source", "line_first": "line"})
     )
-    if not reports.height:
+    if not changes.height:
         return
     located = (
-        reports.join_asof(
+        changes.sort("ts").join_asof(
             tracks.select("mmsi", pl.col("ts").alias("ts_fix"), "lat", "lon").sort("ts_fix"),
             left_on="ts",
             right_on="ts_fix",
@@ -61,7 +142,7 @@ def detect_draught_changes(part: Partition, params: DraughtParams, out: EventBui
             check_sortedness=False,
         )
         if tracks.height
-        else reports.with_columns(pl.lit(None, pl.Float64).alias("lat"), pl.lit(None, pl.Float64).alias("lon"))
+        else changes.with_columns(pl.lit(None, pl.Float64).alias("lat"), pl.lit(None, pl.Float64).alias("lon"))
     )
     dark: dict[int, list[tuple[int, int]]] = {}
     for mmsi, start, end in gaps:
@@ -80,8 +161,10 @@ def detect_draught_changes(part: Partition, params: DraughtParams, out: EventBui
         "line_before",
         "source",
         "line",
+        "rate_m_per_h",
+        "held_h",
     )
-    for values in located.select(columns).iter_rows():
+    for values in located.sort("mmsi", "ts").select(columns).iter_rows():
         change = _Change(*values)
         _emit(change, dark.get(change.mmsi, []), params, out)
 
@@ -101,28 +184,31 @@ class _Change:
     line_before: int
     source: str
     line: int
+    rate_m_per_h: float  # the fastest loading rate the change needs: the change over the time since `before` was set
+    held_h: float  # how long the new value held
+
+
+def _cargo_tonnes(change: _Change, params: DraughtParams) -> float | None:
+    if not change.length_m or not change.beam_m:
+        return None
+    tpc = tonnes_per_cm(change.length_m, change.beam_m, params.waterplane_coefficient, params.seawater_t_per_m3)
+    tonnes = abs(change.after - change.before) * 100 * tpc
+    return tonnes if math.isfinite(tonnes) else None
 
 
 def _emit(change: _Change, dark: list[tuple[int, int]], params: DraughtParams, out: EventBuilder) -> None:
-    delta_cm = (change.after - change.before) * 100
-    tonnes = None
-    if change.length_m and change.beam_m:
-        tpc = tonnes_per_cm(
-            change.length_m,
-            change.beam_m,
-            params.waterplane_coefficient,
-            params.seawater_t_per_m3,
-        )
-        tonnes = abs(delta_cm) * tpc
+    tonnes = _cargo_tonnes(change, params)
     barrels = None if tonnes is None else tonnes * params.barrels_per_tonne
     across_gap = any(g_start >= change.start and g_end <= change.end for g_start, g_end in dark)
-    loaded = delta_cm > 0
+    loaded = change.after > change.before
+    hours = (change.end - change.start) / _US_PER_H
     cargo = f"~{tonnes:,.0f} t (~{barrels:,.0f} bbl of gas oil) " if tonnes is not None and barrels is not None else ""
     reason = (
         f"declared draught {'rose' if loaded else 'fell'} from {change.before:.1f} m to {change.after:.1f} m over "
-        f"{(change.end - change.start) / _US_PER_H:.1f} h: {cargo}{'loaded' if loaded else 'discharged'}"
-        + (", across an AIS gap" if across_gap else "")
+        f"{hours:.1f} h and held {change.held_h:.1f} h: {cargo}"
+        f"{'loaded' if loaded else 'discharged'}" + (", across an AIS gap" if across_gap else "")
     )
+    rate_t = None if tonnes is None or hours <= 0 else round(tonnes / hours, 1)
     out.add(
         DraughtChangeDetails(
             draught_before_m=change.before,
@@ -132,6 +218,9 @@ def _emit(change: _Change, dark: list[tuple[int, int]], params: DraughtParams, o
             across_gap=across_gap,
             length_m=change.length_m,
             beam_m=change.beam_m,
+            loading_rate_t_per_h=rate_t,
+            rate_m_per_h=round(change.rate_m_per_h, 3),
+            held_h=round(change.held_h, 2),
         ),
         change.mmsi,
         change.start,

@@ -38,27 +38,53 @@ LAT_CELL, LON_CELL = 0.01, 0.02
 def resample(
     tracks: pl.DataFrame, slot_us: int, max_interp_us: int, lo: int, hi: int, bridge: tuple[int, float] = (0, 0.0)
 ) -> pl.DataFrame:
-    """Positions at every slot boundary in [lo, hi) that lies between two fixes less than
-    `max_interp_us` apart, or (`bridge` = max µs, max knots) less than the bridge apart with the vessel
-    slower than the bridge's speed across them (linear interpolation), with the source/line of the fix
-    before it and the silence it lies in (`gap`, µs)."""
-    max_bridge_us, bridge_kn = bridge
+    """Positions at every slot boundary in [lo, hi) between two fixes of a vessel, with the source/line
+    of the fix before it and the silence it lies in (`gap`, µs).
+
+    Across a silence shorter than `max_interp_us` the position is interpolated linearly (GFW). Across a
+    longer one, up to `bridge` = (max µs, knots), only when the vessel was slow: slow across the whole
+    silence (linear), or reported sailing into it and lying still after it (it sailed on at its reported
+    speed, then waited: "arrive"), or the reverse ("leave"). A ship does not crawl 15 km in three hours;
+    it sails there in 45 minutes and waits, and between two satellite passes that wait is the encounter."""
+    max_bridge_us, slow_kn = bridge
     t = tracks.with_columns(
         pl.col("ts").shift(-1).over("mmsi").alias("t1"),
         pl.col("lat").shift(-1).over("mmsi").alias("lat1"),
         pl.col("lon").shift(-1).over("mmsi").alias("lon1"),
+        pl.col("sog_kn").shift(-1).over("mmsi").alias("sog1"),
     ).filter(pl.col("t1").is_not_null())
     gap = pl.col("t1") - pl.col("ts")
     north = (pl.col("lat1") - pl.col("lat")) * 111_195.0
     east = (((pl.col("lon1") - pl.col("lon") + 540) % 360) - 180) * 111_195.0 * pl.col("lat").radians().cos()
-    knots = (north.pow(2) + east.pow(2)).sqrt() / NM_M / (gap.clip(lower_bound=1) / _US_PER_H)
-    t = t.filter((gap <= max_interp_us) | ((gap <= max_bridge_us) & (knots <= bridge_kn)))
+    metres = (north.pow(2) + east.pow(2)).sqrt()
+    knots = metres / NM_M / (gap.clip(lower_bound=1) / _US_PER_H)
+    bridgeable = gap <= max_bridge_us
+
+    def sailing_us(sog: pl.Expr) -> pl.Expr:
+        """Time to cover the silence's distance at a reported speed."""
+        return metres / NM_M / sog * _US_PER_H
+
+    sog0, sog1 = pl.col("sog_kn"), pl.col("sog1")
+    linear = (gap <= max_interp_us) | (bridgeable & (knots <= slow_kn))
+    arrive = bridgeable & (sog0 > slow_kn) & (sog1 <= slow_kn) & (sailing_us(sog0) <= gap)
+    leave = bridgeable & (sog0 <= slow_kn) & (sog1 > slow_kn) & (sailing_us(sog1) <= gap)
+    # the part of the silence in which the vessel moved: [a, b]; before a it lay at the first fix, after b at the next
+    t = t.with_columns(
+        pl.when(linear | arrive).then(pl.col("ts")).when(leave).then(pl.col("t1") - sailing_us(sog1)).alias("a"),
+        pl.when(linear)
+        .then(pl.col("t1"))
+        .when(arrive)
+        .then(pl.col("ts") + sailing_us(sog0))
+        .when(leave)
+        .then(pl.col("t1"))
+        .alias("b"),
+    ).filter(pl.col("a").is_not_null())
     first_slot = ((pl.col("ts") + slot_us - 1) // slot_us) * slot_us
     t = t.with_columns(first_slot.alias("s0"), ((pl.col("t1") // slot_us) * slot_us).alias("s1"))
     t = t.filter(pl.col("s1") >= pl.col("s0"))
     t = t.with_columns(pl.int_ranges(pl.col("s0"), pl.col("s1") + 1, slot_us).alias("slot")).explode("slot")
     t = t.filter((pl.col("slot") >= lo) & (pl.col("slot") < hi))
-    f = ((pl.col("slot") - pl.col("ts")) / (pl.col("t1") - pl.col("ts")).clip(lower_bound=1)).clip(0, 1)
+    f = ((pl.col("slot") - pl.col("a")) / (pl.col("b") - pl.col("a")).clip(lower_bound=1)).clip(0, 1)
     dlon = ((pl.col("lon1") - pl.col("lon") + 540) % 360) - 180  # the short way across the antimeridian
     return t.select(
         "mmsi",

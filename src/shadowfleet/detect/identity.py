@@ -1,5 +1,6 @@
 """Identity fraud: malformed MMSIs and IMOs, unallocated flags, changing names (invalid_identity), and
-one MMSI transmitting from two places at once (identity_clash, after GFW's gpsdio-segment)."""
+one MMSI transmitting from two places at once (identity_clash, after GFW's gpsdio-segment: two physically
+consistent tracks whose reports interleave in time; a run inside the main track's silence is an excursion)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from shadowfleet.core.events import EventType, IdentityCheck, IdentityClashDetails, InvalidIdentityDetails
+from shadowfleet.core.events import (
+    EventType,
+    IdentityCheck,
+    IdentityClashDetails,
+    InvalidIdentityDetails,
+    TrackExtent,
+)
 from shadowfleet.core.geo import NM_M, haversine_m
-from shadowfleet.core.identifiers import imo_valid, mmsi_problem
+from shadowfleet.core.identifiers import imo_valid, mmsi_kind, mmsi_problem, non_ship_problem
 from shadowfleet.detect.events import EventBuilder, Params
 from shadowfleet.detect.registry import Detector, Partition
 
@@ -19,7 +26,8 @@ _US_PER_H = 3_600_000_000
 
 @dataclass(frozen=True)
 class InvalidIdentityParams(Params):
-    pass
+    min_positions: int  # a non-ship MMSI format counts only on this many position reports...
+    min_span_h: float  # ... over at least this long
 
 
 @dataclass(frozen=True)
@@ -30,31 +38,54 @@ class ClashParams(Params):
     noise_m: float
     min_apart_km: float
     min_overlap_h: float
+    min_switches: int
 
 
 def detect_invalid_identity(part: Partition, params: InvalidIdentityParams, out: EventBuilder) -> None:
     tracks, static, version = part.tracks, part.static, params.version
-    firsts = tracks.group_by("mmsi").agg(pl.all().first(), pl.col("ts").last().alias("ts_last"))
-    for mmsi, ts, ts_last, lat, lon, source, line in firsts.select(
-        "mmsi", "ts", "ts_last", "lat", "lon", "source", "line"
+    firsts = tracks.group_by("mmsi").agg(
+        pl.all().first(), pl.col("ts").last().alias("ts_last"), pl.len().alias("fixes")
+    )
+    for mmsi, ts, ts_last, lat, lon, source, line, fixes in firsts.select(
+        "mmsi", "ts", "ts_last", "lat", "lon", "source", "line", "fixes"
     ).iter_rows():
-        problem = mmsi_problem(mmsi)
-        if problem:
+        found = _mmsi_finding(mmsi, fixes, (ts_last - ts) / _US_PER_H, params)
+        if found is not None:
+            reason, details = found
             out.add(
-                InvalidIdentityDetails(check=IdentityCheck.MMSI),
+                details,
                 mmsi,
                 ts,
                 ts_last,
                 lat=lat,
                 lon=lon,
                 score=0.5,
-                reason=problem,
+                reason=reason,
                 refs=[(source, line)],
                 version=version,
             )
     if static.height:
         _imo_checks(static, version, out)
         _identity_changes(static, version, out)
+
+
+def _mmsi_finding(
+    mmsi: int, fixes: int, hours: float, params: InvalidIdentityParams
+) -> tuple[str, InvalidIdentityDetails] | None:
+    """Why a vessel's MMSI is no ship station's: malformed, an unallocated MID, or another station's format
+    (ITU-R M.585, reference.md §7). A well-formed non-ship number counts only on ship-like reporting: position
+    reports over a while, not a short burst (a SART or MOB device being tested)."""
+    malformed = mmsi_problem(mmsi)
+    other = non_ship_problem(mmsi)
+    ship_like = fixes >= params.min_positions and hours >= params.min_span_h
+    if malformed is None and (other is None or not ship_like):
+        return None
+    fmt = mmsi_kind(mmsi).format
+    reason = "; ".join(r for r in (malformed, None if other is None else other[1]) if r)
+    if other is not None and ship_like:
+        reason += f", yet it sends ship position reports ({fixes} over {hours:.1f} h)"
+    check = IdentityCheck.MMSI if malformed is not None else IdentityCheck.MMSI_FORMAT
+    return reason, InvalidIdentityDetails(check=check, mmsi_format=fmt.value, positions=fixes)
 
 
 def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
@@ -172,33 +203,93 @@ def _segment(
     return segments
 
 
+@dataclass(frozen=True)
+class _Interleave:
+    """Where two tracks of one MMSI are both active: the span between the first fix of either inside the
+    other's time extent and the last, and how often the reports switch from one track to the other there."""
+
+    start: int
+    end: int
+    switches: int  # impossible switches from one track to the other
+    first_fixes: np.ndarray  # fixes of each track inside the span
+    second_fixes: np.ndarray
+
+
+def _interleave(
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray], first: list[int], second: list[int], params: ClashParams
+) -> _Interleave | None:
+    """Counts only impossible switches (one report here, the next there, faster than a ship): a fix that
+    either track could have reached proves nothing, and a mis-assigned one would fake an interleaving."""
+    ts, lat, lon = rows
+    a, b = np.asarray(first), np.asarray(second)
+    a_in = a[(ts[a] >= ts[b[0]]) & (ts[a] <= ts[b[-1]])]
+    b_in = b[(ts[b] >= ts[a[0]]) & (ts[b] <= ts[a[-1]])]
+    if not len(a_in) or not len(b_in):
+        return None  # one inside the other's silence, or one after the other: an excursion or a jump
+    start = int(min(ts[a_in[0]], ts[b_in[0]]))
+    end = int(max(ts[a_in[-1]], ts[b_in[-1]]))
+    order = np.sort(np.concatenate([a_in, b_in]))  # row order is time order
+    label = np.isin(order, b_in)
+    at = np.flatnonzero(label[1:] != label[:-1])
+    i, j = order[at], order[at + 1]
+    metres = haversine_m(lat[i], lon[i], lat[j], lon[j])
+    knots = metres / NM_M / (np.maximum(ts[j] - ts[i], 1_000_000) / _US_PER_H)
+    switches = int(np.count_nonzero((knots > params.max_speed_kn) & (metres > params.noise_m)))
+    return _Interleave(start, end, switches, a_in, b_in)
+
+
+def _extent(ts: np.ndarray, lat: np.ndarray, lon: np.ndarray, fixes: list[int]) -> TrackExtent:
+    at = np.asarray(fixes)
+    return TrackExtent(
+        fixes=len(fixes),
+        start_us=int(ts[at[0]]),
+        end_us=int(ts[at[-1]]),
+        lat_min=round(float(lat[at].min()), 4),
+        lat_max=round(float(lat[at].max()), 4),
+        lon_min=round(float(lon[at].min()), 4),
+        lon_max=round(float(lon[at].max()), 4),
+    )
+
+
 def _clash_events(
     rows: pl.DataFrame, vessel: int, segments: list[_Segment], params: ClashParams, out: EventBuilder
 ) -> None:
+    """Two physically consistent tracks of one MMSI whose reports interleave in time (GFW's shared-MMSI rule,
+    reference.md §7). A run of fixes inside the main track's silence interleaves with nothing: that is an
+    excursion for position_jump, not a second transmitter."""
     minimum = params.min_segment_positions
     real = sorted((s for s in segments if len(s.positions) >= minimum), key=lambda s: -len(s.positions))
     if len(real) < 2:
         return
     ts, lat, lon = rows["ts"].to_numpy(), rows["lat"].to_numpy(), rows["lon"].to_numpy()
-    first, second = real[0].positions, real[1].positions
-    start, end = max(ts[first[0]], ts[second[0]]), min(ts[first[-1]], ts[second[-1]])
-    if start > end:
-        return  # one after the other: a jump or a renamed transponder, not two at once
-    a = np.array([p for p in first if start <= ts[p] <= end] or [first[-1]])
-    b = np.array(second)
-    nearest = b[np.abs(ts[b][None, :] - ts[a][:, None]).argmin(axis=1)]
+    first = real[0].positions
+    found = [(_interleave((ts, lat, lon), first, s.positions, params), s.positions) for s in real[1:]]
+    both = [(o, s) for o, s in found if o is not None and o.switches >= params.min_switches]
+    if not both:
+        return
+    overlap, second = max(both, key=lambda pair: pair[0].end - pair[0].start)
+    nearest = overlap.second_fixes[
+        np.abs(ts[overlap.second_fixes][None, :] - ts[overlap.first_fixes][:, None]).argmin(axis=1)
+    ]
+    a = overlap.first_fixes
     apart = float(np.median(haversine_m(lat[a], lon[a], lat[nearest], lon[nearest])))
-    hours = (end - start) / _US_PER_H
+    hours = (overlap.end - overlap.start) / _US_PER_H
     if apart < params.min_apart_km * 1000 or hours < params.min_overlap_h:
         return
     score = 0.6 + 0.2 * (hours >= 1) + 0.2 * (apart >= 100_000)
     sources, lines = rows["source"].to_list(), rows["line"].to_list()
     refs = [(sources[k], lines[k]) for k in sorted([*first, *second])[:400]]
     out.add(
-        IdentityClashDetails(tracks=len(real), fixes=(len(first), len(second)), overlap_h=round(hours, 2)),
+        IdentityClashDetails(
+            tracks=len(real),
+            fixes=(len(first), len(second)),
+            overlap_h=round(hours, 2),
+            extents=(_extent(ts, lat, lon, first), _extent(ts, lat, lon, second)),
+            switches=overlap.switches,
+        ),
         vessel,
-        int(start),
-        int(end),
+        overlap.start,
+        overlap.end,
         lat=float(lat[first[0]]),
         lon=float(lon[first[0]]),
         score=score,
@@ -206,8 +297,9 @@ def _clash_events(
         refs=refs,
         version=params.version,
         reason=(
-            f"MMSI {vessel} transmits from two places at once for {hours:.1f} h, a median "
-            f"{apart / NM_M:.0f} nm apart ({len(first)} and {len(second)} fixes in two tracks)"
+            f"MMSI {vessel} transmits from two places at once: two tracks a median {apart / NM_M:.0f} nm apart "
+            f"interleave for {hours:.1f} h ({overlap.switches} switches between them; {len(first)} and "
+            f"{len(second)} fixes)"
         ),
     )
 

@@ -100,6 +100,9 @@ def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spel
         if rows[b][10] - rows[a][10] < min_hours:
             continue
         chain = rows[a : b + 1]
+        bridged = any(nxt[10] - prev[10] > 1 for prev, nxt in itertools.pairwise(chain))
+        if bridged and chain[-1][2] - chain[0][1] < min_hours * _US_PER_H:
+            continue  # across silences, the real fixes themselves must span the minimum
         spells.append(
             _Spell(
                 chain[0][0],

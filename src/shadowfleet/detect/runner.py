@@ -35,6 +35,7 @@ TRACK_FRAME = {
     "lon": pl.Float64,
     "source": pl.String,
     "line": pl.Int64,
+    "sog_kn": pl.Float64,  # reported speed; null where not sent or a sentinel (51.2, 63, 102.3 kn: reference.md §7)
 }
 STATIC_FRAME = {
     "mmsi": pl.Int64,
@@ -51,6 +52,7 @@ STATIC_FRAME = {
 }
 # DuckDB caches and sorts within this; beyond it, it spills to disk rather than grow the process
 DUCKDB_MEMORY = "1GB"
+_SOG = "CASE WHEN sog_kn < 50 THEN sog_kn::DOUBLE END AS sog_kn"  # SOG sentinels are not speeds
 _US_PER_H = 3_600_000_000
 
 
@@ -85,7 +87,9 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
     with tempfile.TemporaryDirectory(prefix=".scratch-", dir=store.root) as scratch:
         # one pass writes the window's fixes partitioned twice (by vessel bucket and by time chunk), so each
         # partition below reads its own files instead of scanning the whole store again
-        fixes = f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line FROM {positions} WHERE {_where(window)}"
+        fixes = (
+            f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line, {_SOG} FROM {positions} WHERE {_where(window)}"
+        )
         for name, key in (("bucket", f"hash(mmsi) % {plan.buckets}"), ("chunk", f"ts // {plan.chunk_us}")):
             con.execute(
                 f"COPY (SELECT {key} AS {name}, * FROM ({fixes})) TO '{scratch}/{name}' "
@@ -161,7 +165,9 @@ def _partition(con: duckdb.DuckDBPyConnection, folder: Path, keys: list[int]) ->
     files = _files(folder, folder.name, keys)
     if not files:
         return pl.DataFrame(schema=TRACK_FRAME)
-    return _frame(con, f"SELECT mmsi, ts, lat, lon, source, line FROM read_parquet({files}) ORDER BY mmsi, ts, line")
+    return _frame(
+        con, f"SELECT mmsi, ts, lat, lon, source, line, sog_kn FROM read_parquet({files}) ORDER BY mmsi, ts, line"
+    )
 
 
 def _chunk_frame(con: duckdb.DuckDBPyConnection, folder: Path, chunk: int, lo: int, margin: int) -> pl.DataFrame:
@@ -172,8 +178,8 @@ def _chunk_frame(con: duckdb.DuckDBPyConnection, folder: Path, chunk: int, lo: i
         return _partition(con, folder, [])
     before = _files(folder, "chunk", list(range((lo - margin) // chunk, lo // chunk)))
     after = _files(folder, "chunk", list(range((lo + chunk) // chunk, (lo + chunk + margin - 1) // chunk + 1)))
-    fix = "struct_pack(ts := ts, lat := lat, lon := lon, source := source, line := line)"
-    parts = [f"SELECT mmsi, ts, lat, lon, source, line FROM read_parquet({inside})"]
+    fix = "struct_pack(ts := ts, lat := lat, lon := lon, source := source, line := line, sog_kn := sog_kn)"
+    parts = [f"SELECT mmsi, ts, lat, lon, source, line, sog_kn FROM read_parquet({inside})"]
     for files, pick, start, end in (
         (before, "arg_max", lo - margin, lo),
         (after, "arg_min", lo + chunk, lo + chunk + margin),

@@ -100,7 +100,8 @@ def _positions(spark: SparkSession, store: Store, window: Window, extra: tuple[s
         df = df.filter(sf.col("ts") >= sf.lit(window.since))
     if window.until:
         df = df.filter(sf.col("ts") < sf.lit(window.until))
-    return df.select("mmsi", sf.unix_micros("ts").alias("ts"), "lat", "lon", "source", "line", *extra)
+    sog = sf.when(sf.col("sog_kn") < 50, sf.col("sog_kn").cast("double")).alias("sog_kn")  # sentinels are not speeds
+    return df.select("mmsi", sf.unix_micros("ts").alias("ts"), "lat", "lon", "source", "line", sog, *extra)
 
 
 def run_spark(store: Store, config: Config, window: Window, spark: SparkSession | None = None) -> pa.Table:

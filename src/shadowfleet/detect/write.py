@@ -1,4 +1,5 @@
-"""Events out, in the format the file name asks for: Parquet, CSV, GeoJSON or JSON lines.
+"""Events out to a file outside the store (`detect --out`), in the format its name asks for: Parquet,
+CSV, GeoJSON or JSON lines. The store keeps its own copy through `Store.upsert_events`.
 
 Writing over an existing Parquet or JSON-lines file upserts: events whose id is in the new run
 replace the old ones, the rest stay. Text formats give times as ISO-8601 and evidence as JSON.
@@ -16,6 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from shadowfleet.core.schema import EVENTS, check
+from shadowfleet.store.store import upsert as merge_events
 
 FORMATS = {
     ".parquet": "parquet",
@@ -25,9 +27,6 @@ FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
-
-
-STORE_EVENTS = Path("events") / "events.parquet"  # a store's own copy of its events, upserted by every run
 
 
 def format_of(path: Path) -> str:
@@ -73,12 +72,7 @@ def upsert(events: pa.Table, path: Path) -> pa.Table:
     """The events to write: the new ones plus those of an earlier run that they do not replace."""
     if not path.exists() or format_of(path) not in ("parquet", "jsonl"):
         return events
-    old = read_events(path)
-    fresh = set(events.column("event_id").to_pylist())
-    keep = pa.array([i not in fresh for i in old.column("event_id").to_pylist()])
-    return pa.concat_tables([old.filter(keep), events]).sort_by(
-        [("start_time", "ascending"), ("event_id", "ascending")]
-    )
+    return merge_events(events, read_events(path))
 
 
 def write_events(events: pa.Table, path: Path) -> int:

@@ -1,5 +1,6 @@
 """zone_visit: a vessel inside a configured zone: by default North Korea's land and 12 nm territorial
-sea (OpenStreetMap via geo-maps, ODbL) and the DPRK ports of the World Port Index."""
+sea (OpenStreetMap via geo-maps, ODbL) and the DPRK ports of the World Port Index. A visit is a stop (the
+vessel slowed below 1 kn, or called at a DPRK port) or a transit; both are events, a stop scores higher."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import polars as pl
 import shapely
 
 from shadowfleet.core.events import EventType, ZoneKind, ZoneVisitDetails
-from shadowfleet.core.geo import circular_mean_deg, haversine_m, ports
+from shadowfleet.core.geo import NM_M, circular_mean_deg, haversine_m, ports
 from shadowfleet.detect.events import EventBuilder, Params
 from shadowfleet.detect.registry import Detector, Partition
 
@@ -67,6 +68,23 @@ def user_zones(path: Path) -> list[Zone]:
 class ZoneParams(Params):
     port_radius_km: float
     dprk_mid: int
+    stop_speed_kn: float
+    stop_window_h: float
+    transit_score: float
+
+
+@dataclass
+class _Visit:
+    zone: Zone
+    mmsi: int
+    start: int
+    end: int
+    lat: float
+    lon: float
+    fixes: int
+    refs: list[tuple[str, int]]
+    slowest_kn: float | None  # the slowest speed over any half hour inside the zone (None: too few fixes)
+    port_call: str | None = None  # a DPRK port where the vessel stopped during this visit
 
 
 def detect_zone_visits(part: Partition, params: ZoneParams, out: EventBuilder) -> None:
@@ -80,6 +98,7 @@ def visits_in(tracks: pl.DataFrame, zones: list[Zone], params: ZoneParams, out: 
     lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
     radius = params.port_radius_km * 1000
     margin = radius / 111_000 / max(np.cos(np.radians(60)), 0.1)  # degrees, generous up to 60° latitude
+    visits: list[_Visit] = []
     for zone in zones:
         # a cheap box test first: most of the world's traffic is nowhere near a zone
         south, west, north, east = _bounds(zone, margin)
@@ -92,7 +111,10 @@ def visits_in(tracks: pl.DataFrame, zones: list[Zone], params: ZoneParams, out: 
             shapely.prepare(zone.geometry)
             inside = shapely.contains_xy(zone.geometry, lon[near], lat[near])
         if inside.any():
-            _visits(tracks[near[inside]], zone, params, out)
+            visits += _visits(tracks[near[inside]], zone, params)
+    _mark_port_calls(visits, params)
+    for visit in visits:
+        _emit(visit, params, out)
 
 
 def _bounds(zone: Zone, margin: float) -> tuple[float, float, float, float]:
@@ -103,8 +125,19 @@ def _bounds(zone: Zone, margin: float) -> tuple[float, float, float, float]:
     return float(south), float(west), float(north), float(east)
 
 
-def _visits(inside: pl.DataFrame, zone: Zone, params: ZoneParams, out: EventBuilder) -> None:
-    dprk_mid = params.dprk_mid
+def _slowest_kn(ts: np.ndarray, lat: np.ndarray, lon: np.ndarray, window_us: int) -> float | None:
+    """The lowest mean speed between a fix and the first fix at least `window_us` later: speed over a
+    stretch of time, not between fixes seconds apart (where GPS jitter alone reads as knots)."""
+    later = np.searchsorted(ts, ts + window_us, side="left")
+    ok = later < len(ts)
+    if not ok.any():
+        return None
+    a, b = np.flatnonzero(ok), later[ok]
+    knots = haversine_m(lat[a], lon[a], lat[b], lon[b]) / NM_M / ((ts[b] - ts[a]) / _US_PER_H)
+    return float(knots.min())
+
+
+def _visits(inside: pl.DataFrame, zone: Zone, params: ZoneParams) -> list[_Visit]:
     new_visit = (
         (pl.col("mmsi") != pl.col("mmsi").shift(1)) | (pl.col("ts") - pl.col("ts").shift(1) > _GAP_US)
     ).fill_null(True)
@@ -113,34 +146,87 @@ def _visits(inside: pl.DataFrame, zone: Zone, params: ZoneParams, out: EventBuil
         .group_by("visit", maintain_order=True)
         .agg(
             pl.col("mmsi").first(),
-            pl.col("ts").min().alias("start"),
-            pl.col("ts").max().alias("end"),
-            pl.col("lat").mean(),
+            pl.col("ts"),
+            pl.col("lat"),
             pl.col("lon"),
-            pl.len().alias("fixes"),
             pl.col("source"),
             pl.col("line"),
         )
     )
-    for _, mmsi, start, end, lat, lons, fixes, sources, lines in visits.rows():
-        lon = circular_mean_deg(np.asarray(lons))
-        own_flag = mmsi // 1_000_000 == dprk_mid
-        score = (1.0 if zone.kind is ZoneKind.PORT else 0.9) if not own_flag else 0.3
-        hours = (end - start) / _US_PER_H
-        out.add(
-            ZoneVisitDetails(zone=zone.name, kind=zone.kind, fixes=fixes, dprk_flag=own_flag),
-            mmsi,
-            start,
-            end,
-            lat=lat,
-            lon=lon,
-            score=score,
-            reason=(
-                f"{'DPRK-flagged ' if own_flag else ''}MMSI {mmsi} in {zone.name} for {hours:.1f} h ({fixes} fixes)"
-            ),
-            refs=list(zip(sources, lines, strict=True))[:500],
-            version=params.version,
+    window = int(params.stop_window_h * _US_PER_H)
+    found = []
+    for _, mmsi, ts, lats, lons, sources, lines in visits.rows():
+        t, la, lo = np.asarray(ts), np.asarray(lats), np.asarray(lons)
+        found.append(
+            _Visit(
+                zone,
+                mmsi,
+                int(t.min()),
+                int(t.max()),
+                float(la.mean()),
+                circular_mean_deg(lo),
+                len(t),
+                list(zip(sources, lines, strict=True))[:500],
+                _slowest_kn(t, la, lo, window),
+            )
         )
+    return found
+
+
+def _stopped(visit: _Visit, params: ZoneParams) -> bool:
+    return visit.slowest_kn is not None and visit.slowest_kn < params.stop_speed_kn
+
+
+def _mark_port_calls(visits: list[_Visit], params: ZoneParams) -> None:
+    """A stop at a DPRK port makes the waters visit around it a stop too."""
+    calls = [v for v in visits if v.zone.kind is ZoneKind.PORT and _stopped(v, params)]
+    for visit in visits:
+        if visit.zone.kind is ZoneKind.WATERS:
+            for call in calls:
+                if call.mmsi == visit.mmsi and call.start <= visit.end and visit.start <= call.end:
+                    visit.port_call = call.zone.name
+                    break
+        elif _stopped(visit, params):
+            visit.port_call = visit.zone.name
+
+
+def _emit(visit: _Visit, params: ZoneParams, out: EventBuilder) -> None:
+    """Scores: a stop (slowed below 1 kn, or a port call) 1.0 at a port and 0.9 in the waters, a transit 0.6
+    (innocent passage is lawful but still a red flag, reference.md §3 #6); DPRK-flagged vessels 0.3 at home."""
+    own_flag = visit.mmsi // 1_000_000 == params.dprk_mid
+    stop = visit.port_call is not None or _stopped(visit, params)
+    if own_flag:
+        score = 0.3
+    elif stop:
+        score = 1.0 if visit.zone.kind is ZoneKind.PORT else 0.9
+    else:
+        score = params.transit_score
+    hours = (visit.end - visit.start) / _US_PER_H
+    slow = "" if visit.slowest_kn is None else f", slowest {visit.slowest_kn:.1f} kn"
+    what = f"a port call at {visit.port_call}" if visit.port_call else ("a stop" if stop else "a transit")
+    out.add(
+        ZoneVisitDetails(
+            zone=visit.zone.name,
+            kind=visit.zone.kind,
+            fixes=visit.fixes,
+            dprk_flag=own_flag,
+            stopped=stop,
+            min_speed_kn=None if visit.slowest_kn is None else round(visit.slowest_kn, 2),
+            port_call=visit.port_call,
+        ),
+        visit.mmsi,
+        visit.start,
+        visit.end,
+        lat=visit.lat,
+        lon=visit.lon,
+        score=score,
+        reason=(
+            f"{'DPRK-flagged ' if own_flag else ''}MMSI {visit.mmsi} in {visit.zone.name} for {hours:.1f} h "
+            f"({visit.fixes} fixes{slow}): {what}"
+        ),
+        refs=visit.refs,
+        version=params.version,
+    )
 
 
 DETECTORS = (Detector(EventType.ZONE_VISIT, ZoneParams, detect_zone_visits),)

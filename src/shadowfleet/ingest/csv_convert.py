@@ -14,8 +14,10 @@ import polars as pl
 import pyarrow as pa
 
 from shadowfleet.core.frames import plain_array
+from shadowfleet.core.schema import ts_bounds_us
 from shadowfleet.ingest.csv_layouts import STATIC_FIELDS, CsvLayout
 from shadowfleet.ingest.nmea_lines import MIN_EPOCH_S
+from shadowfleet.ingest.plausible import IMPLAUSIBLE_TIME, iso_time, null_implausible
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.tables import Rows
 
@@ -137,6 +139,7 @@ class CsvConverter:
         self.layout, self.source = layout, source
         self.fields = list(layout.columns)
         self.last_static: pl.DataFrame | None = None
+        self.ts_bounds = ts_bounds_us()
 
     # --- the two tiers ---------------------------------------------------------------------------
 
@@ -187,9 +190,10 @@ class CsvConverter:
             self._reject(text.filter(bad), typed.filter(bad), rejects, raw_line)
         return typed.filter(~bad)
 
-    def rows(self, typed: pl.DataFrame) -> tuple[Rows, Rows]:
+    def rows(self, typed: pl.DataFrame, rejects: Rejects, raw_line: Callable[[int], bytes]) -> tuple[Rows, Rows]:
         positions = self._positions(typed)
-        static = self._static(typed) if self.layout.has_static else Rows({}, np.zeros(0, np.int64))
+        has_static = self.layout.has_static
+        static = self._static(typed, rejects, raw_line) if has_static else Rows({}, np.zeros(0, np.int64))
         return positions, static
 
     # --- rules -----------------------------------------------------------------------------------
@@ -206,6 +210,7 @@ class CsvConverter:
             pl.col("mmsi").is_null(),
             pl.col("ts").is_null(),
             pl.col("mmsi") <= 0,
+            ~pl.col("ts").is_between(*self.ts_bounds),
             (pl.col("lat").abs() > 90) & (pl.col("lat") != 91),
             (pl.col("lon").abs() > 180) & (pl.col("lon") != 181),
         ]
@@ -238,7 +243,7 @@ class CsvConverter:
                 if f in ("mmsi", "ts", "lat", "lon") or value.lower() not in NOT_AVAILABLE:
                     detail = f"field {header[f]!r} ({f}): {value!r} is not {_kind(f)}"
             if not detail:
-                reason, detail = _rule_detail(row)
+                reason, detail = _rule_detail(row, self.ts_bounds)
             rejects.add(int(row["line"]), reason, detail, raw_line(int(row["line"])))
 
     # --- canonical tables ------------------------------------------------------------------------
@@ -279,8 +284,11 @@ class CsvConverter:
         )
         return _rows(out, np.ones(out.height, np.int64))
 
-    def _static(self, good: pl.DataFrame) -> Rows:
-        """One static row per vessel each time its declared identity changes (the first time included)."""
+    def _static(self, good: pl.DataFrame, rejects: Rejects, raw_line: Callable[[int], bytes]) -> Rows:
+        """One static row per vessel each time its declared identity changes (the first time included).
+
+        Implausible dimensions and draughts (NaN, inf, 1e308, negative, beyond `STATIC_RANGES`)
+        become null, noted with the raw line; 0 is AIS 'not available'."""
         present = [f for f in STATIC_FIELDS if f in good.columns]
 
         def col(name: str, dtype: pl.DataType) -> pl.Expr:
@@ -297,13 +305,17 @@ class CsvConverter:
             .cast(pl.Int16)
             .alias("ship_type"),
             *(
-                pl.when(col(f, pl.Float64()) > 0).then(col(f, pl.Float64())).cast(pl.Float32).alias(f)
+                pl.when(col(f, pl.Float64()) != 0).then(col(f, pl.Float64())).alias(f)
                 for f in ("length_m", "beam_m", "draught_m")
             ),
             col("destination", pl.String()).alias("destination"),
             col("eta", pl.Int64()).alias("eta"),
             "line",
-        ).filter(pl.any_horizontal(pl.col(f).is_not_null() for f in STATIC_FIELDS))
+        )
+        frame = null_implausible(frame, rejects, raw_line=raw_line)
+        frame = frame.with_columns(pl.col(f).cast(pl.Float32) for f in ("length_m", "beam_m", "draught_m")).filter(
+            pl.any_horizontal(pl.col(f).is_not_null() for f in STATIC_FIELDS)
+        )
         if self.last_static is not None:
             frame = pl.concat([self.last_static, frame])
         # one hash per identity, compared with the vessel's previous row in time order
@@ -341,13 +353,15 @@ def _kind(f: str) -> str:
     )
 
 
-def _rule_detail(row: dict[str, object]) -> tuple[str, str]:
+def _rule_detail(row: dict[str, object], ts_bounds: tuple[int, int]) -> tuple[str, str]:
     vessel_class = str(row.get("vessel_class") or "")
     if vessel_class.lower() in NOT_VESSELS:
         return "not_a_vessel", f"not a vessel: {vessel_class}"
-    mmsi = row["mmsi"]
+    mmsi, ts = row["mmsi"], row["ts"]
     if isinstance(mmsi, int) and mmsi <= 0:
         return "bad_field", f"mmsi {mmsi} is not positive"
+    if isinstance(ts, int) and not ts_bounds[0] <= ts <= ts_bounds[1]:
+        return IMPLAUSIBLE_TIME, f"time {iso_time(ts)} is outside the AIS era (1990-01-01 to a day after the ingest)"
     return "out_of_range", f"position outside the globe: lat {row['lat']}, lon {row['lon']}"
 
 
@@ -362,11 +376,16 @@ def pick_time_format(samples: list[str]) -> str | None:
     return best
 
 
+MAX_EPOCH_S = 4.1e9  # 2099: a larger number in a time column is not a unix time
+
+
 def _time_from_text(raw: pl.Expr, fmt: str | None) -> pl.Expr:
     """µs since 1970 from text: the file's format, else unix seconds or milliseconds."""
     epoch = raw.cast(pl.Float64, strict=False)
     seconds = pl.when(epoch > 1e11).then(epoch / 1e3).otherwise(epoch)
-    epoch_us = pl.when(seconds >= MIN_EPOCH_S).then(seconds * 1e6).cast(pl.Int64)
+    # NaN and inf compare above every bound in Polars: test finiteness first
+    plausible = seconds.is_finite() & (seconds >= MIN_EPOCH_S) & (seconds < MAX_EPOCH_S)
+    epoch_us = pl.when(plausible).then(seconds * 1e6).cast(pl.Int64, strict=False)
     if fmt is None:
         return epoch_us
     parsed = raw.str.to_datetime(fmt, strict=False, time_unit="us")

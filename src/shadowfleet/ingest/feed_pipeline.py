@@ -76,6 +76,7 @@ class _Segment:
                     digest.update(data)
                     seg.size_bytes += len(data)
                     state.add(self.stream.block(line, data, received))
+                    state.add_long_lines(reader.take_long_lines(line))
                     line += data.count(b"\n")
                     if (
                         limits.maxrecord_sources is not None

@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from shadowfleet.core.lines import LineSplitter, LongLine
+
 _URL = re.compile(r"^(tcp|udp)://([^:/\s]*):(\d{1,5})$")
 RECV_BYTES = 1 << 16
 
@@ -47,7 +49,10 @@ class FeedReader:
     def __init__(self, feed: Feed, connect_timeout_s: float = 10.0) -> None:
         self.feed = feed
         self.ended = False
-        self._carry = b""
+        # Whole lines, CR or LF ended, none longer than MAX_LINE_BYTES: a sender that never sends a
+        # line end cannot grow memory. Over-long lines are listed in `splitter.long_lines`.
+        self.splitter = LineSplitter()
+        self.block_first_line = 1  # the splitter's number of the first line of the last block
         try:
             if feed.scheme == "tcp":
                 self.sock = socket.create_connection((feed.host or "127.0.0.1", feed.port), connect_timeout_s)
@@ -68,14 +73,20 @@ class FeedReader:
             except OSError:
                 data = b""
             received = time.time_ns() // 1000
+            blocks = self.splitter.feed(data)
             if not data and self.feed.scheme == "tcp":  # the sender closed the connection
                 self.ended = True
-                data = b"\n" if self._carry else b""
-            data = self._carry + data
-            cut = data.rfind(b"\n") + 1
-            self._carry = data[cut:]
-            if cut:
-                yield data[:cut], received
+                blocks = self.splitter.finish()
+            for first, whole, _count in blocks:
+                self.block_first_line = first
+                yield whole, received
+
+    def take_long_lines(self, first_line: int) -> list[LongLine]:
+        """Over-long lines of the last block, numbered from `first_line` (the caller's number for its start)."""
+        shift = first_line - self.block_first_line
+        taken = [LongLine(x.line + shift, x.size, x.head, x.limit) for x in self.splitter.long_lines]
+        self.splitter.long_lines.clear()
+        return taken
 
     def close(self) -> None:
         self.sock.close()

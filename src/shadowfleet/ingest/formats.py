@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+from shadowfleet.core.lines import first_line
 from shadowfleet.ingest.csv_layouts import looks_like_header
 from shadowfleet.ingest.sources import InputError, Opened
 
 FORMATS = ("auto", "nmea", "csv", "parquet", "gpkg")
 _SENTENCE = re.compile(rb"![^,!\s]{2}VD[MO],")
+_MAX_NULS = 64
 
 
 def sniff(opened: Opened, forced: str = "auto") -> str:
@@ -25,11 +27,11 @@ def sniff(opened: Opened, forced: str = "auto") -> str:
         if "::" in name:
             raise InputError(f"{name}: a GeoPackage inside an archive cannot be read in place; extract it first")
         return "gpkg"
-    if b"\x00" in head[:4096]:
+    if head[:4096].count(0) > _MAX_NULS:  # a stray NUL is a bad line of a text file, not a binary file
         raise InputError(f"{name}: binary data, not a recognised AIS format")
     if _SENTENCE.search(head):
         return "nmea"
-    first = head.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()
+    first = first_line(head).decode("utf-8-sig", "replace").strip()
     if looks_like_header(first):
         return "csv"
     raise InputError(

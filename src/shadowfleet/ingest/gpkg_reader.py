@@ -98,7 +98,7 @@ def _read_layer(
             converter = CsvConverter(replace(layout, time_format=fmt), source)
         rejects = Rejects()
         typed = converter.text(text, rejects, _RawRows(rows, first, geometry_at))
-        positions, static = converter.rows(typed)
+        positions, static = converter.rows(typed, rejects, _RawRows(rows, first, geometry_at))
         yield Chunk(positions, static, rejects, 0)
         first += len(rows)
 

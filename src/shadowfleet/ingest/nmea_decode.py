@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from shadowfleet.core.schema import ts_bounds_us
 from shadowfleet.ingest.ais_bits import Payloads
 from shadowfleet.ingest.ais_layouts import (
     DECODED_TYPES,
@@ -25,6 +26,7 @@ from shadowfleet.ingest.ais_layouts import (
     decode_layout,
 )
 from shadowfleet.ingest.nmea_lines import LineBlock
+from shadowfleet.ingest.plausible import IMPLAUSIBLE_TIME
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.tables import Rows, concat_rows, eta_from_parts
 
@@ -81,7 +83,15 @@ class MessageDecoder:
             "no_timestamp",
             "no time of reception: no tag block, log prefix or suffix, and no --start",
         )
-        timed = msgs.filter(pl.col("ts").is_not_null())
+        lo, hi = ts_bounds_us()
+        era = pl.col("ts").is_between(lo, hi)
+        block.reject(
+            msgs.filter(pl.col("ts").is_not_null() & ~era).rename({"n_lines": "records"}),
+            rejects,
+            IMPLAUSIBLE_TIME,
+            pl.format("time {} µs since 1970 is outside the AIS era (1990 to a day after the ingest)", pl.col("ts")),
+        )
+        timed = msgs.filter(pl.col("ts").is_not_null() & era)
         unique = self.window.unique_mask(timed["payload"], timed["ts"])
         duplicates = int(timed["n_lines"].to_numpy()[~unique].sum())
         positions, static = decode_messages(timed.filter(pl.Series(unique)), self.source, rejects, block)

@@ -64,10 +64,16 @@ class LineBlock:
         return self.data[self.offsets[i] : self.offsets[i + 1]].rstrip(b"\r\n")
 
     def raw_lines(self, lines: pl.Series) -> pl.Series:
-        """The raw text of many lines at once (exact for ASCII blocks, the usual case)."""
+        """The raw text of many lines at once (exact for ASCII blocks, the usual case); null for a
+        line of an earlier block (a message completed here whose first fragment came before)."""
+        index = lines - self.first_line
+        inside = (index >= 0) & (index < len(self))
         if self.ascii:
-            return self.text.gather(lines - self.first_line).str.strip_chars_end("\r\n").alias("raw")
-        return pl.Series("raw", [self.raw(n).decode("utf-8", "replace") for n in lines], dtype=pl.String)
+            safe = index.zip_with(inside, pl.Series([0] * len(index), dtype=index.dtype))
+            raw = self.text.gather(safe).str.strip_chars_end("\r\n")
+            return raw.zip_with(inside, pl.Series([None] * len(raw), dtype=pl.String)).alias("raw")
+        texts = [self.raw(n).decode("utf-8", "replace") if ok else None for n, ok in zip(lines, inside, strict=True)]
+        return pl.Series("raw", texts, dtype=pl.String)
 
     def reject(self, rows: pl.DataFrame, rejects: Rejects, reason: str | pl.Expr, detail: str | pl.Expr) -> None:
         """Reject the lines in `rows` (column `line`; `raw` and `records` used where present)."""
@@ -76,6 +82,7 @@ class LineBlock:
         raw = self.raw_lines(rows["line"])
         if "raw" in rows.columns:
             raw = rows["raw"].fill_null(raw)
+        raw = raw.fill_null("")
         records = rows["records"] if "records" in rows.columns else pl.repeat(1, rows.height, eager=True)
         rejects.add_frame(
             rows.with_columns(raw.alias("raw"), records.alias("records")).select(

@@ -25,6 +25,9 @@ class NmeaStream:
         if received_us is not None:
             self.framer.fallback_ts = received_us
         rejects = Rejects()
+        if data.isspace():  # blank lines only (a gzip of newlines): no records, and no work per line
+            empty = concat_rows([])
+            return Chunk(empty, empty, rejects, 0)
         block = LineBlock(data, first_line)
         messages = self.assembler.add(self.framer.frame(block, rejects), block, rejects)
         decoded = self.decoder.decode(messages, block, rejects)

@@ -15,6 +15,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shadowfleet.core.lines import LongLine
 from shadowfleet.core.schema import POSITIONS, STATIC, Table
 from shadowfleet.ingest.chunk import Chunk
 from shadowfleet.ingest.csv_reader import read_csv
@@ -23,11 +24,12 @@ from shadowfleet.ingest.gpkg_reader import read_gpkg
 from shadowfleet.ingest.nmea_lines import NO_TS
 from shadowfleet.ingest.nmea_reader import read_nmea
 from shadowfleet.ingest.parquet_reader import read_parquet
+from shadowfleet.ingest.plausible import iso_time, null_implausible_static, reject_implausible_times
 from shadowfleet.ingest.rejects import Rejects
 from shadowfleet.ingest.sources import InputError, Opened, Source, expand, sha256_of
 from shadowfleet.ingest.tables import Rows
 from shadowfleet.store.manifest import SourceEntry
-from shadowfleet.store.store import Batch, Store
+from shadowfleet.store.store import Batch, Store, StoreError
 
 REJECT_FLUSH_ROWS = 100_000
 
@@ -139,9 +141,13 @@ class FileIngest:
 
     def add(self, chunk: Chunk) -> None:
         r = self.report
+        # the last check before the store, whatever the reader: no time outside the AIS era, no
+        # static value no vessel can have (NaN, inf, a 900 m beam)
+        positions = reject_implausible_times(chunk.positions, chunk.rejects)
+        static = null_implausible_static(reject_implausible_times(chunk.static, chunk.rejects), chunk.rejects)
         r.duplicates += chunk.duplicates
         r.rejected += chunk.rejects.weight
-        for spec, rows in ((POSITIONS, chunk.positions), (STATIC, chunk.static)):
+        for spec, rows in ((POSITIONS, positions), (STATIC, static)):
             self._rows(spec, rows)
         self.rejects.extend(chunk.rejects)
         if len(self.rejects) >= REJECT_FLUSH_ROWS:
@@ -169,11 +175,19 @@ class FileIngest:
             self.batch.add_rejects(fresh.table(self.report.path, self.report.sha256 or "", self.batch.ingested_at))
         self.rejects = Rejects()
 
+    def add_long_lines(self, long_lines: list[LongLine]) -> None:
+        """Lines over the length cap, which the readers never saw: one reject each."""
+        for long in long_lines:
+            self.rejects.add(long.line, "line_too_long", long.detail, long.head)
+            self.report.rejected += 1
+        self.report.read = self.report.accepted + self.report.duplicates + self.report.rejected
+        long_lines.clear()
+
     def finish(self) -> None:
         self.flush()
-        values = [s.as_py() for s in self.span if s.is_valid]
+        values = [s.cast(pa.int64()).as_py() for s in self.span if s.is_valid]
         if values:
-            self.report.first_ts, self.report.last_ts = min(values).isoformat(), max(values).isoformat()
+            self.report.first_ts, self.report.last_ts = iso_time(min(values)), iso_time(max(values))
 
 
 def _ingest_file(source: Source, batch: Batch, options: IngestOptions, progress: Progress) -> FileReport:
@@ -190,15 +204,19 @@ def _ingest_file(source: Source, batch: Batch, options: IngestOptions, progress:
         report.format = sniff(opened, options.format)
         for chunk in _chunks(opened, report.format, options):
             state.add(chunk)
+            state.add_long_lines(opened.long_lines)
             progress.update(opened.bytes_read)
+        state.add_long_lines(opened.long_lines)
         if opened.error:
             report.error = f"{source.name}: {opened.error}"
     except InputError as exc:
         report.format, report.error = None, str(exc)
         state.rejects.add(0, "unreadable_file", str(exc), opened.head[:200], records=0)
-    except (ValueError, UnicodeError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
-        # A failure we did not foresee must not cost the other files: keep what was read, say so.
-        report.error = f"{source.name}: reading stopped after {report.read:,} records ({type(exc).__name__}: {exc})"
+    except (StoreError, MemoryError):
+        raise  # the store's or the machine's problem, not this file's: the batch is aborted
+    except Exception as exc:
+        # A failure we did not foresee must not cost the other files: keep what was read, say so in one line.
+        report.error = f"{source.name}: reading stopped after {report.read:,} records ({_one_line(exc)})"
         state.rejects.add(0, "unreadable_file", report.error, b"", records=0)
     finally:
         opened.close()
@@ -206,6 +224,12 @@ def _ingest_file(source: Source, batch: Batch, options: IngestOptions, progress:
     state.finish()
     record_source(batch, report)
     return report
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's type and first line, at most 200 characters (Polars errors run to kilobytes)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
 def record_source(batch: Batch, report: FileReport) -> None:

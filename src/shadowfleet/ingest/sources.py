@@ -16,8 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from shadowfleet.core.lines import LineSplitter, LongLine
+
 BLOCK_BYTES = 8 << 20
 SNIFF_BYTES = 64 << 10
+# Inflating stops at this many bytes per call: a small gzip of repeated bytes ("a gzip bomb")
+# decompresses block by block, never all at once.
+INFLATE_BYTES = BLOCK_BYTES
 
 
 class InputError(Exception):
@@ -124,6 +129,7 @@ class Opened:
         if self.gzipped:
             self.stream = GzipStream(self.stream)  # type: ignore[assignment]
         self.error: str | None = None
+        self.splitter = LineSplitter()
         self.head = self._read(SNIFF_BYTES)
 
     def _read(self, n: int) -> bytes:
@@ -145,19 +151,17 @@ class Opened:
             yield block
 
     def line_blocks(self) -> Iterator[tuple[int, bytes, int]]:
-        """(number of the first line, bytes of whole lines, number of lines) per block."""
-        carry = b""
-        line_no = 1
+        """(number of the first line, bytes of whole lines, number of lines) per block.
+
+        Line ends are LF, CRLF or CR, handed on as LF; over-long lines are left out (see `lines`)
+        and listed in `long_lines`, for the caller to reject."""
         for block in self.blocks():
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            carry = data[cut:]
-            if cut:
-                count = data.count(b"\n", 0, cut)
-                yield line_no, data[:cut], count
-                line_no += count
-        if carry:
-            yield line_no, carry, 1
+            yield from self.splitter.feed(block)
+        yield from self.splitter.finish()
+
+    @property
+    def long_lines(self) -> list[LongLine]:
+        return self.splitter.long_lines
 
     @property
     def bytes_read(self) -> int:
@@ -171,13 +175,15 @@ class GzipStream:
     """Streaming gunzip that hands out everything decodable before a cut or a corrupt byte.
 
     (The standard GzipFile raises on a truncated file and loses the last block it was decoding.)
-    Concatenated gzip members are read one after another.
+    Concatenated gzip members are read one after another. Output is inflated at most
+    `INFLATE_BYTES` at a time, so memory stays bounded whatever the compression ratio.
     """
 
     def __init__(self, raw: BinaryIO) -> None:
         self.raw = raw
         self.inflate = zlib.decompressobj(wbits=31)
         self.pending = b""
+        self.tail = b""  # compressed input not yet inflated
         self.ended = False
         self.error: Exception | None = None
 
@@ -193,18 +199,17 @@ class GzipStream:
         return out
 
     def _inflate_more(self) -> None:
-        data = self.raw.read(BLOCK_BYTES)
+        data = self.tail or self.raw.read(BLOCK_BYTES)
         if not data:
             self.ended = True
             if not self.inflate.eof:
                 self.error = EOFError("truncated gzip")
             return
         try:
-            self.pending += self.inflate.decompress(data)
-            while self.inflate.eof and self.inflate.unused_data:
-                rest = self.inflate.unused_data
+            if self.inflate.eof:  # the next member of a concatenated gzip
                 self.inflate = zlib.decompressobj(wbits=31)
-                self.pending += self.inflate.decompress(rest)
+            self.pending += self.inflate.decompress(data, INFLATE_BYTES)
+            self.tail = self.inflate.unused_data if self.inflate.eof else self.inflate.unconsumed_tail
         except zlib.error as exc:
             self.ended, self.error = True, exc
 

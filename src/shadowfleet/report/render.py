@@ -13,20 +13,22 @@ from shadowfleet.report.svg import Marker, Span, timeline, track_map
 from shadowfleet.risk.features import SCORER_VERSION, band
 
 
-def html(case: CaseFile, store: Path) -> str:
+def html(case: CaseFile) -> str:
     environment = Environment(autoescape=select_autoescape(default=True), undefined=StrictUndefined)
     text = resources.files("shadowfleet.report").joinpath("templates/case.html.j2").read_text(encoding="utf-8")
-    located = [e for e in case.events if e["lat"] is not None and e["lon"] is not None]
-    markers = [Marker(e["number"], e["event_type"], e["lat"], e["lon"]) for e in located]
-    spans = [Span(e["number"], e["event_type"], e["start_time"], e["end_time"]) for e in case.events]
+    markers = [
+        Marker(c.number, c.event.event_type, c.event.lat, c.event.lon)
+        for c in case.events
+        if c.event.lat is not None and c.event.lon is not None
+    ]
+    spans = [Span(c.number, c.event.event_type, c.event.start_time, c.event.end_time) for c in case.events]
     first = min((s.start for s in spans), default=None)
     last = max((s.end for s in spans), default=None)
     return environment.from_string(text).render(
         case=case,
-        band=band(case.score),
+        band=band(case.risk_score),
         version=__version__,
         scorer=SCORER_VERSION,
-        store=str(store),
         map_svg=track_map(case.track, markers),
         timeline_svg=timeline(spans, first, last) if first and last else "<p>No events.</p>",
     )

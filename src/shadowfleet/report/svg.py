@@ -9,24 +9,14 @@ from html import escape
 
 import shapely
 
+from shadowfleet.core.events import EventType
 from shadowfleet.core.geo import land
-
-COLOURS = {
-    "encounter": "#d62728",
-    "loitering": "#ff7f0e",
-    "ais_gap": "#7f7f7f",
-    "position_jump": "#9467bd",
-    "identity_clash": "#8c564b",
-    "invalid_identity": "#e377c2",
-    "zone_visit": "#1f77b4",
-    "draught_change": "#2ca02c",
-}
 
 
 @dataclass(frozen=True)
 class Marker:
     number: int
-    event_type: str
+    event_type: EventType
     lat: float
     lon: float
 
@@ -90,7 +80,7 @@ def track_map(track: list[tuple[float, float]], markers: list[Marker]) -> str:
     dots = []
     for m in markers:
         x, y = f.xy(m.lon, m.lat)
-        colour = COLOURS.get(m.event_type, "#000")
+        colour = m.event_type.colour
         dots.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{colour}" stroke="#fff"/>'
             f'<text x="{x:.1f}" y="{y + 3.5:.1f}" font-size="9" text-anchor="middle" fill="#fff">{m.number}</text>'
@@ -129,7 +119,7 @@ def _ticks(lo: float, hi: float, step: float) -> list[float]:
 @dataclass(frozen=True)
 class Span:
     number: int
-    event_type: str
+    event_type: EventType
     start: datetime
     end: datetime
 
@@ -153,7 +143,7 @@ def timeline(spans: list[Span], first: datetime, last: datetime) -> str:
         for s in (s for s in spans if s.event_type == kind):
             x0 = x(s.start)
             w = max(x(s.end) - x0, 4.0)
-            colour = COLOURS.get(kind, "#000")
+            colour = kind.colour
             parts.append(f'<rect x="{x0:.1f}" y="{y}" width="{w:.1f}" height="14" fill="{colour}" opacity="0.8"/>')
             parts.append(f'<text x="{x0 + 2:.1f}" y="{y + 11}" font-size="9" fill="#fff">{s.number}</text>')
     axis_y = 10 + len(kinds) * row

@@ -2,28 +2,24 @@
 
 An alert's id is a hash of the scorer and the vessel, so a rerun updates it instead of adding one.
 Its fingerprint is a hash of the evidence (event ids and list entries); when the evidence changes the
-alert comes back as `changed`, even if it was dismissed. Every decision is appended to
-`alerts/decisions.jsonl` (who, when, what, on which evidence) and never rewritten.
+alert comes back as `changed`, even if it was dismissed. Every decision is appended to the store's
+decision log (who, when, what, on which evidence) and never rewritten.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from shadowfleet.core.schema import ALERTS, check
+from shadowfleet.core.schema import ALERTS
 from shadowfleet.risk.features import SCORER_VERSION
-from shadowfleet.store.manifest import write_table_atomic
+from shadowfleet.store import layout
 from shadowfleet.store.store import Store
 
-ALERTS_FILE = "alerts/alerts.parquet"
-DECISIONS_FILE = "alerts/decisions.jsonl"
 STATUSES = ("reviewed", "dismissed", "escalated")
 OPEN = ("new", "changed")
 MIN_SCORE = 25.0  # medium and above
@@ -48,13 +44,13 @@ def fingerprint(row: dict[str, Any], matches: list[dict[str, Any]]) -> str:
 
 
 def load(store: Store) -> list[dict[str, Any]]:
-    path = store.root / ALERTS_FILE
-    return check(pq.read_table(path), ALERTS).to_pylist() if path.exists() else []
+    table = store.read(layout.ALERTS)
+    return [] if table is None else list(table.to_pylist())
 
 
 def _save(store: Store, rows: list[dict[str, Any]]) -> None:
-    rows = sorted(rows, key=lambda r: (-float(r["score"]), r["alert_id"]))
-    write_table_atomic(check(pa.Table.from_pylist(rows, schema=ALERTS.schema), ALERTS), store.root / ALERTS_FILE)
+    rows = sorted(rows, key=lambda r: (-float(r["risk_score"]), r["alert_id"]))
+    store.write(layout.ALERTS, pa.Table.from_pylist(rows, schema=ALERTS.schema))
 
 
 def refresh(
@@ -65,11 +61,11 @@ def refresh(
         old = {r["alert_id"]: r for r in load(store)}
         current = dict(old)
         for row in risk.to_pylist():
-            if row["score"] < MIN_SCORE:
+            if row["risk_score"] < MIN_SCORE:
                 continue
             ident, print_ = alert_id(row["mmsi"]), fingerprint(row, matches.get(row["mmsi"], []))
             before = old.get(ident)
-            fresh = {k: row[k] for k in ("mmsi", "name", "score", "band", "reasons")}
+            fresh = {k: row[k] for k in ("mmsi", "name", "risk_score", "band", "reasons")}
             if before is None:
                 current[ident] = {**fresh, "alert_id": ident, "fingerprint": print_, "state": "new", "first_seen": now,
                                   "changed_at": now, "decided_by": None, "decided_at": None, "note": None}  # fmt: skip
@@ -78,7 +74,7 @@ def refresh(
             else:
                 current[ident] = {**before, **fresh}
         _save(store, list(current.values()))
-    return sorted(current.values(), key=lambda r: (-float(r["score"]), r["alert_id"]))
+    return sorted(current.values(), key=lambda r: (-float(r["risk_score"]), r["alert_id"]))
 
 
 def decide(store: Store, decision: Decision) -> dict[str, Any]:
@@ -91,8 +87,7 @@ def decide(store: Store, decision: Decision) -> dict[str, Any]:
             raise KeyError(decision.alert_id)
         row = rows[decision.alert_id]
         row.update(state=decision.status, decided_by=decision.by, decided_at=decision.at, note=decision.note)
-        log = store.root / DECISIONS_FILE
-        entry = {
+        entry: dict[str, object] = {
             "alert_id": decision.alert_id,
             "mmsi": row["mmsi"],
             "status": decision.status,
@@ -101,18 +96,13 @@ def decide(store: Store, decision: Decision) -> dict[str, Any]:
             "at": decision.at.isoformat(),
             "fingerprint": row["fingerprint"],
         }
-        with log.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry) + "\n")
+        store.append_decision(entry)
         _save(store, list(rows.values()))
     return row
 
 
-def history(store: Store, ident: str | None = None) -> list[dict[str, Any]]:
-    path = store.root / DECISIONS_FILE
-    if not path.exists():
-        return []
-    entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [e for e in entries if ident is None or e["alert_id"] == ident]
+def history(store: Store, ident: str | None = None) -> list[dict[str, object]]:
+    return [e for e in store.decisions() if ident is None or e["alert_id"] == ident]
 
 
 def utc_now() -> datetime:

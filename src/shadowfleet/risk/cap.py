@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from shadowfleet.core.events import DraughtChangeDetails, EventType
+from shadowfleet.risk.dprk import dprk_port_call, dprk_visit
+from shadowfleet.risk.evaluate import at_sea
 from shadowfleet.risk.view import StoreView, Vessel
+from shadowfleet.store.events import Event
 
 CAP_BARRELS = 500_000  # UNSCR 2397 OP5, per 12 months (reference.md §2)
 SCENARIOS = (0.33, 0.60, 0.90)  # laden fractions of the US submissions to the Panel (reference.md §2)
@@ -83,22 +87,23 @@ class Estimate:
     events: tuple[str, ...]
 
 
-def _tonnes(view: StoreView, vessel: Vessel, event: dict[str, Any]) -> Estimate:
-    for change in (e for e in view.events_of(vessel.mmsi) if e["event_type"] == "draught_change"):
-        near = change["start_time"] - DRAUGHT_WITHIN <= event["end_time"] <= change["end_time"] + DRAUGHT_WITHIN
-        if near and change["details"].get("tonnes"):
-            t = float(change["details"]["tonnes"])
-            how = f"draught {change['details'].get('draught_before_m')} -> {change['details'].get('draught_after_m')} m"
-            return Estimate("draught", (t, t, t), how, (change["event_id"],))
+def _tonnes(view: StoreView, vessel: Vessel, event: Event) -> Estimate:
+    for change in (e for e in view.events_of(vessel.mmsi) if e.event_type is EventType.DRAUGHT_CHANGE):
+        details = change.details
+        assert isinstance(details, DraughtChangeDetails)
+        near = change.start_time - DRAUGHT_WITHIN <= event.end_time <= change.end_time + DRAUGHT_WITHIN
+        if near and details.tonnes:
+            t = float(details.tonnes)
+            how = f"draught {details.draught_before_m} -> {details.draught_after_m} m"
+            return Estimate("draught", (t, t, t), how, (change.event_id,))
     capacity, how = capacity_t(vessel)
     low, mid, high = (round(capacity * f) for f in SCENARIOS)
     return Estimate("capacity", (low, mid, high), f"{how}, capacity ~{capacity:,.0f} t", ())
 
 
-def _bound(view: StoreView, mmsi: int, after: dict[str, Any]) -> dict[str, Any] | None:
+def _bound(view: StoreView, mmsi: int, after: Event) -> Event | None:
     for e in view.events_of(mmsi):
-        dprk = e["event_type"] == "zone_visit" and str(e["details"].get("zone", "")).startswith("DPRK")
-        if dprk and after["end_time"] <= e["start_time"] <= after["end_time"] + BOUND_WITHIN:
+        if dprk_visit(e) and after.end_time <= e.start_time <= after.end_time + BOUND_WITHIN:
             return e
     return None
 
@@ -106,18 +111,18 @@ def _bound(view: StoreView, mmsi: int, after: dict[str, Any]) -> dict[str, Any] 
 def _receipts(view: StoreView, year: int) -> list[Delivery]:
     found = []
     for e in view.events:
-        if e["event_type"] != "encounter" or e["details"].get("in_port") or e["start_time"].year != year:
+        if not at_sea(e) or e.start_time.year != year or e.other_mmsi is None:
             continue
-        for receiver, partner in ((e["mmsi"], e["other_mmsi"]), (e["other_mmsi"], e["mmsi"])):
+        for receiver, partner in ((e.mmsi, e.other_mmsi), (e.other_mmsi, e.mmsi)):
             vessel = view.vessel(receiver)
             visit = _bound(view, receiver, e)
             if vessel.tanker is False or not (vessel.dprk_flagged or visit):
                 continue
             est = _tonnes(view, vessel, e)
             why = "DPRK-flagged" if vessel.dprk_flagged else "bound for DPRK"
-            events = [e["event_id"], *([visit["event_id"]] if visit else []), *est.events]
+            events = [e.event_id, *([visit.event_id] if visit else []), *est.events]
             note = f"{why}; {est.how}" + ("; ship type unknown" if vessel.tanker is None else "")
-            when = e["start_time"].isoformat()
+            when = e.start_time.isoformat()
             found.append(
                 Delivery("sts_receipt", when, receiver, vessel.label, partner, events, est.method, est.tonnes, note)
             )
@@ -128,15 +133,16 @@ def _receipts(view: StoreView, year: int) -> list[Delivery]:
 def _port_calls(view: StoreView, year: int) -> list[Delivery]:
     found = []
     for e in view.events:
-        if e["event_type"] != "zone_visit" or e["details"].get("kind") != "port" or e["start_time"].year != year:
+        call = dprk_port_call(e)
+        if call is None or e.start_time.year != year:
             continue
-        vessel = view.vessel(e["mmsi"])
-        if not str(e["details"].get("zone", "")).startswith("DPRK") or vessel.dprk_flagged or vessel.tanker is False:
+        vessel = view.vessel(e.mmsi)
+        if vessel.dprk_flagged or vessel.tanker is False:
             continue
         est = _tonnes(view, vessel, e)
-        note = f"foreign tanker at {e['details'].get('zone')}; {est.how}"
-        events, when = [e["event_id"], *est.events], e["start_time"].isoformat()
-        found.append(Delivery("port_call", when, e["mmsi"], vessel.label, None, events, est.method, est.tonnes, note))
+        note = f"foreign tanker at {call.zone}; {est.how}"
+        events, when = [e.event_id, *est.events], e.start_time.isoformat()
+        found.append(Delivery("port_call", when, e.mmsi, vessel.label, None, events, est.method, est.tonnes, note))
     return found
 
 

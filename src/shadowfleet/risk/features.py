@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shadowfleet.core.events import EventType
+
 SCORER_VERSION = "risk-v1"
 BANDS = ((75.0, "critical"), (50.0, "high"), (25.0, "medium"), (0.0, "low"))
 
 
 @dataclass(frozen=True)
 class RiskFeature:
-    name: str
+    name: str  # three features are named for the one event type they count (the enum's value)
     points: float  # the most the feature adds, of 100
     source: str
     meaning: str
@@ -47,15 +49,17 @@ FEATURES = {
         ),
         RiskFeature("dprk_visit", 25, "red flag 11 (US port rule); UNSCR 2397", "in DPRK waters or a DPRK port"),
         RiskFeature("dprk_flagged", 10, "UNSCR 2375: DPRK-flagged ships", "flies the DPRK flag (MID 445)"),
-        RiskFeature("identity_clash", 15, "red flag 2: one MMSI in two places", "its MMSI is used by two transmitters"),
-        RiskFeature("invalid_identity", 5, "red flag 2: manipulated AIS", "invalid MMSI or IMO check digit"),
+        RiskFeature(
+            EventType.IDENTITY_CLASH, 15, "red flag 2: one MMSI in two places", "its MMSI is used by two transmitters"
+        ),
+        RiskFeature(EventType.INVALID_IDENTITY, 5, "red flag 2: manipulated AIS", "invalid MMSI or IMO check digit"),
         RiskFeature("identity_change", 8, "red flag 3: identity laundering", "name, call sign or IMO changed"),
         RiskFeature(
             "imo_manipulation", 10, "red flag 2: IMO one digit off a listed IMO", "a near-copy of a listed IMO"
         ),
         RiskFeature("flag_hopping", 10, "red flag 7: flag hopping", "one IMO under MMSIs of several flags"),
         RiskFeature("spoofing", 10, "red flag 2: impossible speed", "position jumps away and back"),
-        RiskFeature("loitering", 5, "red flag 6: voyage irregularities", "loitered at sea"),
+        RiskFeature(EventType.LOITERING, 5, "red flag 6: voyage irregularities", "loitered at sea"),
         RiskFeature(
             "draught_after_sts", 10, "reference.md §2: cargo from draught", "draught changed within 3 days of STS"
         ),

@@ -1,4 +1,4 @@
-"""Every vessel of the store scored by risk-v1: 0-100, a band, the top reasons, every finding."""
+"""Every vessel of the store scored by risk-v1: `risk_score` 0-100, a band, the top reasons, every finding."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from shadowfleet.core.schema import RISK, check
 from shadowfleet.risk.evaluate import EVALUATORS
 from shadowfleet.risk.features import SCORER_VERSION, Finding, band
 from shadowfleet.risk.view import StoreView
-from shadowfleet.store.manifest import write_table_atomic
 
-RISK_FILE = "risk/risk.parquet"
 TOP_REASONS = 3
 
 
@@ -28,7 +26,7 @@ def score_vessel(mmsi: int, view: StoreView) -> tuple[float, list[Finding]]:
 
 def candidates(view: StoreView) -> list[int]:
     """Vessels with anything to score: a party to an event, or a list match."""
-    found = {int(e["mmsi"]) for e in view.events} | {int(e["other_mmsi"]) for e in view.events if e["other_mmsi"]}
+    found = {party for e in view.events for party in e.parties}
     return sorted(found | set(view.matches))
 
 
@@ -47,7 +45,7 @@ def score_all(view: StoreView) -> pa.Table:
                 "imo": vessel.imo,
                 "flag": view.flag(mmsi),
                 "ship_type": vessel.ship_type,
-                "score": score,
+                "risk_score": score,
                 "band": band(score),
                 "reasons": [f"{f.points:g} {f.feature}: {f.reason}" for f in top],
                 "findings": json.dumps([f.to_json() for f in findings]),
@@ -55,9 +53,5 @@ def score_all(view: StoreView) -> pa.Table:
                 "scorer_version": SCORER_VERSION,
             }
         )
-    rows.sort(key=lambda r: (-float(r["score"]), int(r["mmsi"])))  # type: ignore[arg-type]
+    rows.sort(key=lambda r: (-float(r["risk_score"]), int(r["mmsi"])))  # type: ignore[arg-type]
     return check(pa.Table.from_pylist(rows, schema=RISK.schema), RISK)
-
-
-def save(view: StoreView, table: pa.Table) -> None:
-    write_table_atomic(table, view.store.root / RISK_FILE)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
-import pyarrow.parquet as pq
-
 from shadowfleet.core.identifiers import DPRK_MID, mid_table
-from shadowfleet.core.schema import EVENTS, STATIC, check
-from shadowfleet.detect.write import STORE_EVENTS
 from shadowfleet.screening.fleet import load_matches
 from shadowfleet.screening.names import country_code
 from shadowfleet.screening.network import Reached, is_listed, listed_vessels, network
+from shadowfleet.store import layout
+from shadowfleet.store.events import Event, records
+from shadowfleet.store.queries import latest_identities
 from shadowfleet.store.store import Store, StoreError
 
 
@@ -53,25 +50,25 @@ class Vessel:
 @dataclass
 class StoreView:
     store: Store
-    events: list[dict[str, Any]]
+    events: list[Event]
     vessels: dict[int, Vessel]
     matches: dict[int, list[dict[str, Any]]]  # MMSI -> its list matches, best first
     reached: dict[int, list[Reached]]  # MMSI -> how it links to listed vessels
     flags: dict[int, str | None]  # MID -> ISO flag
-    by_vessel: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # MMSI -> its events
+    by_vessel: dict[int, list[Event]] = field(default_factory=dict)  # MMSI -> its events
     mids_by_imo: dict[int, set[int]] = field(default_factory=dict)  # IMO -> MIDs of the MMSIs that sent it
     listed: set[int] = field(default_factory=set)  # MMSIs with a match at the screening threshold
 
     def __post_init__(self) -> None:
         self.listed = {m for m, rows in self.matches.items() if any(is_listed(r) for r in rows)}
         for e in self.events:
-            for party in {e["mmsi"], e["other_mmsi"]} - {None}:
-                self.by_vessel.setdefault(int(party), []).append(e)
+            for party in set(e.parties):
+                self.by_vessel.setdefault(party, []).append(e)
         for v in self.vessels.values():
             for imo in {*v.imos, *([v.imo] if v.imo else [])}:
                 self.mids_by_imo.setdefault(imo, set()).add(v.mid)
 
-    def events_of(self, mmsi: int) -> list[dict[str, Any]]:
+    def events_of(self, mmsi: int) -> list[Event]:
         return self.by_vessel.get(mmsi, [])
 
     def vessel(self, mmsi: int) -> Vessel:
@@ -82,36 +79,17 @@ class StoreView:
 
 
 def _vessels(store: Store) -> dict[int, Vessel]:
-    vessels: dict[int, Vessel] = {}
-    if not store.files(STATIC):
-        return vessels
-    rows = (
-        duckdb.connect()
-        .execute(
-            f"""SELECT mmsi, arg_max(name, ts) FILTER (name IS NOT NULL), arg_max(imo, ts) FILTER (imo IS NOT NULL),
-                   arg_max(ship_type, ts) FILTER (ship_type IS NOT NULL),
-                   arg_max(length_m, ts) FILTER (length_m IS NOT NULL), arg_max(beam_m, ts) FILTER (beam_m IS NOT NULL),
-                   arg_max(draught_m, ts) FILTER (draught_m IS NOT NULL),
-                   list(DISTINCT name) FILTER (name IS NOT NULL), list(DISTINCT imo) FILTER (imo IS NOT NULL)
-            FROM read_parquet('{store.glob(STATIC)}') GROUP BY mmsi"""
-        )
-        .fetchall()
-    )
-    for mmsi, name, imo, kind, length, beam, draught, names, imos in rows:
-        vessels[int(mmsi)] = Vessel(
-            int(mmsi), name, imo, kind, length, beam, draught, sorted(names or []), sorted(imos or [])
-        )
-    return vessels
+    return {
+        v.mmsi: Vessel(v.mmsi, v.name, v.imo, v.ship_type, v.length_m, v.beam_m, v.draught_m, list(v.names),
+                       list(v.imos))
+        for v in latest_identities(store)
+    }  # fmt: skip
 
 
 def load_view(store: Store) -> StoreView:
-    path = store.root / STORE_EVENTS
-    if not path.exists():
+    table = store.read(layout.EVENTS)
+    if table is None:
         raise StoreError(f"{store.root}: no events yet; run `shadowfleet detect --store {store.root}` first")
-    table = check(pq.read_table(path), EVENTS)
-    events = table.to_pylist()
-    for e in events:
-        e["details"] = json.loads(e["details"])
     matches_table = load_matches(store)
     matches: dict[int, list[dict[str, Any]]] = defaultdict(list)
     reached: dict[int, list[Reached]] = defaultdict(list)
@@ -121,4 +99,4 @@ def load_view(store: Store) -> StoreView:
         for r in network(table, listed_vessels(matches_table)):
             reached[r.mmsi].append(r)
     flags = {mid: country_code(name) for mid, name in mid_table().items()}
-    return StoreView(store, events, _vessels(store), dict(matches), dict(reached), flags)
+    return StoreView(store, records(table), _vessels(store), dict(matches), dict(reached), flags)

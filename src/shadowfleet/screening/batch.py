@@ -11,17 +11,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shadowfleet.core.lines import csv_file_lines
 from shadowfleet.screening.compare import Party, compare
 from shadowfleet.screening.features import explain, total
 from shadowfleet.screening.names import VESSEL, country_code, schema_of
-from shadowfleet.screening.readers.common import Problem, csv_rows
+from shadowfleet.screening.pair_metrics import label_of
+from shadowfleet.screening.readers.common import Problem
 from shadowfleet.screening.screener import Match, Query, Screener
 
 HIT_COLUMNS = (
     "line", "input_name", "input_type", "score", "list", "list_version", "entry_id", "entry_name", "schema",
     "programs", "flags", "explanation", "explanation_json", "entry_source",
 )  # fmt: skip
-SCORE_COLUMNS = ("line", "id", "schema", "name1", "name2", "score", "explanation", "explanation_json")
+SCORE_COLUMNS = ("line", "id", "group", "label", "schema", "name1", "name2", "score", "explanation", "explanation_json")
 
 
 @dataclass
@@ -42,14 +44,17 @@ def _number(record: dict[str, str], column: str, digits: int) -> int | None:
     return int(text)
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, str], str]]:
-    rows = csv_rows(path, "utf-8-sig")
-    _, header = next(rows, (0, []))
-    header = [h.strip().lower() for h in header]
+def _records(path: Path) -> Iterator[tuple[int, dict[str, str] | None, str, tuple[str, str] | None]]:
+    """(line, record, raw, problem) per non-blank line; a record is one physical line, so an
+    unbalanced quote costs its own line (a reject with the reason), never the lines after it."""
+    lines = csv_file_lines(path)
+    first = next(lines, None)
+    header = [h.strip().lower() for h in first.fields] if first is not None else []
     if "name" not in header and "name1" not in header:
         raise ValueError(f"{path}: no 'name' column in the header ({', '.join(header) or 'empty file'})")
-    for line, row in rows:
-        yield line, {k: v.strip() for k, v in zip(header, row, strict=False)}, ",".join(row)[:2000]
+    for row in lines:
+        record = None if row.problem else {k: v.strip() for k, v in zip(header, row.fields, strict=False)}
+        yield row.line, record, row.text[:2000], row.problem
 
 
 def query_of(record: dict[str, str], line: int) -> Query:
@@ -97,10 +102,14 @@ def _each_row(
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, columns)
         writer.writeheader()
-        for line, record, raw in _records(path):
+        for line, record, raw, problem in _records(path):
             result.read += 1
             if tick:
                 tick(result.read)
+            if record is None or problem is not None:
+                reason, detail = problem or ("malformed", "not a CSV line")
+                result.rejected.append(Problem(str(path), line, reason, detail, raw))
+                continue
             try:
                 rows = handle(line, record)
             except ValueError as exc:
@@ -136,11 +145,15 @@ def _pair(line: int, record: dict[str, str]) -> list[dict[str, object]]:
     left, right = _side(record, 1, schema), _side(record, 2, schema)
     if not left.names and not right.names and not (left.imo or left.mmsi):
         raise ValueError("both records are empty")
-    score, parts = total(compare(left, right))
+    label = record.get("label", "")
+    label_of(label)  # an unknown label word rejects the row, with its line
+    score, parts = total(compare(left, right, bridge=True))
     return [
         {
             "line": line,
             "id": record.get("id", ""),
+            "group": record.get("group", ""),
+            "label": label,
             "schema": schema,
             "name1": record.get("name1", ""),
             "name2": record.get("name2", ""),

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
+from rigour.names import NameTypeTag, SymbolCategory, analyze_names
 
 from shadowfleet.core.identifiers import imo_valid
-from shadowfleet.screening.features import NAME_FLOOR, Part, part
-from shadowfleet.screening.names import ORGANIZATION, VESSEL, NameKey, name_key
+from shadowfleet.screening.features import FEATURES, NAME_FLOOR, Part, part
+from shadowfleet.screening.korean import compare_korean
+from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key
+from shadowfleet.screening.tokens import GENERIC, INDUSTRY, acronym_of, is_country_word
 
 PRIMARY, ALIAS, FORMER = "name", "alias", "former name"
 
@@ -32,21 +36,209 @@ class Party:
 
 TOKEN_FLOOR = 0.5  # below this two words are different words, even within the edit budget
 _GATE = 0.7  # below this the quick whole-string measure already rules a name out
+# Scripts whose names rigour's Wikidata name table bridges better than a transliteration does
+# (katakana "ウラジーミル" is "Vladimir"; Arabic "علي" is "Ali").
+# Looking a name up there costs milliseconds (and seconds to load), so only pair scoring does it.
+_KANA = frozenset({"Katakana", "Hiragana", "Han+Katakana", "Han+Hiragana", "Hiragana+Katakana"})
+_PARTICLES = frozenset({"al", "el", "bin", "ibn", "bint", "abu", "abd", "ben", "de", "da", "van", "von", "ul"})
+
+Note = tuple[str, float, str]  # (feature, value, detail): a part of the explanation
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """How alike two names are (0-1) and the features that say why, penalties included."""
+
+    sim: float
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Aligned:
+    score: float
+    left_over_a: tuple[str, ...]  # words with no counterpart
+    left_over_b: tuple[str, ...]
+    matched: tuple[tuple[str, str], ...]
+    kinds: frozenset[str]  # how words were matched besides spelling (initials, reversed ...)
 
 
 def similarity(a: NameKey, b: NameKey) -> float:
-    """0-1: how alike two names are, word by word, in any order.
+    """0-1: how alike two names are, word by word, in any order (the penalties are not in it)."""
+    return match_names(a, b).sim
 
-    The same letters with other spacing are one name (Kumunsan, Kumun San). Otherwise each word must
-    find its counterpart: "Kim Jong Un" and "Kim Jong Man" share two words of three, not 87 % of their
-    letters; a word missing from the longer name costs less than a word that differs."""
+
+def match_names(a: NameKey, b: NameKey, bridge: bool = False) -> NameMatch:
+    """Two names compared in the way their kind asks: Korean and Chinese names syllable by syllable,
+    acronyms, other scripts, then word by word with the distinctive words checked."""
+    rewrites: tuple[Note, ...] = ()
+    if a.notes or b.notes:
+        rewrites = tuple((feature, 1.0, detail) for feature, detail in dict.fromkeys((*a.notes, *b.notes)))
     if a.joined == b.joined:
-        return 1.0
+        return NameMatch(1.0, (*rewrites, *_legal_forms(a, b)))
+    if a.korean and b.korean:
+        sim, why = compare_korean(a.korean, b.korean)
+        return NameMatch(sim, (*rewrites, ("korean_name", 1.0 if sim == 1.0 else 0.0, why)))
+    if len(a.tokens) > 1 and a.backwards == b.sorted_tokens:
+        return NameMatch(1.0, (*rewrites, ("reversed_word", 1.0, f"{a.text!r} is {b.text!r} written backwards")))
+    if a.chinese and b.chinese and a.chinese == b.chinese:
+        why = f"Chinese name {a.text!r} ~ {b.text!r}: both {'-'.join(a.chinese).upper()} (pinyin / Wade-Giles)"
+        return NameMatch(1.0, (*rewrites, ("chinese_name", 1.0, why)))
+    if a.schema == ORGANIZATION:
+        for short, long in ((a, b), (b, a)):
+            if len(short.tokens) == 1 and acronym_of(short.tokens[0], long.tokens):
+                why = f"{short.tokens[0].upper()} is the acronym of {long.text!r}"
+                return NameMatch(0.9, (*rewrites, ("acronym", 1.0, why)))
+    found = _words(a, b)
+    if bridge and found.sim < NAME_FLOOR and (a.script in _KANA or b.script in _KANA):
+        by_symbols = _symbols(a, b)
+        if by_symbols.sim > found.sim:
+            found = by_symbols
+    return NameMatch(found.sim, (*rewrites, *found.notes))
+
+
+def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
+    """Whether a name the quick measure rules out may still match word by word: a name dropped, a
+    disguised word, a spelling variant, an abjad's consonants, initials or a title (cheap tests first)."""
+    if quick >= _GATE:
+        return True
+    words_a, words_b = a.token_set, b.token_set
+    if words_a <= words_b or words_b <= words_a or a.reversed_words & words_b or b.reversed_words & words_a:
+        return True
+    if (a.spelt_joined != a.joined or b.spelt_joined != b.joined) and fuzz.ratio(a.spelt_joined, b.spelt_joined) >= 80:
+        return True
+    if (a.abjad or b.abjad) and fuzz.ratio(a.skeleton_joined, b.skeleton_joined) >= 70:
+        return True
+    if a.schema == PERSON:
+        for short, long in ((a, b), (b, a)):
+            if (short.initials or short.honorific) and short.longest in long.token_set:
+                return True
+    return False
+
+
+def _words(a: NameKey, b: NameKey) -> NameMatch:
     quick = max(fuzz.token_sort_ratio(a.text, b.text), fuzz.ratio(a.joined, b.joined)) / 100.0
-    if quick < _GATE:
-        return quick
-    sorted_a, sorted_b = "".join(sorted(a.tokens)), "".join(sorted(b.tokens))
-    return max(aligned(a.tokens, b.tokens), _near(a.joined, b.joined), _near(sorted_a, sorted_b))
+    if not _worth_aligning(a, b, quick):
+        return NameMatch(quick)
+    person = a.schema == PERSON
+    found = aligned(a.tokens, b.tokens, person)
+    sim = max(found.score, _near(a.joined, b.joined), _near("".join(sorted(a.tokens)), "".join(sorted(b.tokens))))
+    extra: list[Note] = []
+    if sim < 0.95 and (a.spelt != a.tokens or b.spelt != b.tokens):
+        spelt = aligned(a.spelt, b.spelt, person)
+        if spelt.score * 0.98 > sim:
+            sim, found = round(spelt.score * 0.98, 4), spelt
+            extra.append(
+                ("spelling_variant", 1.0, f"{a.text!r} ~ {b.text!r} read by sound (w/v, ij/y, kh/h, ou/u ...)")
+            )
+    if (a.abjad or b.abjad) and sim < 0.95:
+        skeleton = aligned(a.skeleton, b.skeleton, person)
+        if skeleton.score * 0.95 > sim:
+            sim, found = round(skeleton.score * 0.95, 4), skeleton
+            why = f"{a.text!r} ~ {b.text!r} compared by consonants ({a.script}/{b.script})"
+            extra = [("consonants", 1.0, why)]
+    notes: list[Note] = [(k, 1.0, _KIND_DETAIL[k]) for k in sorted(found.kinds)] + extra
+    sim, extra = _brand_and_title(a, b, found, sim)
+    notes.extend(extra)
+    if sim >= NAME_FLOOR:
+        notes.extend(_penalties(a, b, found))
+    return NameMatch(round(sim, 4), tuple(notes))
+
+
+_KIND_DETAIL = {
+    "initials": "an initial stands for a name",
+    "reversed_word": "a word is written backwards",
+    "scrambled_word": "a word's letters are scrambled",
+}
+
+
+def _brand_and_title(a: NameKey, b: NameKey, found: _Aligned, sim: float) -> tuple[float, list[Note]]:
+    """A brand is the full name less its sector words; a title and a family name name one person."""
+    extra = found.left_over_a or found.left_over_b
+    if a.schema == ORGANIZATION and not (found.left_over_a and found.left_over_b) and extra:
+        distinctive = [x for x, _ in found.matched if x not in GENERIC and x not in INDUSTRY and not is_country_word(x)]
+        if distinctive and all(w in GENERIC or w in INDUSTRY for w in extra) and sim < 0.9:
+            return 0.9, [
+                ("brand_name", 1.0, f"{' '.join(distinctive)!r} without the sector words {', '.join(extra)!r}")
+            ]
+    if a.schema == PERSON:
+        for short, long in ((a, b), (b, a)):
+            family = short.honorific and len(short.tokens) == 1 and short.tokens[0] in (long.tokens[0], long.tokens[-1])
+            if family and len(short.tokens[0]) >= 4 and sim < 0.85:
+                return 0.85, [("title_and_family_name", 1.0, f"a title and {short.tokens[0]!r} name one person")]
+    return sim, []
+
+
+def _penalties(a: NameKey, b: NameKey, found: _Aligned) -> list[Note]:
+    """Words that tell two near-namesakes apart: a country, a sector, a legal form, the order of initials,
+    a different part of a person's name."""
+    notes: list[Note] = []
+    only_a, only_b = found.left_over_a, found.left_over_b
+    if a.schema in (ORGANIZATION, VESSEL):
+        countries_a = [w for w in only_a if is_country_word(w)]
+        countries_b = [w for w in only_b if is_country_word(w)]
+        if countries_a and countries_b:
+            notes.append(("country_word_differs", 1.0, f"{'/'.join(countries_a)} vs {'/'.join(countries_b)}"))
+        elif a.schema == ORGANIZATION and bool(only_a) != bool(only_b):
+            longer = a if only_a else b
+            last = longer.tokens[-1]
+            if (last in (only_a or only_b) and is_country_word(last)) or (len(last) <= 3 and _iso_country(last)):
+                notes.append(("country_suffix", 1.0, f"{last!r} ends {longer.text!r}: a subsidiary in another country"))
+        sectors_a = [w for w in only_a if w in INDUSTRY]
+        sectors_b = [w for w in only_b if w in INDUSTRY]
+        if sectors_a and sectors_b:
+            notes.append(("industry_word_differs", 1.0, f"{'/'.join(sectors_a)} vs {'/'.join(sectors_b)}"))
+    if a.schema == ORGANIZATION:
+        notes.extend(_legal_forms(a, b))
+        letters_a = [t for t in a.tokens if len(t) == 1 and t.isalpha()]
+        letters_b = [t for t in b.tokens if len(t) == 1 and t.isalpha()]
+        if len(letters_a) >= 2 and sorted(letters_a) == sorted(letters_b) and letters_a != letters_b:
+            order = f"{'.'.join(letters_a).upper()} vs {'.'.join(letters_b).upper()}"
+            notes.append(("initials_reordered", 1.0, order))
+    if a.schema == PERSON:
+        differ_a = [w for w in only_a if len(w) > 1 and w not in _PARTICLES]
+        differ_b = [w for w in only_b if len(w) > 1 and w not in _PARTICLES]
+        if differ_a and differ_b:
+            notes.append(("name_part_differs", 1.0, f"{'/'.join(differ_a)} vs {'/'.join(differ_b)}"))
+    return notes
+
+
+def _legal_forms(a: NameKey, b: NameKey) -> list[Note]:
+    if a.schema != ORGANIZATION or not a.legal or not b.legal or a.legal & b.legal:
+        return []
+    return [("legal_form_differs", 1.0, f"{'/'.join(sorted(a.legal))} vs {'/'.join(sorted(b.legal))}")]
+
+
+@lru_cache(maxsize=4096)
+def _iso_country(token: str) -> bool:
+    return token in ("uk", "us", "usa", "uae", "hk", "sg", "de", "fr", "cn", "ru", "in", "ae", "tr", "nl", "cy")
+
+
+@lru_cache(maxsize=50_000)
+def _name_symbols(raw: str, schema: str) -> tuple[frozenset[str], ...]:
+    """rigour's Wikidata name ids for each part of a name (its parts across scripts share them)."""
+    tag = NameTypeTag.PER if schema == PERSON else NameTypeTag.ORG
+    parts: dict[str, set[str]] = {}
+    for name in analyze_names(tag, [raw], consolidate=False):
+        for piece in name.parts:
+            parts.setdefault(piece.form, set())
+        for span in name.spans:
+            if span.symbol.category == SymbolCategory.NAME:
+                for piece in span.parts:
+                    parts.setdefault(piece.form, set()).add(str(span.symbol.id))
+    return tuple(frozenset(s) for s in parts.values())
+
+
+def _symbols(a: NameKey, b: NameKey) -> NameMatch:
+    """The share of each name's parts that meet a part of the other in rigour's name table."""
+    left, right = _name_symbols(a.raw, a.schema), _name_symbols(b.raw, b.schema)
+    if not left or not right:
+        return NameMatch(0.0)
+    hit_a = sum(1 for s in left if any(s & t for t in right))
+    hit_b = sum(1 for t in right if any(s & t for s in left))
+    sim = 0.95 * 0.5 * (hit_a / len(left) + hit_b / len(right))
+    shared = f"{hit_a} of {len(left)} and {hit_b} of {len(right)} parts"
+    why = f"{a.raw!r} ~ {b.raw!r}: {shared} share a name in rigour's table"
+    return NameMatch(round(sim, 4), (("name_symbols", 1.0, why),))
 
 
 def _near(a: str, b: str) -> float:
@@ -80,33 +272,55 @@ def word_similarity(x: str, y: str) -> float:
     return float(OSA.normalized_similarity(x, y))
 
 
-def aligned(left: tuple[str, ...], right: tuple[str, ...]) -> float:
+def _relation(x: str, y: str, person: bool) -> tuple[float, str]:
+    """How two words correspond: spelling, or an initial, a reversed or scrambled word."""
+    sim = word_similarity(x, y)
+    if sim >= TOKEN_FLOOR:
+        return sim, ""
+    if person and (len(x) == 1) != (len(y) == 1) and x[0] == y[0] and x.isalpha() and y.isalpha():
+        return 0.8, "initials"
+    if len(x) >= 3 and x == y[::-1]:
+        return 0.9, "reversed_word"
+    if len(x) >= 4 and len(x) == len(y) and sorted(x) == sorted(y):
+        return 0.85, "scrambled_word"
+    return sim, ""
+
+
+def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False) -> _Aligned:
     """Words paired best-first (each used once); the share of letters covered, averaged over both names
     and over the better-covered one."""
     a, b = _merge_splits(left, right), _merge_splits(right, left)
     pairs = sorted(
-        ((word_similarity(x, y), min(x, y), max(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)),
-        key=lambda p: (-p[0], p[1], p[2]),
+        ((*_relation(x, y, person), min(x, y), max(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)),
+        key=lambda p: (-p[0], p[2], p[3]),
     )
     used_a: set[int] = set()
     used_b: set[int] = set()
+    kinds: set[str] = set()
     cover_a = cover_b = 0.0
-    for sim, _, _, i, j in pairs:
+    for sim, kind, _, _, i, j in pairs:
         if sim < TOKEN_FLOOR:
             break
         if i in used_a or j in used_b:
             continue
         used_a.add(i)
         used_b.add(j)
+        if kind:
+            kinds.add(kind)
         cover_a += sim * len(a[i])
         cover_b += sim * len(b[j])
+    rest_a = tuple(t for i, t in enumerate(a) if i not in used_a)
+    rest_b = tuple(t for j, t in enumerate(b) if j not in used_b)
+    matched = tuple(sorted((a[i], "") for i in used_a))
     len_a, len_b = sum(map(len, a)), sum(map(len, b))
     if not len_a or not len_b:
-        return 0.0
+        return _Aligned(0.0, rest_a, rest_b, matched, frozenset(kinds))
     both = (cover_a + cover_b) / (len_a + len_b)
     if min(len(a), len(b)) == 1 and len(a) != len(b):
-        return round(both, 4)  # one shared word ("Patricia") is not a name match
-    return round(0.5 * (both + max(cover_a / len_a, cover_b / len_b)), 4)
+        return _Aligned(round(both, 4), rest_a, rest_b, matched, frozenset(kinds))  # one shared word is not a name
+    return _Aligned(
+        round(0.5 * (both + max(cover_a / len_a, cover_b / len_b)), 4), rest_a, rest_b, matched, frozenset(kinds)
+    )
 
 
 def one_digit_apart(a: int, b: int) -> bool:
@@ -126,24 +340,26 @@ def neighbours(imo: int) -> list[int]:
     return sorted(found)
 
 
-def name_parts(query: Party, listed: Party) -> list[Part]:
-    """The best name pair's share, and the numbers rule applied to that pair."""
+def name_parts(query: Party, listed: Party, bridge: bool = False) -> list[Part]:
+    """The best name pair's share, its rewrites and penalties, and the numbers rule applied to it."""
     schema = listed.schema
-    best: tuple[float, str, str, str, NameKey, NameKey] | None = None
+    best: tuple[float, NameMatch, str, str, str, NameKey, NameKey] | None = None
     for _, qraw, qkey in query.keys(schema):
         for kind, raw, key in listed.keys(schema):
-            sim = similarity(qkey, key)
-            if best is None or sim > best[0]:
-                best = (sim, kind, qraw, raw, qkey, key)
-    if best is None or best[0] < NAME_FLOOR:
+            found = match_names(qkey, key, bridge)
+            net = found.sim + sum(FEATURES[f].weight * v for f, v, _ in found.notes)
+            if best is None or net > best[0]:
+                best = (net, found, kind, qraw, raw, qkey, key)
+    if best is None or best[1].sim < NAME_FLOOR:
         return []
-    sim, kind, qraw, raw, qkey, key = best
+    _, found, kind, qraw, raw, qkey, key = best
     if schema == VESSEL:
         feature = "former_name" if kind == FORMER else "vessel_name"
     else:
         feature = "party_name" if kind == PRIMARY else "alias_name"
-    how = "same name" if sim == 1.0 else f"similarity {sim:.2f}"
-    parts = [part(feature, sim, f"{qraw!r} ~ listed {kind} {raw!r}, {how}")]
+    how = "same name" if found.sim == 1.0 else f"similarity {found.sim:.2f}"
+    parts = [part(feature, found.sim, f"{qraw!r} ~ listed {kind} {raw!r}, {how}")]
+    parts.extend(part(f, v, detail) for f, v, detail in found.notes)
     if qkey.numbers != key.numbers:
         numbers = f"{'/'.join(sorted(qkey.numbers)) or 'none'} vs {'/'.join(sorted(key.numbers)) or 'none'}"
         parts.append(part("number_mismatch", 1.0, f"numbers in the names differ: {numbers}"))
@@ -189,9 +405,10 @@ def identifier_parts(query: Party, listed: Party) -> list[Part]:
     return _vessel_parts(query, listed) if listed.schema == VESSEL else _party_parts(query, listed)
 
 
-def compare(query: Party, listed: Party) -> list[Part]:
-    """Every feature that fires for this pair (the identifiers first, then the names)."""
-    names = name_parts(query, listed)
+def compare(query: Party, listed: Party, bridge: bool = False) -> list[Part]:
+    """Every feature that fires for this pair (the identifiers first, then the names); `bridge` also looks
+    kana names up in rigour's name table (milliseconds a pair: for pair scoring, not for screening)."""
+    names = name_parts(query, listed, bridge)
     ids = identifier_parts(query, listed)
     strong = {"imo_exact", "mmsi_exact", "company_imo_exact", "imo_one_digit"}
     if not names and not any(p.feature in strong for p in ids):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL
 
-SCORER_VERSION = "screen-v1"
+SCORER_VERSION = "screen-v2"
 NAME_FLOOR = 0.80  # below this similarity a name says nothing (Watchman and yente both cut near here)
 
 
@@ -41,6 +41,36 @@ FEATURES = {
         Feature("party_name", 1.0, _PO, "logic-v2 name match for persons and organisations"),
         Feature("alias_name", 0.9, _PO, "a listed a.k.a. or f.k.a. name counts a little less than the name"),
         Feature("number_mismatch", -0.5, _ALL, "logic-v2: 'KUM UN SAN 3' is not 'KUM UN SAN'"),
+        # How the names were read (weight 0: they say why two spellings met, the similarity carries the score)
+        Feature("transliterated", 0.0, _ALL, "another script, spelt in Latin letters (rigour/ICU, anyascii, pypinyin)"),
+        Feature("number_words", 0.0, _ALL, "'Twenty-First' and '21st' are 21: one number, two spellings"),
+        Feature("roman_numeral", 0.0, _ALL, "'VII' is 7, so that 'Fund VI' and 'Fund VII' differ by number"),
+        Feature("honorific", 0.0, frozenset({PERSON}), "a title ('Ayatollah', 'Sheikh', 'General') says rank, not who"),
+        Feature("joined_words", 0.0, _ALL, "'RosneftPJSC': words run together in a field"),
+        Feature("korean_name", 0.0, frozenset({PERSON}), "MR, RR and DPRK spellings read syllable by syllable"),
+        Feature("chinese_name", 0.0, frozenset({PERSON}), "pinyin and Wade-Giles spellings of one name"),
+        Feature("spelling_variant", 0.0, _ALL, "'Medwedew' is 'Medvedev': one sound, several Latin spellings"),
+        Feature("consonants", 0.0, _ALL, "Arabic, Hebrew and Khmer spell few vowels: their consonants compared"),
+        Feature("name_symbols", 0.0, _ALL, "rigour's Wikidata name table: one name in several scripts"),
+        Feature("brand_name", 0.0, frozenset({ORGANIZATION}), "a brand is the legal name without its sector words"),
+        Feature("title_and_family_name", 0.0, frozenset({PERSON}), "'Ayatollah Khamenei': a title with a family name"),
+        # Disguise and short forms: a little less sure than the name spelt out
+        Feature("digits_for_letters", -0.05, _PO, "'Al1 Khamene1': digits that stand for letters are disguise"),
+        Feature("reversed_word", -0.1, _ALL, "a word written backwards: disguise, or a keying error"),
+        Feature("scrambled_word", -0.1, _ALL, "a word's letters scrambled: disguise, or a keying error"),
+        Feature("initials", -0.05, frozenset({PERSON}), "'A. G. Lukashenko': an initial fits many names"),
+        Feature("acronym", 0.0, frozenset({ORGANIZATION}), "'KOMID', 'IRGC': the letters of the full name in order"),
+        # Words that tell near-namesakes apart
+        Feature("country_word_differs", -0.5, _ALL, "'National Iranian Oil' is not 'National Iraqi Oil'"),
+        Feature(
+            "country_suffix", -0.3, frozenset({ORGANIZATION}), "'Sovcomflot UK': a subsidiary abroad is its own company"
+        ),
+        Feature("industry_word_differs", -0.4, _ALL, "'Dalian Shipping' is not 'Dalian Trading'"),
+        Feature(
+            "legal_form_differs", -0.35, frozenset({ORGANIZATION}), "an LLC and a JSC of one name are two companies"
+        ),
+        Feature("initials_reordered", -0.4, frozenset({ORGANIZATION}), "'A.B.C. Trading' is not 'C.B.A. Trading'"),
+        Feature("name_part_differs", -0.3, frozenset({PERSON}), "'Ri Song Chol' is not 'Ri Song Hyok': a part differs"),
         Feature("flag_match", 0.05, _V, "same flag: weak, flags hop (2020 advisory red flag 7)"),
         Feature("flag_mismatch", -0.15, _V, "another flag: a name alone then stays below the threshold"),
         Feature("country_match", 0.05, _PO, "same country: weak support"),

@@ -8,55 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
-import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from shadowfleet.core.identifiers import mid_table
-from shadowfleet.core.schema import EVENTS, LISTED, POSITIONS, STATIC, VESSEL_MATCHES, check
+from shadowfleet.core.schema import EVENTS, LISTED, VESSEL_MATCHES, check
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.names import VESSEL, country_code
 from shadowfleet.screening.network import is_listed
 from shadowfleet.screening.screener import Match, Query, Screener
-from shadowfleet.store.manifest import write_table_atomic
+from shadowfleet.store import layout
+from shadowfleet.store.queries import Identity, identities
 from shadowfleet.store.store import Store
-
-MATCHES_FILE = "screening/vessel_matches.parquet"
-
-
-@dataclass(frozen=True)
-class Identity:
-    mmsi: int
-    imo: int | None
-    name: str | None
-    first_us: int
-
-
-def identities(store: Store) -> list[Identity]:
-    """Each (MMSI, IMO, name) the store holds, and every MMSI seen only in positions."""
-    con = duckdb.connect()
-    parts = []
-    if store.files(STATIC):
-        parts.append(
-            f"SELECT mmsi, imo, name, min(ts) AS first FROM read_parquet('{store.glob(STATIC)}') "
-            "WHERE imo IS NOT NULL OR name IS NOT NULL GROUP BY ALL"
-        )
-    if store.files(POSITIONS):
-        # vessels that never sent a static report are screened by their MMSI alone
-        named = f"SELECT mmsi FROM read_parquet('{store.glob(STATIC)}')" if store.files(STATIC) else "SELECT NULL"
-        parts.append(
-            f"SELECT mmsi, NULL::BIGINT, NULL::VARCHAR, min(ts) FROM read_parquet('{store.glob(POSITIONS)}') "
-            f"WHERE mmsi NOT IN ({named}) GROUP BY 1"
-        )
-    if not parts:
-        return []
-    rows = con.execute(
-        f"SELECT mmsi, imo, name, epoch_us(min(first)) FROM ({' UNION ALL '.join(parts)}) GROUP BY ALL ORDER BY ALL"
-    ).fetchall()
-    return [Identity(int(m), i, n, int(f)) for m, i, n, f in rows]
 
 
 def _flags() -> Callable[[int], str | None]:
@@ -105,7 +69,7 @@ def screen_store(store: Store, as_of: date | None = None) -> pa.Table | None:
     if not versions:
         return None
     matches = screen_fleet(store, Screener(lists.entries(versions)))
-    write_table_atomic(matches, store.root / MATCHES_FILE)
+    store.write(layout.MATCHES, matches)
     return matches
 
 
@@ -116,8 +80,7 @@ def screen_events(store: Store, events: pa.Table) -> tuple[pa.Table, pa.Table | 
 
 
 def load_matches(store: Store) -> pa.Table | None:
-    path = store.root / MATCHES_FILE
-    return check(pq.read_table(path), VESSEL_MATCHES) if path.exists() else None
+    return store.read(layout.MATCHES)
 
 
 def annotate(events: pa.Table, matches: pa.Table) -> pa.Table:

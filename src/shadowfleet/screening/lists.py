@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from shadowfleet.core.schema import LIST_ENTRIES, REJECTS, check
 from shadowfleet.screening.entries import to_table
 from shadowfleet.screening.readers import ListFile, Problem
+from shadowfleet.store import layout
 from shadowfleet.store.manifest import fsync_dir, write_atomic
 from shadowfleet.store.store import Store
 
@@ -71,7 +72,7 @@ class Lists:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.root = store.root / "lists"
+        self.root = store.root / layout.LISTS
 
     def names(self) -> list[str]:
         return sorted(p.parent.name for p in self.root.glob(f"*/{INDEX}"))

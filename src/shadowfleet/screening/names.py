@@ -8,10 +8,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
-from rigour.names import remove_obj_prefixes, remove_org_types
-from rigour.text import ascii_text
+from rigour.names import extract_org_types, remove_obj_prefixes, remove_org_types
+
+from shadowfleet.screening.chinese import wade_plain
+from shadowfleet.screening.korean import KoreanName, parse
+from shadowfleet.screening.scripts import ABJADS, HANGUL, LATIN, to_latin
+from shadowfleet.screening.tokens import (
+    HONORIFICS,
+    NUMBER_WORDS,
+    camel_split,
+    numbers_joined,
+    roman_value,
+    spelling,
+    unleet,
+)
 
 VESSEL = "Vessel"
 PERSON = "Person"
@@ -19,11 +31,17 @@ ORGANIZATION = "Organization"
 SCHEMATA = (VESSEL, PERSON, ORGANIZATION)
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_WORDS = re.compile(r"[^a-z0-9-]+")  # words keep their hyphens: "Yong-ho" is two syllables of one name
 _QUOTES = re.compile(r"['‘’`´ʼ\"“”]")  # al-Nu'aymi and al-Nu’aymi are one name
 # Legal-form words rigour's table keeps (it rewrites "company limited" but leaves "company" alone).
 _LEGAL_WORDS = frozenset({"co", "company", "corp", "corporation", "inc", "incorporated", "limited", "ltd", "llc"})
+_LEGAL_WORDS |= {"nk"}  # Russian "neftyanaya kompaniya", oil company: part of the form, "PAO NK Rosneft"
 _VESSEL_WORDS = frozenset({"mv", "mt", "ms", "ss", "the"})
 _DIGITS = re.compile(r"\d+")
+_ROMAN_LETTERS = frozenset("ivx")
+_VOWELISH = re.compile(r"[aeiouyhw]")
+_DOUBLED = re.compile(r"(.)\1+")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufffd]")  # control bytes, bytes that were not UTF-8
 
 
 @dataclass(frozen=True)
@@ -33,8 +51,16 @@ class NameKey:
     text: str  # tokens joined by single spaces
     tokens: tuple[str, ...]
     numbers: frozenset[str]  # "KUM UN SAN 3" must not match "KUM UN SAN"
+    script: str = LATIN  # the script the name was written in
+    notes: tuple[tuple[str, str], ...] = ()  # (feature, what was rewritten) for the explanation
+    korean: KoreanName | None = None  # a Korean person's name, syllable by syllable
+    chinese: tuple[str, ...] | None = None  # a Chinese name's syllables in one romanisation
+    legal: frozenset[str] = frozenset()  # legal forms of a company (rigour's generic classes: llc, jsc ...)
+    honorific: bool = False  # a title was dropped ("Ayatollah Khamenei")
+    schema: str = PERSON
+    raw: str = ""
 
-    @property
+    @cached_property
     def joined(self) -> str:
         """Without spaces: romanisations split syllables differently (Kumunsan, Kumun San)."""
         return self.text.replace(" ", "")
@@ -43,21 +69,119 @@ class NameKey:
     def sorted_text(self) -> str:
         return " ".join(sorted(self.tokens))
 
+    @property
+    def abjad(self) -> bool:
+        return self.script in ABJADS
+
+    # Forms the comparison reaches for, computed once per name (listed names are compared many times).
+    @cached_property
+    def spelt(self) -> tuple[str, ...]:
+        return tuple(spelling(t) for t in self.tokens)
+
+    @cached_property
+    def spelt_joined(self) -> str:
+        return "".join(self.spelt)
+
+    @cached_property
+    def skeleton(self) -> tuple[str, ...]:
+        """Consonants only, doubled letters once: what an abjad writes ("khamenei" -> "kmn")."""
+        return tuple(_DOUBLED.sub(r"\1", _VOWELISH.sub("", t)) or t for t in self.tokens)
+
+    @cached_property
+    def skeleton_joined(self) -> str:
+        return "".join(self.skeleton)
+
+    @cached_property
+    def reversed_words(self) -> frozenset[str]:
+        """Each word of three letters or more written backwards ("nitup" meets "putin")."""
+        return frozenset(t[::-1] for t in self.tokens if len(t) >= 3 and t != t[::-1])
+
+    @cached_property
+    def backwards(self) -> tuple[str, ...]:
+        """The words written backwards, sorted: "nU gnoJ miK" is "Kim Jong Un"."""
+        return tuple(sorted(t[::-1] for t in self.tokens))
+
+    @cached_property
+    def token_set(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+    @cached_property
+    def sorted_tokens(self) -> tuple[str, ...]:
+        return tuple(sorted(self.tokens))
+
+    @cached_property
+    def initials(self) -> bool:
+        return any(len(t) == 1 for t in self.tokens)
+
+    @cached_property
+    def longest(self) -> str:
+        return max(self.tokens, key=len, default="")
+
+
+def _rewrite(tokens: list[str], schema: str, notes: list[tuple[str, str]]) -> list[str]:
+    """Digits for letters, number words, roman numerals: each rewrite noted."""
+    if schema != VESSEL and not all(t.isalpha() or t.isdigit() for t in tokens):
+        plain = [unleet(t) or t for t in tokens]  # a vessel's digits are its number ("KUM UN SAN 3")
+        if plain != tokens:
+            changed = ", ".join(f"{a}->{b}" for a, b in zip(tokens, plain, strict=True) if a != b)
+            notes.append(("digits_for_letters", changed))
+            tokens = plain
+    if any(t[0].isdigit() or t in NUMBER_WORDS for t in tokens):
+        tokens, numbered = numbers_joined(tokens)
+        if numbered:
+            notes.append(("number_words", "number words and ordinals read as numbers"))
+    if any(_ROMAN_LETTERS.issuperset(t) for t in tokens):
+        roman = []
+        for i, t in enumerate(tokens):
+            value = roman_value(t) if len(t) >= 2 or (i == len(tokens) - 1 and i and schema != PERSON) else None
+            roman.append(str(value) if value else t)
+        if roman != tokens:
+            changed = ", ".join(f"{a.upper()}={b}" for a, b in zip(tokens, roman, strict=True) if a != b)
+            notes.append(("roman_numeral", changed))
+            tokens = roman
+    return tokens
+
 
 @lru_cache(maxsize=200_000)
 def name_key(name: str, schema: str) -> NameKey:
     """The comparable form of `name` for a party of `schema` (Vessel, Person, Organization)."""
-    text = name if name.isascii() else ascii_text(name)
-    text = _QUOTES.sub("", text.casefold())
+    notes: list[tuple[str, str]] = []
+    name = _UNPRINTABLE.sub(" ", name)
+    split, camel = camel_split(name)
+    if camel and schema != PERSON:
+        notes.append(("joined_words", f"{name!r} read as {split!r}"))
+        name = split
+    legal: frozenset[str] = frozenset()
+    if schema == ORGANIZATION:  # rigour knows legal forms in their own script (ПАО, ООО, 株式会社)
+        legal = frozenset(generic for _, generic in extract_org_types(name, generic=True))
+        name = remove_org_types(name.casefold()) if legal else name
+    latin, script = to_latin(name)
+    if script != LATIN:
+        notes.append(("transliterated", f"{script} {name.strip()!r} read as {latin.strip()!r}"))
+    text = _QUOTES.sub("", latin.casefold())
     if schema == VESSEL:
         text = remove_obj_prefixes(text.replace("m/v", "mv").replace("m/t", "mt"))
     elif schema == ORGANIZATION:
+        legal |= frozenset(generic for _, generic in extract_org_types(text, generic=True))
         text = remove_org_types(text)
-    tokens = tuple(t for t in _NON_WORD.split(text) if t)
+    words = [w.strip("-").split("-") for w in _WORDS.split(text) if w.strip("-")]
+    tokens = [t for t in _NON_WORD.split(text) if t]
+    titles = 0
+    while schema == PERSON and titles < len(tokens) - 1 and tokens[titles] in HONORIFICS:
+        titles += 1  # titles lead a name: "Ayatollah Ali Khamenei", "Sheikh Mohammed"
+    if titles:
+        notes.append(("honorific", f"{' '.join(tokens[:titles])!r} dropped as a title"))
+        tokens = tokens[titles:]
+        words = words[titles:] if all(len(w) == 1 for w in words[:titles]) else words
+    tokens = _rewrite(tokens, schema, notes)
     drop = _VESSEL_WORDS if schema == VESSEL else _LEGAL_WORDS if schema == ORGANIZATION else frozenset()
-    kept = tuple(t for t in tokens if t not in drop) or tokens
+    kept = tuple(t for t in tokens if t not in drop) or tuple(tokens)
     numbers = frozenset(n.lstrip("0") or "0" for t in kept for n in _DIGITS.findall(t))
-    return NameKey(" ".join(kept), kept, numbers)
+    korean = parse(words, script == HANGUL) if schema == PERSON else None
+    chinese = wade_plain(words) if schema == PERSON and korean is None else None
+    return NameKey(
+        " ".join(kept), kept, numbers, script, tuple(notes), korean, chinese, legal, bool(titles), schema, name
+    )
 
 
 def schema_of(text: str | None) -> str | None:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from shadowfleet.core.events import EventType
 from shadowfleet.screening.screener import DEFAULT_THRESHOLD
 
 
@@ -45,7 +47,7 @@ class Reached:
 
 def _links(events: pa.Table) -> dict[int, list[Link]]:
     graph: dict[int, list[Link]] = defaultdict(list)
-    for e in events.filter(pa.compute.equal(events.column("event_type"), "encounter")).to_pylist():
+    for e in events.filter(pc.equal(events.column("event_type"), pa.scalar(EventType.ENCOUNTER.value))).to_pylist():
         link = Link(e["event_id"], e["mmsi"], e["other_mmsi"], e["start_time"].isoformat(), e["duration_h"], e["score"])
         graph[link.a].append(link)
         graph[link.b].append(link)

@@ -112,6 +112,9 @@ class Screener:
                 self.name_rows[p.schema].append(i)
                 keys[p.schema].append(key)
         self.indexes = {s: GramIndex(keys[s]) for s in SCHEMATA}
+        for schema_keys in keys.values():
+            for key in schema_keys:  # the forms comparison reaches for, once per listed name
+                key.joined, key.spelt_joined, key.reversed_words, key.token_set, key.sorted_tokens  # noqa: B018
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -7,10 +7,17 @@ Layout under the store directory::
     static/date=YYYY-MM-DD/*.parquet    canonical static/voyage rows
     rejects/*.parquet                   every rejected input record with file, line, reason, raw text
 
+    events/, screening/, risk/, alerts/ the derived tables (`store.layout`), rewritten whole under the lock
+
 An ingest writes into `.staging/<batch>/`, then commits: it writes a journal naming every file
-to move and the new manifest, moves the files, writes the manifest, deletes the journal. Opening
-the store finishes a commit whose journal exists and discards staging without one, so an ingest
-killed at any moment leaves the store as it was before or after it, never in between.
+to move and the new manifest, moves the files, writes the manifest, deletes the journal. A killed
+ingest leaves the store as it was before or after it, never in between: the next writer (and a
+reader that finds a journal and no writer) finishes a journaled commit, and the next writer discards
+staging without one.
+
+Readers never wait for a writer: opening takes no lock unless a journal is left by a dead writer,
+and a reader sees only the files of the batches its manifest names (`files`), so a commit in
+progress is invisible until its manifest is in place.
 """
 
 from __future__ import annotations
@@ -19,10 +26,12 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -33,9 +42,10 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from shadowfleet.core.schema import POSITIONS, REJECTS, STATIC, Table, check
+from shadowfleet.core.schema import EVENTS, POSITIONS, REJECTS, STATIC, Table, check
+from shadowfleet.store import layout
 from shadowfleet.store.keys import KeyIndex, row_hashes
-from shadowfleet.store.manifest import Manifest, SourceEntry, fsync_dir, write_atomic
+from shadowfleet.store.manifest import Manifest, SourceEntry, fsync_dir, write_atomic, write_table_atomic
 
 JOURNAL = ".journal.json"
 STAGING = ".staging"
@@ -59,32 +69,58 @@ class Store:
 
     @classmethod
     def open(cls, root: Path, create: bool = False) -> Store:
-        if not (root / "manifest.json").exists():
+        if not (root / layout.MANIFEST).exists():
             if not create:
                 raise StoreError(f"{root}: not a shadowfleet store (no manifest.json); run `shadowfleet ingest` first")
             if root.exists() and any(p for p in root.iterdir() if not p.name.startswith(".")):
                 raise StoreError(f"{root}: exists and is not an empty directory or a shadowfleet store")
             root.mkdir(parents=True, exist_ok=True)
-            write_atomic(root / "manifest.json", Manifest().to_json())
+            write_atomic(root / layout.MANIFEST, Manifest().to_json())
         store = cls(root)
-        if (root / JOURNAL).exists() or (root / STAGING).exists():
-            with store.lock():  # waits for a running ingest, whose staging is not debris
-                store.recover()
+        if (root / JOURNAL).exists():
+            store._recover_if_no_writer()
         return store
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        """One writer at a time; a second ingest waits for the first."""
+    def _recover_if_no_writer(self) -> None:
+        """A journal and a free lock: a writer died mid-commit, so finish its commit. A held lock is a live
+        writer, which finishes its own commit (or, if it is a new one, recovers first): do not wait for it."""
         with (self.root / ".lock").open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            try:
+                self.recover()
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """One writer at a time; a second writer waits for the first. Re-entrant within a process, so the
+        pipeline can hold it over several writes. The writer that takes it first clears what a dead writer
+        left: a journaled commit is finished, staging without a journal is discarded."""
+        guard = _guard(self.root)
+        with guard.mutex:
+            if guard.depth:
+                guard.depth += 1
+                try:
+                    yield
+                finally:
+                    guard.depth -= 1
+                return
+            with (self.root / ".lock").open("a") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                guard.depth = 1
+                try:
+                    self.recover()
+                    yield
+                finally:
+                    guard.depth = 0
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+
     def manifest(self) -> Manifest:
         try:
-            return Manifest.from_json(json.loads((self.root / "manifest.json").read_text(encoding="utf-8")))
+            return Manifest.from_json(json.loads((self.root / layout.MANIFEST).read_text(encoding="utf-8")))
         except (OSError, ValueError) as exc:
             raise StoreError(f"{self.root}/manifest.json: unreadable ({exc})") from exc
 
@@ -94,19 +130,72 @@ class Store:
         if journal.exists():
             plan = json.loads(journal.read_text(encoding="utf-8"))
             _apply_moves(self.root, plan["moves"])
-            write_atomic(self.root / "manifest.json", plan["manifest"])
+            write_atomic(self.root / layout.MANIFEST, plan["manifest"])
             journal.unlink()
         shutil.rmtree(self.root / STAGING, ignore_errors=True)
 
     def files(self, spec: Table, date: str | None = None) -> list[Path]:
+        """The committed files of an ingested table: those of the batches the manifest names (a batch being
+        moved into place is not yet committed)."""
         if not spec.partitioned_by_date:
-            return sorted((self.root / spec.name).glob("*.parquet"))
-        pattern = f"date={date}/*.parquet" if date else "date=*/*.parquet"
-        return sorted((self.root / spec.name).glob(pattern))
+            found = sorted((self.root / spec.name).glob("*.parquet"))
+        else:
+            pattern = f"date={date}/*.parquet" if date else "date=*/*.parquet"
+            found = sorted((self.root / spec.name).glob(pattern))
+        if not found:
+            return found
+        committed = {str(b.get("id")) for b in self.manifest().batches}
+        return [f for f in found if _batch_of(f) in committed or _batch_of(f) is None]
 
     def glob(self, spec: Table) -> str:
-        """A DuckDB/Polars glob over the committed files of a table."""
+        """A DuckDB/Polars glob over the files of a table (including a batch being moved into place: readers
+        that must not see one use `files`)."""
         return str(self.root / spec.name / ("date=*/*.parquet" if spec.partitioned_by_date else "*.parquet"))
+
+    def path(self, relative: str) -> Path:
+        """A path inside the store, from `store.layout`."""
+        return self.root / relative
+
+    def read(self, table: layout.Derived) -> pa.Table | None:
+        """A derived table as last written, checked against its schema; None before the first write."""
+        path = self.root / table.relative
+        if not path.exists():
+            return None
+        found = pq.read_table(path)
+        if table.renamed:
+            found = found.rename_columns([table.renamed.get(n, n) for n in found.column_names])
+        return check(found, table.spec)
+
+    def write(self, table: layout.Derived, rows: pa.Table) -> None:
+        """Replace a derived table, atomically and under the store lock."""
+        checked = check(rows, table.spec)
+        with self.lock():
+            write_table_atomic(checked, self.root / table.relative)
+
+    def upsert_events(self, events: pa.Table) -> int:
+        """Keep a detect run's events: they replace the stored events with the same id, the rest stay.
+        Returns the number of events the store then holds."""
+        with self.lock():
+            merged = upsert(check(events, EVENTS), self.read(layout.EVENTS))
+            write_table_atomic(merged, self.root / layout.EVENTS.relative)
+        return int(merged.num_rows)
+
+    def append_decision(self, entry: dict[str, object]) -> None:
+        """Append one analyst decision to the log; it is never rewritten."""
+        with self.lock():
+            log = self.root / layout.DECISIONS
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(entry) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+
+    def decisions(self) -> list[dict[str, object]]:
+        log = self.root / layout.DECISIONS
+        if not log.exists():
+            return []
+        lines = log.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
 
     def committed_keys(self, spec: Table, date: str) -> pa.Table | None:
         files = self.files(spec, date)
@@ -122,7 +211,8 @@ class Store:
         table = ds.dataset([str(f) for f in files], format="parquet").to_table(
             columns=["line", "reason"], filter=ds.field("source_sha256") == sha256
         )
-        return set(zip(table.column("line").to_pylist(), table.column("reason").to_pylist(), strict=True))
+        lines, reasons = table.column("line").to_pylist(), table.column("reason").to_pylist()
+        return {(n, str(r)) for n, r in zip(lines, reasons, strict=True) if isinstance(n, int)}  # required columns
 
 
 class Batch:
@@ -218,17 +308,57 @@ class Batch:
         crash_point("journal")
         _apply_moves(self.store.root, moves)
         crash_point("moved")
-        write_atomic(self.store.root / "manifest.json", manifest)
+        write_atomic(self.store.root / layout.MANIFEST, manifest)
         crash_point("manifest")
         (self.store.root / JOURNAL).unlink()
-        shutil.rmtree(self.staging, ignore_errors=True)
+        self._clear_staging()
         return len(self.staged)
 
     def abort(self) -> None:
         self.executor.shutdown(cancel_futures=True)
         for writer in self.writers.values():
             writer.close()
+        self._clear_staging()
+
+    def _clear_staging(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        with suppress(OSError):  # not empty: another batch of this writer is still staging
+            self.staging.parent.rmdir()
+
+
+def upsert(events: pa.Table, old: pa.Table | None) -> pa.Table:
+    """`events` plus those of `old` that they do not replace (same event id), in time order."""
+    if old is None:
+        return events
+    fresh = pc.is_in(old.column("event_id"), value_set=events.column("event_id"))
+    return pa.concat_tables([old.filter(pc.invert(fresh)), events]).sort_by(
+        [("start_time", "ascending"), ("event_id", "ascending")]
+    )
+
+
+@dataclass
+class _Guard:
+    mutex: threading.RLock = field(default_factory=threading.RLock)
+    depth: int = 0
+
+
+_GUARDS: dict[str, _Guard] = {}
+_GUARDS_LOCK = threading.Lock()
+
+
+def _guard(root: Path) -> _Guard:
+    """The in-process side of the writer lock: one per store directory (flock alone would make a thread
+    that already holds the lock wait for itself)."""
+    key = str(root.resolve())
+    with _GUARDS_LOCK:
+        return _GUARDS.setdefault(key, _Guard())
+
+
+def _batch_of(path: Path) -> str | None:
+    """The batch id in a committed file's name (`part-<batch>-<n>.parquet`); None for other names."""
+    if not path.name.startswith("part-"):
+        return None
+    return path.name.removeprefix("part-").rsplit("-", 1)[0]
 
 
 def _apply_moves(root: Path, moves: list[list[str]]) -> None:

@@ -34,10 +34,12 @@ def summarize(store: Store) -> Summary:
     out = Summary(str(store.root.resolve()))
     out.size_bytes = sum(p.stat().st_size for p in store.root.rglob("*.parquet") if ".staging" not in p.parts)
     con = duckdb.connect()
-    if store.files(POSITIONS):
+    positions, static, rejects = ([str(f) for f in store.files(t)] for t in (POSITIONS, STATIC, REJECTS))
+    if positions:
         row = con.execute(
             "SELECT count(*), count(DISTINCT mmsi), min(ts), max(ts), count(DISTINCT CAST(ts AS DATE)) "
-            f"FROM read_parquet('{store.glob(POSITIONS)}')"
+            "FROM read_parquet(?)",
+            [positions],
         ).fetchone()
         assert row is not None
         out.positions, out.vessels = int(row[0]), int(row[1])
@@ -46,13 +48,13 @@ def summarize(store: Store) -> Summary:
             (row[3].isoformat() if row[3] else None),
         )
         out.dates = int(row[4])
-    if store.files(STATIC):
-        row = con.execute(f"SELECT count(*), count(DISTINCT mmsi) FROM read_parquet('{store.glob(STATIC)}')").fetchone()
+    if static:
+        row = con.execute("SELECT count(*), count(DISTINCT mmsi) FROM read_parquet(?)", [static]).fetchone()
         assert row is not None
         out.static, out.vessels_with_static = int(row[0]), int(row[1])
-    if store.files(REJECTS):
+    if rejects:
         rows = con.execute(
-            f"SELECT reason, count(*) FROM read_parquet('{store.glob(REJECTS)}') GROUP BY reason ORDER BY 2 DESC"
+            "SELECT reason, count(*) FROM read_parquet(?) GROUP BY reason ORDER BY 2 DESC, 1", [rejects]
         ).fetchall()
         out.rejects_by_reason = {str(r): int(n) for r, n in rows}
         out.rejects = sum(out.rejects_by_reason.values())

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, Field
 
 from shadowfleet.api.deps import Analyst, Snap, Viewer
+from shadowfleet.api.models import READ, Alert, responses
 from shadowfleet.risk import alerts as alert_store
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
@@ -18,7 +19,7 @@ class AlertDecision(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
 
 
-@router.get("")
+@router.get("", response_model=list[Alert], responses=responses(*READ))
 def alerts(_: Viewer, snap: Snap, all: bool = False) -> list[dict[str, Any]]:
     """New and changed alerts (every alert with `all=true`), riskiest first; refreshed whenever the store
     changes."""
@@ -26,7 +27,7 @@ def alerts(_: Viewer, snap: Snap, all: bool = False) -> list[dict[str, Any]]:
     return [r for r in rows if all or r["state"] in alert_store.OPEN]
 
 
-@router.post("/{alert_id}")
+@router.post("/{alert_id}", response_model=Alert, responses=responses(*READ, 403, 404, 408, 413))
 def decide(
     who: Analyst, snap: Snap, alert_id: Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$")], decision: AlertDecision
 ) -> dict[str, Any]:

@@ -1,10 +1,7 @@
 // shadowfleet web map: talks only to the public API, with the analyst's key in the X-API-Key header.
 "use strict";
 
-const TYPES = ["encounter", "loitering", "ais_gap", "position_jump", "identity_clash", "invalid_identity",
-  "zone_visit", "draught_change"];
-const COLOURS = { encounter: "#d62728", loitering: "#ff7f0e", ais_gap: "#7f7f7f", position_jump: "#9467bd",
-  identity_clash: "#8c564b", invalid_identity: "#e377c2", zone_visit: "#1f77b4", draught_change: "#2ca02c" };
+let eventTypes = []; // [{name, label, colour}] from /api/event-types: the registry is the one source
 const SPEEDS = ["#2ecc71", "#f1c40f", "#e67e22", "#c0392b"]; // < 2 kn, < 6, < 12, faster
 const PARTY_COLOURS = ["#1a5276", "#922b21"];
 const $ = (id) => document.getElementById(id);
@@ -42,6 +39,7 @@ async function signIn(event) {
 function signOut() { sessionStorage.removeItem("shadowfleet-key"); location.reload(); }
 
 async function start() {
+  if (!eventTypes.length) await loadEventTypes();
   if (!map) await buildMap();
   await loadEvents();
   await loadOverviewTracks();
@@ -68,7 +66,7 @@ async function buildMap() {
     paint: { "circle-radius": 6, "circle-color": ["get", "colour"], "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
   map.addSource("events", { type: "geojson", data: empty() });
   map.addLayer({ id: "events", type: "circle", source: "events", paint: {
-    "circle-radius": ["+", 4, ["*", 8, ["get", "score"]]], "circle-color": ["match", ["get", "event_type"], ...TYPES.flatMap((t) => [t, COLOURS[t]]), "#000"],
+    "circle-radius": ["+", 4, ["*", 8, ["get", "score"]]], "circle-color": ["match", ["get", "event_type"], ...eventTypes.flatMap((t) => [t.name, t.colour]), "#000"],
     "circle-stroke-color": ["case", ["get", "listed_any"], "#000", "#fff"], "circle-stroke-width": 1.5 } });
   map.on("click", "events", (e) => openEvent(e.features[0].properties.event_id));
   map.on("mouseenter", "events", () => { map.getCanvas().style.cursor = "pointer"; });
@@ -81,7 +79,7 @@ const empty = () => ({ type: "FeatureCollection", features: [] });
 function legend() {
   const box = $("legend");
   box.replaceChildren();
-  for (const t of TYPES) { const row = text("div", t); const dot = document.createElement("span"); dot.style.background = COLOURS[t]; row.prepend(dot); box.append(row); }
+  for (const t of eventTypes) { const row = text("div", t.label); const dot = document.createElement("span"); dot.style.background = t.colour; row.prepend(dot); box.append(row); }
   ["< 2 kn", "2-6 kn", "6-12 kn", "> 12 kn"].forEach((label, i) => { const row = text("div", `track ${label}`); const dot = document.createElement("span"); dot.style.background = SPEEDS[i]; row.prepend(dot); box.append(row); });
 }
 
@@ -172,7 +170,7 @@ async function loadAlerts() {
   for (const a of rows) {
     const item = document.createElement("li");
     item.className = "alert-item"; item.dataset.alertId = a.alert_id;
-    item.append(text("b", `${Math.round(a.score)} ${a.band}`, `band-${a.band}`), text("span", ` ${a.name || ""} MMSI ${a.mmsi} · `),
+    item.append(text("b", `${Math.round(a.risk_score)} ${a.band}`, `band-${a.band}`), text("span", ` ${a.name || ""} MMSI ${a.mmsi} · `),
       text("span", a.state, "alert-state"), text("div", a.reasons.join(" · "), "meta"));
     for (const status of ["reviewed", "dismissed", "escalated"]) {
       const button = text("button", status); button.type = "button"; button.dataset.status = status;
@@ -220,7 +218,7 @@ async function findVessel(event) {
   const list = $("vessel-results");
   list.replaceChildren();
   for (const v of rows) {
-    const item = text("li", `${Math.round(v.score)} ${v.band} · ${v.name || "unnamed"} · MMSI ${v.mmsi}`);
+    const item = text("li", `${Math.round(v.risk_score)} ${v.band} · ${v.name || "unnamed"} · MMSI ${v.mmsi}`);
     item.addEventListener("click", () => showVessel(v.mmsi));
     list.append(item);
   }
@@ -231,7 +229,7 @@ async function showVessel(mmsi) {
   const v = await json(`/api/vessels/${mmsi}`);
   const box = $("vessel-profile");
   box.replaceChildren(text("h3", `${v.name || "unnamed"} · MMSI ${v.mmsi}${v.imo ? " · IMO " + v.imo : ""}`),
-    text("p", `risk ${Math.round(v.risk.score)} (${v.risk.band}) · flag ${(v.flag || "?").toUpperCase()} · ${v.events} event(s)`, `band-${v.risk.band}`));
+    text("p", `risk ${Math.round(v.risk.risk_score)} (${v.risk.band}) · flag ${(v.flag || "?").toUpperCase()} · ${v.events} event(s)`, `band-${v.risk.band}`));
   const history = document.createElement("ol");
   for (const h of v.identity_history) history.append(text("li", `${h.name || "unnamed"}${h.imo ? " · IMO " + h.imo : ""}${h.callsign ? " · " + h.callsign : ""} · ${h.flag} · ${h.first.slice(0, 10)} → ${h.last.slice(0, 10)}`));
   box.append(text("b", "identity history"), history);
@@ -260,12 +258,16 @@ function tab(name) {
   if (name === "alerts" && map) loadAlerts();
 }
 
-function init() {
-  for (const t of TYPES) {
+async function loadEventTypes() {
+  eventTypes = await json("/api/event-types");
+  for (const t of eventTypes) {
     const label = document.createElement("label");
-    const box = document.createElement("input"); box.type = "checkbox"; box.value = t; box.checked = true;
-    label.append(box, ` ${t}`); $("types").append(label);
+    const box = document.createElement("input"); box.type = "checkbox"; box.value = t.name; box.checked = true;
+    label.append(box, ` ${t.label}`); $("types").append(label);
   }
+}
+
+function init() {
   $("signin-form").addEventListener("submit", signIn);
   $("signout").addEventListener("click", signOut);
   $("filters").addEventListener("submit", loadEvents);

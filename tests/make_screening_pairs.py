@@ -1,0 +1,83 @@
+"""Writes tests/data/screening_pairs.csv: the hand-made shapes plus pairs drawn from the bundled lists.
+
+    python tests/make_screening_pairs.py
+
+Groups drawn from the lists (deterministic: sorted, every k-th record):
+- `list_original_script` (UN consolidated 2026-02-27): an entry's Latin name vs its NAME_ORIGINAL_SCRIPT
+  (Arabic, Cyrillic); negatives pair one entry's original script with the next entry's Latin name.
+- `list_alias` (OFAC SDN watchman bench 2021-07-07, alt.csv `aka`/`fka`): the primary name vs an alias
+  that shares a word with it (aliases sharing none are other names, not spellings: no name matcher finds them).
+- `list_namesake` (same SDN file): two different entries of one type whose names share their first word
+  and are otherwise different (negatives).
+"""
+
+from __future__ import annotations
+
+import csv
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SANCTIONS = HERE.parents[1] / "shared" / "data" / "sanctions"
+BENCH = SANCTIONS / "ofac" / "watchman_bench_2021-07-07"
+KIND = {"individual": "person", "-0-": "company"}
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in name.replace(",", " ").replace(".", " ").lower().split() if len(w) > 2}
+
+
+def _un() -> list[tuple[str, str, str, str, str]]:
+    root = ET.parse(SANCTIONS / "un" / "un_consolidated_2026-02-27.xml").getroot()
+    found = []
+    for record in [*root.iter("INDIVIDUAL"), *root.iter("ENTITY")]:
+        original = (record.findtext("NAME_ORIGINAL_SCRIPT") or "").strip()
+        parts = [(record.findtext(t) or "").strip() for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")]
+        latin = " ".join(p for p in parts if p)
+        if original and latin and not original.isascii():
+            found.append((latin, original, "person" if record.tag == "INDIVIDUAL" else "company"))
+    found.sort()
+    rows = [("list_original_script", "1", kind, original, latin) for latin, original, kind in found[::6]]
+    rows += [
+        ("list_original_script", "0", a[2], a[1], b[0])
+        for a, b in zip(found[::12], found[1::12], strict=False)
+        if a[2] == b[2] and not _words(a[0]) & _words(b[0])
+    ]
+    return rows
+
+
+def _sdn() -> tuple[list[tuple[str, str, str, str, str]], list[tuple[str, str, str, str, str]]]:
+    with (BENCH / "sdn.csv").open(encoding="latin-1", newline="") as fh:
+        sdn = {r[0]: (r[1], r[2].strip()) for r in csv.reader(fh) if len(r) > 2}
+    with (BENCH / "alt.csv").open(encoding="latin-1", newline="") as fh:
+        alt = sorted((r[0], r[3]) for r in csv.reader(fh) if len(r) > 3 and r[0] in sdn)
+    aliases = [
+        ("list_alias", "1", KIND.get(sdn[ent][1], "company"), sdn[ent][0], name)
+        for ent, name in alt
+        if sdn[ent][1] in KIND and _words(sdn[ent][0]) & _words(name) and sdn[ent][0].lower() != name.lower()
+    ][::20]
+    by_first: dict[tuple[str, str], list[str]] = {}
+    for name, kind in sorted(sdn.values()):
+        if kind in KIND and len(name.split()) >= 2:
+            by_first.setdefault((kind, name.split()[0].strip(",").lower()), []).append(name)
+    namesakes = []
+    for (kind, _), names in sorted(by_first.items()):
+        if len(names) >= 2 and len(_words(names[0]) & _words(names[1])) < max(len(_words(names[0])), 2):
+            namesakes.append(("list_namesake", "0", KIND[kind], names[0], names[1]))
+    return aliases, namesakes[::8]
+
+
+def main() -> None:
+    with (HERE / "data" / "screening_pairs_shapes.csv").open(encoding="utf-8", newline="") as fh:
+        shapes = [tuple(r) for r in csv.reader(fh)][1:]
+    aliases, namesakes = _sdn()
+    rows = [*shapes, *_un(), *aliases, *namesakes]
+    with (HERE / "data" / "screening_pairs.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "group", "label", "schema", "name1", "name2"])
+        writer.writerows([i, *r] for i, r in enumerate(rows, 1))
+    print(f"{len(rows)} pairs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""ais_gap on small frames built here: a silence is an alarm only where the vessel would have been heard."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shadowfleet.core.events import EventType
+from shadowfleet.detect.coverage import Coverage
+from shadowfleet.detect.events import Config
+from shadowfleet.detect.registry import Partition
+from shadowfleet.detect.runner import STATIC_FRAME
+from tracks import run_detector
+
+H = 3_600_000_000  # µs per hour
+T0 = 1_709_251_200_000_000  # 2024-03-01 00:00 UTC, µs
+SEA = (35.0, 124.0)  # Yellow Sea, ~100 nm from any shore
+WEST = (35.0, 122.5)  # the Yellow Sea's western half: room to sail east for a day
+
+
+def fixes(mmsi: int, times_h: list[float] | np.ndarray, at: tuple[float, float], east_kn: float = 0.0) -> pl.DataFrame:
+    t = np.asarray(times_h, float)
+    lon = at[1] + east_kn * t * 1852 / (111_320 * np.cos(np.radians(at[0])))
+    return pl.DataFrame(
+        {
+            "mmsi": np.full(len(t), mmsi, np.int64),
+            "ts": (T0 + t * H).astype(np.int64),
+            "lat": np.full(len(t), at[0]),
+            "lon": lon,
+            "source": ["test"] * len(t),
+            "line": np.arange(len(t), dtype=np.int64) + mmsi * 100_000,
+        }
+    )
+
+
+def every(start_h: float, end_h: float, step_min: float) -> np.ndarray:
+    return np.arange(start_h, end_h + 1e-9, step_min / 60)
+
+
+def without(times: np.ndarray, start_h: float, end_h: float) -> np.ndarray:
+    return times[(times <= start_h) | (times >= end_h)]
+
+
+def gaps_of(*frames: pl.DataFrame, config: Config | None = None) -> dict[int, dict[str, Any]]:
+    tracks = pl.concat(frames).sort("mmsi", "ts", "line")
+    recording = Coverage.of([(int(tracks["ts"].min()), int(tracks["ts"].max()))])  # type: ignore[arg-type]
+    part = Partition(tracks, pl.DataFrame(schema=STATIC_FRAME), recording, config or Config.load())
+    rows = run_detector(EventType.AIS_GAP, part)
+    return {r["mmsi"]: {**r, "details": json.loads(r["details"])} for r in rows}
+
+
+def near(at: tuple[float, float], north_km: float) -> tuple[float, float]:
+    return at[0] + north_km / 111.2, at[1]
+
+
+def test_a_silence_while_others_nearby_are_heard_is_an_alarm() -> None:
+    dark = fixes(1, without(every(0, 40, 5), 10, 23), WEST, east_kn=5)  # 13 h dark, sailing on
+    neighbour = fixes(2, every(0, 40, 10), near(WEST, 20), east_kn=5)  # sails alongside, 20 km off, heard
+    found = gaps_of(dark, neighbour)
+    gap = found[1]
+    assert gap["details"]["reception"] == "heard" and gap["score"] >= 0.9
+    assert gap["details"]["unheard_h"] == 0 and "heard through" in gap["reason"]
+    assert 2 not in found
+
+
+def test_a_coverage_hole_silences_everybody_and_is_context_not_an_alarm() -> None:
+    # nobody within reach is heard from 10 h to 20 h: the vessel's silence is the receivers', not its own
+    dark = fixes(1, without(every(0, 40, 5), 10, 20), SEA)
+    neighbour = fixes(2, without(every(0, 40, 10), 10, 20), near(SEA, 15))
+    far_away = fixes(3, every(0, 40, 10), near(SEA, 150))  # heard, but 150 km off: another sky
+    found = gaps_of(dark, neighbour, far_away)
+    for mmsi in (1, 2):
+        gap = found[mmsi]
+        assert gap["score"] < 0.3
+        assert gap["details"]["reception"] == "coverage_hole" and gap["details"]["unheard_h"] >= 8
+        assert "coverage hole" in gap["reason"]
+
+
+def test_a_hole_over_part_of_a_long_gap_still_leaves_an_alarm() -> None:
+    # 20 h silent; the area was unheard for 6 h of it, heard for the other 14 h
+    dark = fixes(1, without(every(0, 40, 5), 8, 28), SEA)
+    neighbour = fixes(2, without(every(0, 40, 10), 12, 18), near(SEA, 10))
+    gap = gaps_of(dark, neighbour)[1]
+    assert gap["details"]["reception"] == "heard" and gap["score"] >= 0.3
+    assert 5 <= gap["details"]["unheard_h"] <= 6
+
+
+def test_satellite_passes_every_two_hours_are_reception_not_a_hole() -> None:
+    passes = np.arange(0.5, 40, 2.0)  # a 10-minute pass every 2 h: a few fixes each
+    heard = np.concatenate([passes, passes + 0.05, passes + 0.1])
+    dark = fixes(1, without(np.sort(heard), 9, 21), SEA)
+    neighbour = fixes(2, np.sort(heard), near(SEA, 25))
+    gap = gaps_of(dark, neighbour)[1]
+    assert gap["details"]["reception"] == "heard" and gap["score"] >= 0.3
+
+
+def test_a_sparse_track_cannot_show_a_silence() -> None:
+    # one fix every 4 h before a 7-h silence: that is its rhythm, not a gap
+    sparse = fixes(1, [0, 4, 8, 12, 19, 23], SEA)
+    neighbour = fixes(2, every(0, 24, 10), near(SEA, 10))
+    gap = gaps_of(sparse, neighbour)[1]
+    assert gap["score"] < 0.3 and gap["details"]["reception"] == "sparse_track"
+    assert "too sparse" in gap["reason"]
+
+
+def test_an_open_gap_is_an_event_and_an_alarm_where_others_are_heard() -> None:
+    dark = fixes(1, every(0, 20, 5), SEA)  # falls silent at 20 h, data recorded until 96 h
+    neighbour = fixes(2, every(0, 96, 15), near(SEA, 10))
+    gap = gaps_of(dark, neighbour)[1]
+    assert gap["details"]["open"] is True and gap["score"] >= 0.3
+    assert gap["end_time"] == T0 + 96 * H
+
+
+def test_reception_follows_the_vessel_between_the_gap_ends() -> None:
+    # the vessel sails 12 h into an unheard area and out again: heard near its ends, not where it was
+    dark = fixes(1, without(every(0, 30, 5), 9, 21), WEST, east_kn=8)
+    start_neighbour = fixes(2, every(0, 30, 10), near((35.0, 122.5 + 9 * 8 * 1852 / 91_200), 5))
+    far_end = (35.0, 122.5 + 21 * 8 * 1852 / 91_200)
+    end_neighbour = fixes(3, every(0, 30, 10), near(far_end, 5))
+    gap = gaps_of(dark, start_neighbour, end_neighbour)[1]
+    assert gap["details"]["reception"] == "coverage_hole" and gap["score"] < 0.3
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    start=st.floats(3, 30),  # at least 3 h of reporting before: enough to show a rhythm
+    hours=st.floats(6.5, 40),
+    neighbour_km=st.floats(0, 30),
+    every_min=st.sampled_from([2.0, 6.0, 20.0]),
+)
+def test_nobody_heard_during_a_gap_is_never_an_alarm(
+    start: float, hours: float, neighbour_km: float, every_min: float
+) -> None:
+    """Whatever the gap and however dense the vessel's own reports, a silence shared by every vessel near
+    it is never an alarm; the same gap with the neighbour heard throughout always is."""
+    times = every(0, start + hours + 10, every_min)
+    dark = fixes(1, without(times, start, start + hours), SEA)
+    silent = fixes(2, without(every(0, start + hours + 10, 10), start, start + hours), near(SEA, neighbour_km))
+    heard = fixes(2, every(0, start + hours + 10, 10), near(SEA, neighbour_km))
+    assert all(g["score"] < 0.3 for g in gaps_of(dark, silent).values())
+    assert gaps_of(dark, heard)[1]["score"] >= 0.3

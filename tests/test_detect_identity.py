@@ -1,0 +1,142 @@
+"""Excursions vs cloned MMSIs, and non-ship MMSI formats, on small frames built here."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shadowfleet.core.events import EventType
+from shadowfleet.core.identifiers import MmsiFormat, mmsi_kind, mmsi_problem, non_ship_problem
+from shadowfleet.detect.plan import explained_away
+from tracks import Tracks, run_detector
+
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+SEA = (35.0, 123.0)  # Yellow Sea, open water
+FAR_KM = 200.0  # the planted excursions of issue #10 lie 150-300 km off the track
+
+
+def north(at: tuple[float, float], km: float) -> tuple[float, float]:
+    return at[0] + km / 111.2, at[1]
+
+
+def events_of(fleet: Tracks, *kinds: EventType) -> dict[EventType, list[dict[str, Any]]]:
+    part = fleet.partition()
+    rows = explained_away([r for kind in kinds for r in run_detector(kind, part)])
+    return {
+        kind: [{**r, "details": json.loads(r["details"])} for r in rows if r["event_type"] == kind] for kind in kinds
+    }
+
+
+def with_excursion(every_min: float, away_h: float, away_every_min: float) -> Tracks:
+    """Vessel 1 sails east at 12 kn; for `away_h` its reports come from FAR_KM north instead, then the
+    track resumes where the ship could have been."""
+    fleet = Tracks(T0)
+    ship = fleet.vessel(1, at=SEA).move(hours=5, every_min=every_min, knots=12, course_deg=90)
+    ship.silent(hours=away_h + 2 * every_min / 60, knots=12, course_deg=90)
+    ship.move(hours=5, every_min=every_min, knots=12, course_deg=90)
+    start = T0 + timedelta(hours=5, minutes=every_min)
+    fleet.vessel(1, at=north(SEA, FAR_KM), start=start).move(
+        hours=away_h, every_min=away_every_min, knots=10, course_deg=90
+    )
+    return fleet
+
+
+@pytest.mark.parametrize(
+    ("every_min", "away_h", "away_every_min"),
+    [(2.0, 1.0, 2.0), (3.0, 2.0, 6.0), (2.0, 0.5, 3.0)],  # shore reception: dense fixes on both
+)
+def test_an_excursion_is_a_position_jump_not_a_clash(every_min: float, away_h: float, away_every_min: float) -> None:
+    found = events_of(
+        with_excursion(every_min, away_h, away_every_min), EventType.POSITION_JUMP, EventType.IDENTITY_CLASH
+    )
+    assert found[EventType.IDENTITY_CLASH] == []  # nothing overlapped in time: not two transmitters
+    (jump,) = found[EventType.POSITION_JUMP]
+    assert jump["details"]["kind"] == "excursion" and jump["score"] >= 0.3
+    assert jump["details"]["off_track_fixes"] == round(away_h * 60 / away_every_min) + 1
+    assert jump["details"]["farthest_nm"] > 100
+
+
+def test_a_sparse_satellite_excursion_slower_than_impossible_is_still_one() -> None:
+    # fixes every 150 min: 200 km away and back is ~43 kn each way, under the 50-kn impossible speed
+    found = events_of(with_excursion(150.0, 0.5, 30.0), EventType.POSITION_JUMP, EventType.IDENTITY_CLASH)
+    assert found[EventType.IDENTITY_CLASH] == []
+    (jump,) = found[EventType.POSITION_JUMP]
+    assert jump["details"]["kind"] == "excursion" and 25 < jump["details"]["implied_speed_kn"] < 50
+
+
+def test_one_far_fix_is_a_bad_fix() -> None:
+    found = events_of(with_excursion(5.0, 0.0, 5.0), EventType.POSITION_JUMP, EventType.IDENTITY_CLASH)
+    (jump,) = found[EventType.POSITION_JUMP]
+    assert jump["details"]["kind"] == "bad_fix" and jump["details"]["off_track_fixes"] == 1
+    assert jump["score"] < 0.3  # a lone glitch is context, not an alarm
+    assert found[EventType.IDENTITY_CLASH] == []
+
+
+def test_two_interleaving_tracks_are_a_clash_with_overlap_and_extents() -> None:
+    fleet = Tracks(T0)
+    fleet.vessel(10, at=SEA).move(hours=6, every_min=4, knots=10, course_deg=90)
+    clone_start = T0 + timedelta(hours=1, minutes=2)  # a second transmitter, reporting between the first's fixes
+    fleet.vessel(10, at=north(SEA, 120), start=clone_start).move(hours=3, every_min=4, knots=9, course_deg=270)
+    found = events_of(fleet, EventType.POSITION_JUMP, EventType.IDENTITY_CLASH)
+    (clash,) = found[EventType.IDENTITY_CLASH]
+    details = clash["details"]
+    assert details["overlap_h"] == pytest.approx(3.0, abs=0.1)
+    assert details["switches"] >= 40
+    first, second = details["extents"]
+    assert first["fixes"] == 91 and second["fixes"] == 46
+    assert second["lat_min"] > first["lat_max"] + 0.9  # the clone ran ~120 km north of the honest track
+    assert found[EventType.POSITION_JUMP] == []  # the clash explains the leaps between the two
+
+
+def test_a_fast_craft_is_not_a_jump() -> None:
+    fleet = Tracks(T0)
+    fleet.vessel(20, at=SEA).move(hours=3, every_min=10, knots=32, course_deg=90)  # a 32-kn ferry
+    fleet.vessel(21, at=north(SEA, 30)).move(hours=6, every_min=120, knots=30, course_deg=90)  # sparse fixes
+    found = events_of(fleet, EventType.POSITION_JUMP, EventType.IDENTITY_CLASH)
+    assert found[EventType.POSITION_JUMP] == [] and found[EventType.IDENTITY_CLASH] == []
+
+
+@pytest.mark.parametrize(
+    ("mmsi", "fmt"),
+    [
+        (111_412_123, MmsiFormat.SAR_AIRCRAFT),
+        (841_212_345, MmsiFormat.HANDHELD),
+        (41_234_567, MmsiFormat.GROUP),  # 041234567: leading zero implied
+        (4_121_234, MmsiFormat.COAST),  # 004121234
+        (984_121_234, MmsiFormat.PARENT_CRAFT),
+        (994_121_234, MmsiFormat.ATON),
+        (970_123_456, MmsiFormat.SART),
+        (972_123_456, MmsiFormat.MOB),
+        (974_123_456, MmsiFormat.EPIRB),
+        (123_456_789, MmsiFormat.PLACEHOLDER),
+        (199_999_999, MmsiFormat.NONE),
+    ],
+)
+def test_a_vessel_under_a_non_ship_mmsi_is_invalid_identity_with_the_format_named(mmsi: int, fmt: MmsiFormat) -> None:
+    fleet = Tracks(T0)
+    fleet.vessel(mmsi, at=SEA).move(hours=6, every_min=10, knots=11, course_deg=45)  # sails like a ship
+    fleet.vessel(412_123_456, at=north(SEA, 50)).move(hours=6, every_min=10, knots=11, course_deg=45)
+    (event,) = events_of(fleet, EventType.INVALID_IDENTITY)[EventType.INVALID_IDENTITY]
+    assert event["mmsi"] == mmsi and event["details"]["mmsi_format"] == fmt.value
+    assert event["details"]["check"] in ("mmsi", "mmsi_format") and event["score"] >= 0.3
+    assert fmt.value in event["reason"] or "fits no" in event["reason"]
+
+
+def test_a_short_burst_from_a_distress_beacon_is_no_ship() -> None:
+    fleet = Tracks(T0)
+    fleet.vessel(970_123_456, at=SEA).stay(hours=0.1, every_min=1)  # a SART being tested: minutes, not hours
+    assert events_of(fleet, EventType.INVALID_IDENTITY)[EventType.INVALID_IDENTITY] == []
+
+
+def test_mmsi_formats() -> None:
+    assert mmsi_kind(445_123_456).format is MmsiFormat.SHIP and mmsi_kind(445_123_456).ship
+    assert not mmsi_kind(799_123_456).ship  # ship-station format, but MID 799 is allocated to nobody
+    assert mmsi_kind(111_445_001).mid == 445 and mmsi_kind(8_445_00001).mid == 445
+    assert mmsi_kind(974_011_234).mid is None
+    assert non_ship_problem(445_123_456) is None
+    assert "digits" in (mmsi_problem(79_912_345) or "")  # malformed stays malformed
+    problem = non_ship_problem(79_912_345)
+    assert problem is not None and problem[0] is MmsiFormat.GROUP and "unallocated" in problem[1]
