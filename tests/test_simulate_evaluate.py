@@ -60,7 +60,7 @@ def _same(case: dict[str, Any], event: dict[str, Any]) -> bool:
 
 def test_simulation_is_reproducible_and_lists_every_type_and_decoy(tmp_path: Path) -> None:
     for name in ("a", "b"):
-        assert run("simulate", "--out", tmp_path / name, "--vessels", "3", "--seed", "5").returncode == 0
+        assert run("simulate", "--out", tmp_path / name, "--vessels", "3", "--days", "3", "--seed", "5").returncode == 0
     assert (tmp_path / "a" / "ais.csv").read_bytes() == (tmp_path / "b" / "ais.csv").read_bytes()
     truth = json.loads((tmp_path / "a" / "truth.json").read_text())
     assert {c["kind"] for c in truth["cases"]} == set(EVENT_TYPES)  # a planted case of every event type
@@ -189,3 +189,15 @@ def test_decoys_anchorages_and_holes_are_counted(tmp_path: Path) -> None:
     assert result.hole_gap_alarms == [events[2]["event_id"]]
     summary = result.to_json()
     assert summary["anchorage_encounter_alarms"] == 1 and summary["hole_gap_alarms"] == 1
+
+
+def test_an_alarm_on_two_decoys_counts_once(tmp_path: Path) -> None:
+    truth = dict(TRUTH)
+    truth["decoys"] = [
+        {**TRUTH["decoys"][0], "mmsi": 7},
+        {**TRUTH["decoys"][0], "mmsi": 8},  # two ships waiting at the same anchorage
+    ]
+    path = tmp_path / "truth.json"
+    path.write_text(json.dumps(truth))
+    result = evaluate(path, [_event("encounter", 7, 8, "01T05:00:00", "01T08:00:00")])
+    assert len(result.decoy_alarms) == 1

@@ -154,24 +154,22 @@ def _score(kind: str, cases: list[dict[str, Any]], alarms: list[dict[str, Any]])
 
 
 def _decoy_alarms(decoys: list[dict[str, Any]], alarms: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    raised = []
+    """Alarms of a barred type on a decoy's vessels during it; an alarm on two decoys (two ships waiting
+    at one anchorage) counts once."""
+    raised: dict[str, dict[str, Any]] = {}
     for decoy in decoys:
         barred = set(decoy.get("not_alarms") or EVENT_TYPES)
         for e in alarms:
-            if (
-                e["event_type"] in barred
-                and _vessels(e) & _vessels(decoy)
-                and _overlap(e, decoy["start"], decoy["end"])
-            ):
-                raised.append(
-                    {
-                        "decoy": decoy["kind"],
-                        "event_type": e["event_type"],
-                        "event_id": e["event_id"],
-                        "reason": e["reason"],
-                    }
-                )
-    return raised
+            if e["event_id"] in raised or e["event_type"] not in barred:
+                continue
+            if _vessels(e) & _vessels(decoy) and _overlap(e, decoy["start"], decoy["end"]):
+                raised[e["event_id"]] = {
+                    "decoy": decoy["kind"],
+                    "event_type": e["event_type"],
+                    "event_id": e["event_id"],
+                    "reason": e["reason"],
+                }
+    return list(raised.values())
 
 
 def evaluate(truth_path: Path, events: list[dict[str, Any]]) -> Evaluation:
