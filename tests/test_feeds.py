@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 
 from cli import ingest_json
 from conftest import SAMPLES
+from shadowfleet.core.lines import normalise_line_ends
 from shadowfleet.ingest.feeds import parse_feed
-from shadowfleet.ingest.lines import normalise_line_ends
 
 LOG = SAMPLES / "dma_aislib_stream_20100611.nmea"
 UNTIMED = "!AIVDM,1,1,,B,15NBj>PP1gG>1PVKTDTUJOv00<0M,0*09\n"
