@@ -65,7 +65,8 @@ def resample(
         return metres / NM_M / sog * _US_PER_H
 
     sog0, sog1 = pl.col("sog_kn"), pl.col("sog1")
-    linear = (gap <= max_interp_us) | (bridgeable & (knots <= slow_kn))
+    still = (sog0.fill_null(0.0) <= slow_kn) & (sog1.fill_null(0.0) <= slow_kn)  # neither end reports sailing
+    linear = (gap <= max_interp_us) | (bridgeable & (knots <= slow_kn) & still)
     arrive = bridgeable & (sog0 > slow_kn) & (sog1 <= slow_kn) & (sailing_us(sog0) <= gap)
     leave = bridgeable & (sog0 <= slow_kn) & (sog1 > slow_kn) & (sailing_us(sog1) <= gap)
     # the part of the silence in which the vessel moved: [a, b]; before a it lay at the first fix, after b at the next

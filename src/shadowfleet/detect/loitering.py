@@ -39,6 +39,8 @@ def _hours(tracks: pl.DataFrame) -> pl.DataFrame:
             pl.col("source").last().alias("source_last"),
             pl.col("line").last().alias("line_last"),
             pl.len().alias("fixes"),
+            pl.col("sog_kn").first().alias("sog_first"),
+            pl.col("sog_kn").last().alias("sog_last"),
         )
         .sort("mmsi", "hour")
     )
@@ -76,6 +78,11 @@ def detect_loitering(part: Partition, params: LoiterParams, out: EventBuilder) -
     elapsed = np.maximum(hour[1:] - hour[:-1], 1)
     follows = (mmsi[1:] == mmsi[:-1]) & (elapsed <= max(1.0, params.max_bridge_h))
     speed[1:] = np.where(follows, haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]) / NM_M / elapsed, np.inf)
+    # a silence is chained only if the vessel did not report sailing at either end (it may have looped)
+    sailing = (hours["sog_last"].fill_null(0.0).to_numpy() > params.max_speed_kn)[:-1] | (
+        hours["sog_first"].fill_null(0.0).to_numpy() > params.max_speed_kn
+    )[1:]
+    speed[1:] = np.where((elapsed > 1) & sailing, np.inf, speed[1:])
     slow = speed <= params.max_speed_kn  # slow[i]: hour i-1 -> i was slow
     spells = _spells(hours, slow, int(params.min_duration_h))
     if not spells:

@@ -196,9 +196,11 @@ def _encounter_events(
 
     chunk, margin = plan.chunk_us, plan.margin_us
     own = sf.floor(sf.col("ts") / sf.lit(chunk))
-    early = sf.when(sf.col("ts") - own * chunk < margin, own - 1)
-    late = sf.when((own + 1) * chunk - sf.col("ts") <= margin, own + 1)
-    chunked = positions.withColumn("chunk", sf.explode(sf.array_compact(sf.array(own, early, late))))
+    reach = -(-margin // chunk)  # the margin may span several chunks (a 6 h bridge, 2 h chunks)
+    # a fix also belongs to every chunk whose margin after (k < 0) or before (k > 0) holds it, as DuckDB reads them
+    after = [sf.when(sf.col("ts") - (own - k + 1) * chunk < margin, own - k) for k in range(1, reach + 1)]
+    before = [sf.when((own + k) * chunk - sf.col("ts") <= margin, own + k) for k in range(1, reach + 1)]
+    chunked = positions.withColumn("chunk", sf.explode(sf.array_compact(sf.array(own, *after, *before))))
 
     def per_chunk(table: pa.Table) -> pa.Table:
         fixes = frame_of(table)
