@@ -31,7 +31,8 @@ VESSELS_PER_FILE = 5_000
 
 
 def generate(store_dir: Path, positions: int, seed: int = 1) -> None:
-    """One UTC day of straight tracks at 8-15 kn, a fix a minute, written as canonical Parquet."""
+    """One UTC day of straight tracks at 8-15 kn, a fix a minute, written as canonical Parquet (named outside
+    the `part-<batch>` pattern, so the store reads them as files of no batch rather than uncommitted ones)."""
     store = Store.open(store_dir, create=True)
     folder = store.root / "positions" / "date=2024-01-01"
     folder.mkdir(parents=True, exist_ok=True)
@@ -65,7 +66,7 @@ def generate(store_dir: Path, positions: int, seed: int = 1) -> None:
             },
             schema=POSITIONS.schema,
         )
-        pq.write_table(table, folder / f"part-{first:08d}.parquet", compression="zstd")
+        pq.write_table(table, folder / f"bench-{first:08d}.parquet", compression="zstd")
 
 
 def scan_seconds(store_dir: Path) -> float:
