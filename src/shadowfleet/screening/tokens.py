@@ -151,7 +151,7 @@ def numbers_joined(tokens: list[str]) -> tuple[list[str], bool]:
 
 
 def roman_value(token: str) -> int | None:
-    """I-XXXIX as a number ('vii' -> 7); words that only look roman ('mix', 'li') are left alone."""
+    """A roman numeral from 1 to 39 as a number ('vii' -> 7); look-alike words ('mix', 'li') are left alone."""
     found = _ROMAN.match(token)
     if not token or found is None:
         return None
