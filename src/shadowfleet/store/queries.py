@@ -6,9 +6,10 @@ case file, the API and the demo call these functions and get typed rows back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
@@ -93,6 +94,11 @@ def _files(store: Store, spec: Table) -> list[str]:
     return [str(f) for f in store.files(spec)]
 
 
+def _rows(sql: str, params: Sequence[object] | Mapping[str, object]) -> list[tuple[Any, ...]]:
+    """One query over the store's files, on a connection of its own (readers share no state)."""
+    return duckdb.connect().execute(sql, params).fetchall()
+
+
 def identities(store: Store) -> list[Identity]:
     """Each (MMSI, IMO, name) the store holds, and every MMSI seen only in positions."""
     static, positions = _files(store, STATIC), _files(store, POSITIONS)
@@ -113,14 +119,9 @@ def identities(store: Store) -> list[Identity]:
         params["positions"] = positions
     if not parts:
         return []
-    rows = (
-        duckdb.connect()
-        .execute(
-            f"SELECT mmsi, imo, name, epoch_us(min(first)) FROM ({' UNION ALL '.join(parts)}) "
-            "GROUP BY ALL ORDER BY ALL",
-            params,
-        )
-        .fetchall()
+    rows = _rows(
+        f"SELECT mmsi, imo, name, epoch_us(min(first)) FROM ({' UNION ALL '.join(parts)}) GROUP BY ALL ORDER BY ALL",
+        params,
     )
     return [Identity(int(m), i, n, int(f)) for m, i, n, f in rows]
 
@@ -129,18 +130,14 @@ def latest_identities(store: Store) -> list[LatestIdentity]:
     static = _files(store, STATIC)
     if not static:
         return []
-    rows = (
-        duckdb.connect()
-        .execute(
-            """SELECT mmsi, arg_max(name, ts) FILTER (name IS NOT NULL), arg_max(imo, ts) FILTER (imo IS NOT NULL),
-                   arg_max(ship_type, ts) FILTER (ship_type IS NOT NULL),
-                   arg_max(length_m, ts) FILTER (length_m IS NOT NULL), arg_max(beam_m, ts) FILTER (beam_m IS NOT NULL),
-                   arg_max(draught_m, ts) FILTER (draught_m IS NOT NULL),
-                   list(DISTINCT name) FILTER (name IS NOT NULL), list(DISTINCT imo) FILTER (imo IS NOT NULL)
-            FROM read_parquet(?) GROUP BY mmsi""",
-            [static],
-        )
-        .fetchall()
+    rows = _rows(
+        """SELECT mmsi, arg_max(name, ts) FILTER (name IS NOT NULL), arg_max(imo, ts) FILTER (imo IS NOT NULL),
+               arg_max(ship_type, ts) FILTER (ship_type IS NOT NULL),
+               arg_max(length_m, ts) FILTER (length_m IS NOT NULL), arg_max(beam_m, ts) FILTER (beam_m IS NOT NULL),
+               arg_max(draught_m, ts) FILTER (draught_m IS NOT NULL),
+               list(DISTINCT name) FILTER (name IS NOT NULL), list(DISTINCT imo) FILTER (imo IS NOT NULL)
+        FROM read_parquet(?) GROUP BY mmsi""",
+        [static],
     )
     return [
         LatestIdentity(int(m), name, imo, kind, length, beam, draught, tuple(sorted(names or [])),
@@ -154,14 +151,10 @@ def identity_history(store: Store, mmsi: int) -> list[DeclaredIdentity]:
     static = _files(store, STATIC)
     if not static:
         return []
-    rows = (
-        duckdb.connect()
-        .execute(
-            """SELECT name, imo, callsign, ship_type, min(ts), max(ts), count(*), any_value(source)
-            FROM read_parquet(?) WHERE mmsi = ? GROUP BY ALL ORDER BY min(ts)""",
-            [static, mmsi],
-        )
-        .fetchall()
+    rows = _rows(
+        """SELECT name, imo, callsign, ship_type, min(ts), max(ts), count(*), any_value(source)
+        FROM read_parquet(?) WHERE mmsi = ? GROUP BY ALL ORDER BY min(ts)""",
+        [static, mmsi],
     )
     return [DeclaredIdentity(n, i, c, k, first, last, int(count), str(s)) for n, i, c, k, first, last, count, s in rows]
 
@@ -178,13 +171,9 @@ def track(store: Store, mmsi: int, since: datetime | None = None, until: datetim
     if until is not None:
         clauses.append("ts < $until")
         params["until"] = until
-    rows = (
-        duckdb.connect()
-        .execute(
-            f"SELECT lon, lat, epoch(ts), sog_kn FROM read_parquet($files) WHERE {' AND '.join(clauses)} ORDER BY ts",
-            params,
-        )
-        .fetchall()
+    rows = _rows(
+        f"SELECT lon, lat, epoch(ts), sog_kn FROM read_parquet($files) WHERE {' AND '.join(clauses)} ORDER BY ts",
+        params,
     )
     return [TrackPoint(float(a), float(b), float(c), None if d is None else float(d)) for a, b, c, d in rows]
 
@@ -195,15 +184,11 @@ def positions_at(store: Store, refs: Sequence[tuple[str, str, int]]) -> list[Sou
     if not refs or not positions:
         return []
     wanted = ", ".join("(?, ?, ?)" for _ in refs)
-    rows = (
-        duckdb.connect()
-        .execute(
-            f"""SELECT r.ref, p.ts, p.mmsi, p.lat, p.lon, p.sog_kn, p.source, p.line
-            FROM read_parquet(?) p JOIN (VALUES {wanted}) r(ref, source, line)
-            ON p.source = r.source AND p.line = r.line ORDER BY p.ts""",
-            [positions, *(v for ref in refs for v in ref)],
-        )
-        .fetchall()
+    rows = _rows(
+        f"""SELECT r.ref, p.ts, p.mmsi, p.lat, p.lon, p.sog_kn, p.source, p.line
+        FROM read_parquet(?) p JOIN (VALUES {wanted}) r(ref, source, line)
+        ON p.source = r.source AND p.line = r.line ORDER BY p.ts""",
+        [positions, *(v for ref in refs for v in ref)],
     )
     return [SourcePosition(str(k), ts, int(m), lat, lon, sog, str(src), int(line))
             for k, ts, m, lat, lon, sog, src, line in rows]  # fmt: skip
@@ -214,17 +199,13 @@ def busiest(store: Store, limit: int = 8) -> list[Busiest]:
     static, positions = _files(store, STATIC), _files(store, POSITIONS)
     if not static or not positions:
         return []
-    rows = (
-        duckdb.connect()
-        .execute(
-            """WITH identity AS (
-                SELECT mmsi, arg_max(name, ts) AS name, arg_max(ship_type, ts) AS ship_type, arg_max(imo, ts) AS imo
-                FROM read_parquet($static) GROUP BY mmsi)
-            SELECT p.mmsi, i.name, i.imo, i.ship_type, count(*) AS positions, min(p.ts), max(p.ts)
-            FROM read_parquet($positions) p LEFT JOIN identity i USING (mmsi)
-            WHERE i.name IS NOT NULL GROUP BY ALL ORDER BY positions DESC, p.mmsi LIMIT $limit""",
-            {"static": static, "positions": positions, "limit": limit},
-        )
-        .fetchall()
+    rows = _rows(
+        """WITH identity AS (
+            SELECT mmsi, arg_max(name, ts) AS name, arg_max(ship_type, ts) AS ship_type, arg_max(imo, ts) AS imo
+            FROM read_parquet($static) GROUP BY mmsi)
+        SELECT p.mmsi, i.name, i.imo, i.ship_type, count(*) AS positions, min(p.ts), max(p.ts)
+        FROM read_parquet($positions) p LEFT JOIN identity i USING (mmsi)
+        WHERE i.name IS NOT NULL GROUP BY ALL ORDER BY positions DESC, p.mmsi LIMIT $limit""",
+        {"static": static, "positions": positions, "limit": limit},
     )
     return [Busiest(int(m), n, i, k, int(c), first, last) for m, n, i, k, c, first, last in rows]
