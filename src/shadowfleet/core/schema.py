@@ -21,7 +21,7 @@ class Column:
     doc: str
     nullable: bool = True
 
-    def field(self) -> pa.Field:
+    def field(self) -> pa.Field[pa.DataType]:
         return pa.field(self.name, self.type, nullable=self.nullable)
 
 

@@ -43,7 +43,7 @@ _SLOTS = (
     "source_b string, line_b long, gap long, gap_b long"
 )
 SLOTS = pa.schema(
-    [
+    [  # type: ignore[arg-type]  # pyarrow-stubs join the field types to object
         ("mmsi", pa.int64()),
         ("mmsi_b", pa.int64()),
         ("slot", pa.int64()),
@@ -59,7 +59,7 @@ SLOTS = pa.schema(
     ]
 )
 _STAYS = pa.schema(
-    [("mmsi", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("lat", pa.float64()), ("lon", pa.float64())]
+    [("mmsi", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("lat", pa.float64()), ("lon", pa.float64())]  # type: ignore[arg-type]
 )
 _STATIC_COLUMNS = (
     "mmsi",
