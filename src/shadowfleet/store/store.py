@@ -161,11 +161,6 @@ class Store:
         nulls = ", ".join(f"NULL::{_duckdb_type(c.type)} AS {c.name}" for c in spec.columns)
         return f"(SELECT {nulls} WHERE FALSE)"
 
-    def glob(self, spec: Table) -> str:
-        """A DuckDB/Polars glob over the files of a table (including a batch being moved into place: readers
-        that must not see one use `files`)."""
-        return str(self.root / spec.name / ("date=*/*.parquet" if spec.partitioned_by_date else "*.parquet"))
-
     def path(self, relative: str) -> Path:
         """A path inside the store, from `store.layout`."""
         return self.root / relative
