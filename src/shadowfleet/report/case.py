@@ -149,7 +149,7 @@ def _flags(
 
 def _matches(view: StoreView, mmsi: int, lists: Lists, versions: list[Version]) -> list[dict[str, Any]]:
     """The vessel's list matches (copies), each with its explanation parts and the parties its entry names."""
-    matches = [dict(m) for m in view.matches.get(mmsi, [])]
+    matches = [asdict(m) for m in view.matches.get(mmsi, [])]
     linked: dict[tuple[str, str], list[str]] = {}
     if matches and versions:
         table = lists.entries(versions)

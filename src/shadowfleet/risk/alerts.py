@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from shadowfleet.core.schema import ALERTS
 from shadowfleet.risk.features import SCORER_VERSION
+from shadowfleet.risk.view import VesselMatch
 from shadowfleet.store import layout
 from shadowfleet.store.store import Store
 
@@ -70,8 +71,8 @@ class Alert:
         return self.state in OPEN
 
 
-def fingerprint(events: list[str], matches: list[dict[str, Any]]) -> str:
-    evidence = sorted(events) + sorted(f"{m['list_name']}:{m['entry_id']}" for m in matches)
+def fingerprint(events: list[str], matches: list[VesselMatch]) -> str:
+    evidence = sorted(events) + sorted(f"{m.list_name}:{m.entry_id}" for m in matches)
     return hashlib.sha256("|".join(evidence).encode()).hexdigest()[:16]
 
 
@@ -89,7 +90,7 @@ def _save(store: Store, alerts: list[Alert]) -> None:
     store.write(layout.ALERTS, pa.Table.from_pylist(rows, schema=ALERTS.schema))
 
 
-def refresh(store: Store, risk: pa.Table, matches: dict[int, list[dict[str, Any]]], now: datetime) -> list[Alert]:
+def refresh(store: Store, risk: pa.Table, matches: dict[int, list[VesselMatch]], now: datetime) -> list[Alert]:
     """Raise, update or bring back alerts from a fresh risk table; returns every alert."""
     with store.lock():
         old = {a.alert_id: a for a in load(store)}

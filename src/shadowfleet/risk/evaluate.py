@@ -21,7 +21,6 @@ from shadowfleet.core.identifiers import is_dprk
 from shadowfleet.risk.dprk import dprk_visit
 from shadowfleet.risk.features import Finding, finding
 from shadowfleet.risk.view import StoreView
-from shadowfleet.screening.network import is_listed
 from shadowfleet.store.events import Event
 
 DAY = timedelta(days=1)
@@ -175,17 +174,15 @@ def identity(mmsi: int, mine: list[Event], view: StoreView) -> list[Finding]:
 def listed(mmsi: int, mine: list[Event], view: StoreView) -> list[Finding]:
     found = []
     matches = view.matches.get(mmsi, [])
-    strong = [m for m in matches if is_listed(m)]
+    strong = [m for m in matches if m.listed]
     if strong:
         best = strong[0]
-        reason = f"{best['list_name']} {best['entry_id']} {best['entry_name']} (match {best['score']:.2f})"
-        found.append(finding("list_match", float(best["score"]), reason))
-    doctored = [m for m in matches if "possible_imo_manipulation" in m["flags"]]
+        reason = f"{best.list_name} {best.entry_id} {best.entry_name} (match {best.score:.2f})"
+        found.append(finding("list_match", best.score, reason))
+    doctored = [m for m in matches if "possible_imo_manipulation" in m.flags]
     if doctored:
         m = doctored[0]
-        found.append(
-            finding("imo_manipulation", 1.0, f"IMO {m['imo']} is one digit from {m['entry_name']}'s listed IMO")
-        )
+        found.append(finding("imo_manipulation", 1.0, f"IMO {m.imo} is one digit from {m.entry_name}'s listed IMO"))
     sts_at_sea = {e.event_id for e in _of(mine, EventType.ENCOUNTER) if at_sea(e)}
     if not strong:
         for hops, feature in ((1, "met_listed_1hop"), (2, "met_listed_2hop")):

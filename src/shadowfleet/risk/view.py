@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from shadowfleet.core.identifiers import DPRK_MID, mid_table
@@ -47,12 +48,37 @@ class Vessel:
         return f"{self.name or 'unnamed'} (MMSI {self.mmsi}{f', IMO {self.imo}' if self.imo else ''})"
 
 
+@dataclass(frozen=True)
+class VesselMatch:
+    """One row of the store's vessel_matches table (`core.schema.VESSEL_MATCHES`): a vessel's identity
+    matched to a list entry; `listed` says whether it makes the vessel listed (screening's threshold)."""
+
+    mmsi: int
+    imo: int | None
+    name: str | None
+    flag: str | None
+    first_seen: datetime | None
+    list_name: str
+    list_version: str
+    entry_id: str
+    entry_name: str
+    score: float  # 0-1
+    flags: tuple[str, ...]
+    explanation: str  # JSON [{feature, value, points, detail}]
+    entry_source: str  # file:line of the entry in the imported list
+    listed: bool
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> VesselMatch:
+        return cls(**{**row, "flags": tuple(row["flags"]), "score": float(row["score"]), "listed": is_listed(row)})
+
+
 @dataclass
 class StoreView:
     store: Store
     events: list[Event]
     vessels: dict[int, Vessel]
-    matches: dict[int, list[dict[str, Any]]]  # MMSI -> its list matches, best first
+    matches: dict[int, list[VesselMatch]]  # MMSI -> its list matches, best first
     reached: dict[int, list[Reached]]  # MMSI -> how it links to listed vessels
     flags: dict[int, str | None]  # MID -> ISO flag
     by_vessel: dict[int, list[Event]] = field(default_factory=dict)  # MMSI -> its events
@@ -60,7 +86,7 @@ class StoreView:
     listed: set[int] = field(default_factory=set)  # MMSIs with a match at the screening threshold
 
     def __post_init__(self) -> None:
-        self.listed = {m for m, rows in self.matches.items() if any(is_listed(r) for r in rows)}
+        self.listed = {m for m, rows in self.matches.items() if any(r.listed for r in rows)}
         for e in self.events:
             for party in set(e.parties):
                 self.by_vessel.setdefault(party, []).append(e)
@@ -91,11 +117,11 @@ def load_view(store: Store) -> StoreView:
     if table is None:
         raise StoreError(f"{store.root}: no events yet; run `shadowfleet detect --store {store.root}` first")
     matches_table = load_matches(store)
-    matches: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    matches: dict[int, list[VesselMatch]] = defaultdict(list)
     reached: dict[int, list[Reached]] = defaultdict(list)
     if matches_table is not None:
-        for m in sorted(matches_table.to_pylist(), key=lambda r: -float(r["score"])):
-            matches[int(m["mmsi"])].append(m)
+        for m in sorted((VesselMatch.of(r) for r in matches_table.to_pylist()), key=lambda m: -m.score):
+            matches[m.mmsi].append(m)
         for r in network(table, listed_vessels(matches_table)):
             reached[r.mmsi].append(r)
     flags = {mid: country_code(name) for mid, name in mid_table().items()}

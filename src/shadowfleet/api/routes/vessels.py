@@ -70,9 +70,9 @@ def vessel(_: Viewer, snap: Snap, mmsi: MMSI) -> dict[str, Any]:
     keys = ("list_name", "list_version", "entry_id", "entry_name", "score", "flags", "entry_source")
     matches = [
         {
-            **{k: m[k] for k in keys},
-            "entry_source": store.shown(m["entry_source"]),
-            "explanation": json.loads(m["explanation"]),
+            **{k: getattr(m, k) for k in keys},
+            "entry_source": store.shown(m.entry_source),
+            "explanation": json.loads(m.explanation),
         }
         for m in snap.view.matches.get(mmsi, [])
     ]
