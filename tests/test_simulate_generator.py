@@ -324,3 +324,31 @@ def test_seeds_move_the_scenes_and_reception_does_not(scenario: Callable[[int, s
     a, b = scenario(3, "yellow_sea", "mixed"), scenario(5, "yellow_sea", "mixed")
     assert not scenes(a) & scenes(b)
     assert scenes(a) == scenes(scenario(3, "yellow_sea", "terrestrial"))
+
+
+ANCHORAGE_MARGIN_M = 10_000  # GFW drops encounters < 10 km from an anchorage (reference.md section 7)
+
+
+@pytest.mark.parametrize(("seed", "region"), [*MIXED, (6, "east_china_sea"), (8, "east_china_sea")])
+def test_planted_scenes_keep_clear_of_every_anchorage_and_port(
+    scenario: Callable[[int, str, str], Scenario], seed: int, region: str
+) -> None:
+    s = scenario(seed, region, "mixed")
+    stations = [(a["lat"], a["lon"], a["radius_m"]) for a in s.truth["anchorages"]]
+    stations += [(d["lat"], d["lon"], 2000.0) for d in s.truth["decoys"] if d["kind"] == "anchorage_pair"]
+    assert len(stations) >= 3
+    table = ports()
+    for case in s.cases("encounter") + s.cases("loitering") + s.cases("ais_gap"):
+        t0, t1 = s.seconds(case["start"]), s.seconds(case["end"])
+        for m in {case["mmsi"], case["other_mmsi"]} - {None}:
+            rows = s.of(m)
+            if case["kind"] == "ais_gap":  # where it fell silent and where it came back
+                rows = rows[np.isin(s.t[rows], [t0, t1])]
+            else:
+                rows = rows[(s.t[rows] >= t0) & (s.t[rows] <= t1)]
+            assert len(rows), case
+            for lat, lon, radius in stations:
+                near = haversine_m(lat, lon, s.lat[rows], s.lon[rows]).min()
+                assert near > radius + ANCHORAGE_MARGIN_M, (case, m, lat, lon, near)
+            _, to_port = table.nearest(s.lat[rows], s.lon[rows])
+            assert to_port.min() > 19_000, (case, m, to_port.min())

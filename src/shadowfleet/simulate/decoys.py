@@ -12,6 +12,7 @@ from shadowfleet.simulate.truth import AIS_GAP, DRAUGHT_CHANGE, ENCOUNTER, LOITE
 
 H = 3600.0
 QINGDAO_ANCHORAGE = (36.0, 120.33)  # 7 km from Qingdao Gang (World Port Index), 2 nm off the coast
+INNER_ANCHORAGE_RADIUS_M = 2000.0
 
 
 def background(sim: Simulator, count: int) -> None:
@@ -23,13 +24,16 @@ def background(sim: Simulator, count: int) -> None:
 
 
 def anchorages(sim: Simulator, truth: Truth) -> None:
-    """Two or three big ports' outer anchorages, 12-25 ships each waiting 6-30 h, some side by side."""
+    """Two or three big ports' outer anchorages, 12-25 ships each waiting 6-30 h, some side by side.
+    Planted scenes keep clear of them and of the inner anchorage of the anchorage-pair decoy."""
+    sim.keep_clear.append((*QINGDAO_ANCHORAGE, INNER_ANCHORAGE_RADIUS_M))
     ports = list(
         sim.rng.choice(sim.region.ports, size=min(len(sim.region.ports), int(sim.rng.integers(2, 4))), replace=False)
     )
     for port in ports:
         anchorage = outer_anchorage(sim, str(port))
         truth.anchorages.append(anchorage)
+        sim.keep_clear.append((anchorage.lat, anchorage.lon, anchorage.radius_m))
         centre = (anchorage.lat, anchorage.lon)
         waiting: list[tuple[tuple[float, float], float, float]] = []
         for _ in range(int(sim.rng.integers(12, 26))):
@@ -75,7 +79,7 @@ def classic_decoys(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
     t = float(sim.rng.uniform(0, 12)) * H
     sim.stay(a, t, t + 8 * H, QINGDAO_ANCHORAGE)
     sim.stay(b, t, t + 8 * H, offset(QINGDAO_ANCHORAGE, 150))
-    truth.decoy("anchorage_pair", a.mmsi, t, t + 8 * H, (ENCOUNTER,), b.mmsi)
+    truth.decoy("anchorage_pair", a.mmsi, t, t + 8 * H, (ENCOUNTER,), b.mmsi, at=QINGDAO_ANCHORAGE)
     c, d = sim.vessel(70), sim.vessel(70)
     spot = open_sea_spot(sim, coverage, sim.region.sea)
     t = float(sim.rng.uniform(1, sim.days * 24 - 6)) * H

@@ -15,6 +15,10 @@ OFFSHORE_MARGIN_NM = 10.0  # sparse scenes lie this far beyond the last shore re
 COASTAL_NM = (4.0, 14.0)  # dense scenes: always within the shortest shore range (20 nm less its edge)
 MIN_PORT_KM = 20.0  # scenes at sea keep clear of World Port Index points (the detectors' port radius is 10 km)
 HOLE_MARGIN_DEG = 0.3
+# Planted scenes keep this far beyond every anchorage's edge: GFW drops encounters < 10 km from a port or
+# anchorage (reference.md section 7, "Outer anchorages"), and a detector that infers anchorages from the
+# data must not find a planted transfer inside one.
+ANCHORAGE_MARGIN_KM = 10.0
 
 
 def offshore_nm(coverage: Coverage) -> float:
@@ -26,6 +30,16 @@ def offshore_nm(coverage: Coverage) -> float:
 def clear_of_ports(lat: float, lon: float, km: float = MIN_PORT_KM) -> bool:
     _, dist = ports().nearest(np.array([lat]), np.array([lon]))
     return bool(dist[0] > km * 1000)
+
+
+def clear_of_anchorages(sim: Simulator, lat: float, lon: float, km: float = ANCHORAGE_MARGIN_KM) -> bool:
+    """Farther than `km` beyond the edge of every anchorage of the scenario."""
+    return all(float(haversine_m(a, b, lat, lon)) > radius + km * 1000 for a, b, radius in sim.keep_clear)
+
+
+def clear_spot(sim: Simulator, lat: float, lon: float) -> bool:
+    """Clear of World Port Index points and of the scenario's anchorages: where a planted scene may be."""
+    return clear_of_ports(lat, lon) and clear_of_anchorages(sim, lat, lon)
 
 
 def clear_of_holes(coverage: Coverage, lat: float, lon: float) -> bool:
@@ -40,18 +54,18 @@ def open_sea_spot(sim: Simulator, coverage: Coverage, box: tuple[float, float, f
     """A spot in the box that only satellites hear, away from ports and coverage holes."""
     for _ in range(500):
         lat, lon = sim.sea_point(box, min_shore_nm=offshore_nm(coverage))
-        if clear_of_holes(coverage, lat, lon) and clear_of_ports(lat, lon):
+        if clear_of_holes(coverage, lat, lon) and clear_spot(sim, lat, lon):
             return lat, lon
-    raise ValueError("no open-sea spot clear of the coverage holes")
+    raise ValueError("no open-sea spot clear of the coverage holes, ports and anchorages")
 
 
 def coastal_spot(sim: Simulator, box: tuple[float, float, float, float] | None = None) -> tuple[float, float]:
-    """A spot that shore stations hear in any scenario, away from ports."""
+    """A spot that shore stations hear in any scenario, away from ports and anchorages."""
     for _ in range(500):
         lat, lon = sim.sea_point(box, min_shore_nm=COASTAL_NM[0], max_shore_nm=COASTAL_NM[1])
-        if clear_of_ports(lat, lon):
+        if clear_spot(sim, lat, lon):
             return lat, lon
-    raise ValueError("no coastal spot clear of ports")
+    raise ValueError("no coastal spot clear of ports and anchorages")
 
 
 def outer_anchorage(sim: Simulator, port: str) -> Anchorage:

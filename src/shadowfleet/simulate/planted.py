@@ -12,7 +12,15 @@ import math
 import numpy as np
 
 from shadowfleet.core.geo import NM_M
-from shadowfleet.simulate.places import clear_of_ports, coastal_spot, dprk_chord, dprk_spot, offshore_nm, open_sea_spot
+from shadowfleet.simulate.places import (
+    clear_of_ports,
+    clear_spot,
+    coastal_spot,
+    dprk_chord,
+    dprk_spot,
+    offshore_nm,
+    open_sea_spot,
+)
 from shadowfleet.simulate.reception import Coverage, in_hole
 from shadowfleet.simulate.traffic import COASTAL, Simulator, Vessel, Waters, offset
 from shadowfleet.simulate.truth import (
@@ -173,7 +181,10 @@ def dark_periods(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
             off1 = off0 + float(sim.rng.uniform(12, 20)) * H
             rows = np.concatenate(v.chunks)
             near = (rows[:, 0] > off0 - 12 * H) & (rows[:, 0] < off1 + 2 * H)
-            if not in_hole(coverage, rows[near, 0], rows[near, 1], rows[near, 2]).any():
+            ends = [v.position(off0), v.position(off1)]  # where it fell silent and came back: not at anchor
+            if not in_hole(coverage, rows[near, 0], rows[near, 1], rows[near, 2]).any() and all(
+                clear_spot(sim, *end) for end in ends
+            ):
                 v.off.append((off0, off1))
                 truth.case(AIS_GAP, v.mmsi, off0, off1, detail=where)
                 break

@@ -83,6 +83,8 @@ class Simulator:
         self.world: World = world()
         self.vessels: list[Vessel] = []
         self.next_mmsi = int(self.rng.integers(412_100_000, 412_400_000))
+        # anchorages planted scenes keep clear of: (lat, lon, radius_m), filled before any case is placed
+        self.keep_clear: list[tuple[float, float, float]] = []
 
     def iso(self, t: float) -> str:
         return (self.start + timedelta(seconds=round(t))).isoformat()
