@@ -80,7 +80,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, str, st
     return make
 
 
-MIXED = [(3, "yellow_sea"), (4, "east_china_sea"), (5, "yellow_sea")]
+MIXED = [(3, "yellow_sea"), (4, "east_china_sea"), (5, "sea_of_japan")]
 
 
 @pytest.mark.parametrize(("seed", "region"), MIXED)
@@ -165,7 +165,7 @@ def test_terrestrial_reception_has_no_holes_and_no_silenced_decoys(
     assert not [d for d in s.truth["decoys"] if d["kind"] == "silenced_by_coverage_hole"]
 
 
-@pytest.mark.parametrize(("seed", "region"), [(3, "yellow_sea"), (4, "east_china_sea")])
+@pytest.mark.parametrize(("seed", "region"), [(3, "yellow_sea"), (4, "east_china_sea"), (5, "sea_of_japan")])
 def test_only_planted_zone_visitors_enter_dprk_waters(
     scenario: Callable[[int, str, str], Scenario], seed: int, region: str
 ) -> None:
@@ -352,3 +352,28 @@ def test_planted_scenes_keep_clear_of_every_anchorage_and_port(
                 assert near > radius + ANCHORAGE_MARGIN_M, (case, m, lat, lon, near)
             _, to_port = table.nearest(s.lat[rows], s.lon[rows])
             assert to_port.min() > 19_000, (case, m, to_port.min())
+
+
+def test_the_sea_of_japan_plays_off_the_dprk_east_coast_and_the_russian_far_east(
+    scenario: Callable[[int, str, str], Scenario],
+) -> None:
+    s = scenario(5, "sea_of_japan", "mixed")
+    table = ports()
+    (call,) = s.cases("zone_visit", "port_call")
+    _, to_port = table.nearest(np.array([call["lat"]]), np.array([call["lon"]]))
+    name = str(table.names[int(table.nearest(np.array([call["lat"]]), np.array([call["lon"]]))[0][0])])
+    assert name in ("Najin", "Ch'ongjin") and to_port[0] < 5_000  # an east-coast port of the coal trade
+    (listed,) = s.cases("encounter", "listed")
+    assert 42.5 <= listed["lat"] <= 43.3 and 131.3 <= listed["lon"] <= 133.2  # off Vladivostok / Nakhodka
+    for case in s.cases("encounter", "sparse") + s.cases("encounter", "hotspot_meeting"):
+        assert 39.5 <= case["lat"] <= 42.4 and 130.8 <= case["lon"] <= 135.5  # the open Sea of Japan
+        shore = world().shore_distance_m(np.array([case["lat"]]), np.array([case["lon"]]))[0]
+        assert shore > (s.truth["shore_range_nm"] + 5) * NM_M  # heard only by satellites
+    assert {a["port"] for a in s.truth["anchorages"]} <= {"Vladivostok", "Nakhodka", "Vostochnyy", "Busan", "Ulsan"}
+    for kind in ("stop", "transit"):
+        (visit,) = s.cases("zone_visit", kind)
+        rows = s.of(visit["mmsi"])
+        inside = shapely.contains_xy(dprk_waters(), s.lon[rows], s.lat[rows])
+        assert (s.lon[rows[inside]] > 127.0).all()  # in DPRK waters off the east coast
+    flags = {m // 1_000_000 for m in np.unique(s.mmsi).tolist() if 200_000_000 <= m < 800_000_000}
+    assert {273, 440, 431} <= flags  # Russian, Korean and Japanese traffic, not only Chinese

@@ -1,4 +1,4 @@
-"""`shadowfleet simulate`: synthetic AIS of the Yellow Sea or East China Sea with planted evasion
+"""`shadowfleet simulate`: synthetic AIS of the Yellow Sea, East China Sea or Sea of Japan with planted evasion
 cases and decoys, heard the way real receivers hear it, and the truth of what was planted.
 
 Ships transmit from their true positions (`traffic`); receivers hear some of it (`reception`:

@@ -11,7 +11,6 @@ from shadowfleet.simulate.traffic import COASTAL, Simulator, Waters, offset
 from shadowfleet.simulate.truth import AIS_GAP, DRAUGHT_CHANGE, ENCOUNTER, LOITERING, Truth
 
 H = 3600.0
-QINGDAO_ANCHORAGE = (36.0, 120.33)  # 7 km from Qingdao Gang (World Port Index), 2 nm off the coast
 INNER_ANCHORAGE_RADIUS_M = 2000.0
 
 
@@ -26,7 +25,7 @@ def background(sim: Simulator, count: int) -> None:
 def anchorages(sim: Simulator, truth: Truth) -> None:
     """Two or three big ports' outer anchorages, 12-25 ships each waiting 6-30 h, some side by side.
     Planted scenes keep clear of them and of the inner anchorage of the anchorage-pair decoy."""
-    sim.keep_clear.append((*QINGDAO_ANCHORAGE, INNER_ANCHORAGE_RADIUS_M))
+    sim.keep_clear.append((*sim.region.inner_anchorage, INNER_ANCHORAGE_RADIUS_M))
     ports = list(
         sim.rng.choice(sim.region.ports, size=min(len(sim.region.ports), int(sim.rng.integers(2, 4))), replace=False)
     )
@@ -73,13 +72,13 @@ def hole_silenced(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
 
 
 def classic_decoys(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """A pair at a port anchorage, two ships crossing at speed, pair trawlers, a tug assist, a short
+    """A pair at a port's inner anchorage, two ships crossing at speed, pair trawlers, a tug assist, a short
     dropout and a crew's typo draught that flips back and forth."""
     a, b = sim.vessel(70), sim.vessel(70)
     t = float(sim.rng.uniform(0, 12)) * H
-    sim.stay(a, t, t + 8 * H, QINGDAO_ANCHORAGE)
-    sim.stay(b, t, t + 8 * H, offset(QINGDAO_ANCHORAGE, 150))
-    truth.decoy("anchorage_pair", a.mmsi, t, t + 8 * H, (ENCOUNTER,), b.mmsi, at=QINGDAO_ANCHORAGE)
+    sim.stay(a, t, t + 8 * H, sim.region.inner_anchorage)
+    sim.stay(b, t, t + 8 * H, offset(sim.region.inner_anchorage, 150))
+    truth.decoy("anchorage_pair", a.mmsi, t, t + 8 * H, (ENCOUNTER,), b.mmsi, at=sim.region.inner_anchorage)
     c, d = sim.vessel(70), sim.vessel(70)
     spot = open_sea_spot(sim, coverage, sim.region.sea)
     t = float(sim.rng.uniform(1, sim.days * 24 - 6)) * H

@@ -85,9 +85,11 @@ def outer_anchorage(sim: Simulator, port: str) -> Anchorage:
 
 
 def dprk_spot(sim: Simulator) -> tuple[float, float]:
-    """A point inside DPRK waters on the west coast, at sea, away from its ports (a stop, not a port call)."""
+    """A point inside DPRK waters off the region's DPRK coast, at sea, away from its ports (a stop, not
+    a port call)."""
+    lat_min, lat_max, lon_min, lon_max = sim.region.coast.stops
     for _ in range(2000):
-        lat, lon = float(sim.rng.uniform(37.7, 39.6)), float(sim.rng.uniform(124.2, 125.3))
+        lat, lon = float(sim.rng.uniform(lat_min, lat_max)), float(sim.rng.uniform(lon_min, lon_max))
         shore = float(sim.world.shore_distance_m(np.array([lat]), np.array([lon]))[0]) / NM_M
         if sim.world.in_dprk(lat, lon) and 3 <= shore <= 10 and clear_of_ports(lat, lon):
             return lat, lon
@@ -98,9 +100,10 @@ def dprk_chord(sim: Simulator) -> tuple[tuple[float, float], tuple[float, float]
     """Two points outside DPRK waters whose straight leg crosses them by 5-40 km, over water."""
     import shapely
 
+    lat_min, lat_max, lon_min, lon_max = sim.region.coast.chords
     for _ in range(5000):
-        a = (float(sim.rng.uniform(37.4, 39.7)), float(sim.rng.uniform(123.6, 125.0)))
-        b = (float(sim.rng.uniform(37.4, 39.7)), float(sim.rng.uniform(123.6, 125.0)))
+        a = (float(sim.rng.uniform(lat_min, lat_max)), float(sim.rng.uniform(lon_min, lon_max)))
+        b = (float(sim.rng.uniform(lat_min, lat_max)), float(sim.rng.uniform(lon_min, lon_max)))
         if sim.world.in_dprk(a[0], a[1], buffered=True) or sim.world.in_dprk(b[0], b[1], buffered=True):
             continue
         line = shapely.LineString([(a[1], a[0]), (b[1], b[0])])

@@ -34,13 +34,11 @@ from shadowfleet.simulate.truth import (
     ZONE_VISIT,
     Truth,
 )
-from shadowfleet.simulate.world import NAMPO
+from shadowfleet.simulate.world import PortCall
 
 H = 3600.0
 # A DPRK tanker on the OFAC SDN list (DPRK4, IMO 8660313), DPRK-flagged (MID 445): the receiving ship.
 LISTED_TANKER = ("CHON MA SAN", 8660313, 445_286_000)
-KOREA_BAY_APPROACH = (35.5, 37.5, 122.5, 124.5)  # zone visitors of either region come up the Yellow Sea
-NAMPO_APPROACH = [(36.0, 124.0), (38.4, 124.6), (38.72, 125.30), NAMPO]
 
 
 def plant_all(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
@@ -55,25 +53,29 @@ def plant_all(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
     zone_visits(sim, truth)
 
 
-def _meet_point(sim: Simulator) -> tuple[float, float]:
-    """Where the listed tanker meets A: heard by shore stations, in the hot spot, with a clear run north."""
-    lat_min, lat_max, lon_min, lon_max = sim.region.hotspot
-    box = (lat_min, min(lat_max, 38.0), lon_min, lon_max)
-    first = NAMPO_APPROACH[0] if sim.region.name == "yellow_sea" else (32.5, 124.5)
+def _port_call(sim: Simulator) -> PortCall:
+    calls = sim.region.coast.calls
+    return calls[int(sim.rng.integers(0, len(calls)))] if len(calls) > 1 else calls[0]
+
+
+def _meet_point(sim: Simulator, call: PortCall) -> tuple[float, float]:
+    """Where the listed tanker meets A: heard by shore stations, with a clear run towards its DPRK port."""
     for _ in range(200):
-        spot = coastal_spot(sim, box)
-        if sim.world.clear(spot, first, keep_out_of_dprk=False):
+        spot = coastal_spot(sim, sim.region.meeting)
+        if sim.world.clear(spot, call.route[0], keep_out_of_dprk=False):
             return spot
-    raise ValueError("no meeting point with a clear run towards Nampo")
+    raise ValueError("no meeting point with a clear run towards the DPRK port")
 
 
 def listed_chain(sim: Simulator, truth: Truth) -> None:
     """C feeds A at sea; A transfers to the listed tanker B across midnight (B's draught rises 2 m);
-    B sails to Nampo and stays. C is two encounters from a listed ship."""
+    B sails to a DPRK port (Nampo; Rajin or Chongjin from the Sea of Japan) and stays. C is two
+    encounters from a listed ship."""
     a, c = sim.vessel(80), sim.vessel(80)
     b = sim.vessel(80, mmsi=LISTED_TANKER[2], imo=LISTED_TANKER[1])
     b.name = LISTED_TANKER[0]
-    meet = _meet_point(sim)
+    call = _port_call(sim)
+    meet = _meet_point(sim, call)
     feed = coastal_spot(sim, (meet[0] - 0.6, meet[0] + 0.6, meet[1] - 0.6, meet[1] + 0.6))
     t_feed = float(sim.rng.uniform(6, 9)) * H
     t0, t1 = float(sim.rng.uniform(21, 23)) * H, float(sim.rng.uniform(26, 28)) * H
@@ -94,13 +96,10 @@ def listed_chain(sim: Simulator, truth: Truth) -> None:
     b.draughts = [(0.0, 5.0), (t1 - 1800, 7.0)]
     truth.case(ENCOUNTER, a.mmsi, t0, t1, b.mmsi, detail="listed", at=meet)
     truth.case(DRAUGHT_CHANGE, b.mmsi, t0, t1, detail="after_sts")
-    route = [offset(meet, 120)] + (
-        NAMPO_APPROACH if sim.region.name == "yellow_sea" else [(32.5, 124.5), *NAMPO_APPROACH]
-    )
-    arrive = sim.through(b, t1 + 60, route, 11)
+    arrive = sim.through(b, t1 + 60, [offset(meet, 120), *call.route], 11)
     stay_end = min(arrive + 12 * H, sim.end)
-    sim.stay(b, arrive, stay_end, NAMPO)
-    truth.case(ZONE_VISIT, b.mmsi, _entered_dprk(sim, b), stay_end, detail="port_call", at=NAMPO)
+    sim.stay(b, arrive, stay_end, call.berth)
+    truth.case(ZONE_VISIT, b.mmsi, _entered_dprk(sim, b), stay_end, detail="port_call", at=call.berth)
     sim.carry_on(a, t1)
 
 
@@ -306,7 +305,7 @@ def zone_visits(sim: Simulator, truth: Truth) -> None:
     a, b = dprk_chord(sim)
     transit = sim.vessel(70)
     when = float(sim.rng.uniform(0.5, 0.8)) * sim.end
-    sim.arrive(transit, a, when, 11, origin_box=KOREA_BAY_APPROACH)
+    sim.arrive(transit, a, when, 11, origin_box=sim.region.coast.approach)
     sim.leg(transit, when, a, b, 11)
     _zone_case(sim, truth, transit, "transit")
     sim.carry_on(transit, sim.end)
@@ -314,10 +313,10 @@ def zone_visits(sim: Simulator, truth: Truth) -> None:
     stop = sim.vessel(80)
     t0 = float(sim.rng.uniform(0.3, 0.6)) * sim.end
     t1 = t0 + float(sim.rng.uniform(3, 8)) * H
-    sim.arrive(stop, spot, t0, 10, into_dprk=True, origin_box=KOREA_BAY_APPROACH)
+    sim.arrive(stop, spot, t0, 10, into_dprk=True, origin_box=sim.region.coast.approach)
     sim.stay(stop, t0, t1, spot, drift_m=100, sog=0.4)
     for _ in range(200):
-        exit_to = sim.sea_point((37.3, 39.7, 123.4, 124.6))
+        exit_to = sim.sea_point(sim.region.coast.exits)
         if sim.world.clear(spot, exit_to, keep_out_of_dprk=False) and clear_of_ports(*exit_to):
             break
     sim.leg(stop, t1 + 60, spot, exit_to, 10)

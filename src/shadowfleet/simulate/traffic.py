@@ -94,8 +94,11 @@ class Simulator:
     def vessel(
         self, ship_type: int = 70, cls: str = "A", mmsi: int | None = None, imo: int | None = None, mid: int = 0
     ) -> Vessel:
-        """A new transmitter; `mid` picks another flag than China's 412/413."""
+        """A new transmitter; `mid` picks another flag than China's 412/413 (the region's flags, if any,
+        are drawn from when neither a number nor a MID is given)."""
         self.next_mmsi += int(self.rng.integers(1, 500))
+        if mmsi is None and not mid and self.region.flags:
+            mid = int(self.rng.choice(self.region.flags))
         number = mmsi if mmsi is not None else (mid * 1_000_000 + self.next_mmsi % 1_000_000 if mid else self.next_mmsi)
         length = float(self.rng.uniform(60, 180))
         v = Vessel(
