@@ -205,3 +205,30 @@ def test_an_alarm_on_two_decoys_counts_once(tmp_path: Path) -> None:
     path.write_text(json.dumps(truth))
     result = evaluate(path, [_event("encounter", 7, 8, "01T05:00:00", "01T08:00:00")])
     assert len(result.decoy_alarms) == 1
+
+
+def test_an_unobservable_case_is_neither_a_case_nor_a_false_alarm(tmp_path: Path) -> None:
+    truth = dict(TRUTH)
+    truth["unobservable"] = [
+        {
+            "kind": "encounter",
+            "mmsi": 12,
+            "other_mmsi": 13,
+            "start": "2024-03-01T10:00:00+00:00",
+            "end": "2024-03-01T14:00:00+00:00",
+            "why": "MMSI 13 heard 1 times in the window",
+        }
+    ]
+    path = tmp_path / "truth.json"
+    path.write_text(json.dumps(truth))
+    events = [
+        _event("encounter", 13, 12, "01T11:00:00", "01T13:00:00"),  # found anyway: set aside
+        _event("encounter", 12, 13, "02T11:00:00", "02T13:00:00"),  # another time: a false alarm
+        _event("loitering", 12, None, "01T11:00:00", "01T13:00:00"),  # another type: a false alarm
+    ]
+    result = evaluate(path, events)
+    scores = {s.event_type: s for s in result.scores}
+    assert (scores["encounter"].cases, scores["encounter"].events) == (1, 1)
+    assert scores["loitering"].events == 1 and scores["loitering"].precision == 0.0
+    assert result.unobservable_alarms == [events[0]["event_id"]]
+    assert result.to_json()["unobservable_alarms"] == 1

@@ -7,12 +7,12 @@ import math
 import numpy as np
 
 from shadowfleet.core.geo import NM_M, haversine_m, ports
-from shadowfleet.simulate.reception import SHORE_EDGE_NM, Coverage
+from shadowfleet.simulate.reception import Coverage
 from shadowfleet.simulate.traffic import Simulator, offset
 from shadowfleet.simulate.truth import Anchorage
 
 OFFSHORE_MARGIN_NM = 10.0  # sparse scenes lie this far beyond the last shore receiver's range
-COASTAL_NM = (4.0, 14.0)  # dense scenes: always within the shortest shore range (20 nm less its edge)
+COASTAL_NM = (4.0, 12.0)  # dense scenes: always within the shortest shore range (20 nm less its edge)
 MIN_PORT_KM = 20.0  # scenes at sea keep clear of World Port Index points (the detectors' port radius is 10 km)
 HOLE_MARGIN_DEG = 0.3
 # Planted scenes keep this far beyond every anchorage's edge: GFW drops encounters < 10 km from a port or
@@ -24,7 +24,7 @@ ANCHORAGE_MARGIN_KM = 10.0
 def offshore_nm(coverage: Coverage) -> float:
     """Shore distance beyond which a ship is heard only by satellites (the same in both models, so
     one seed lays out the same scenes under terrestrial and mixed reception)."""
-    return coverage.shore_range_nm + SHORE_EDGE_NM + OFFSHORE_MARGIN_NM
+    return coverage.shore_range_nm + coverage.edge_nm + OFFSHORE_MARGIN_NM
 
 
 def clear_of_ports(lat: float, lon: float, km: float = MIN_PORT_KM) -> bool:
@@ -77,7 +77,7 @@ def outer_anchorage(sim: Simulator, port: str) -> Anchorage:
         bearing = float(sim.rng.uniform(0, 2 * math.pi))
         lat, lon = offset(home, km * 1000 * math.cos(bearing), km * 1000 * math.sin(bearing))
         shore = float(sim.world.shore_distance_m(np.array([lat]), np.array([lon]))[0]) / NM_M
-        radius = float(sim.rng.uniform(1500, 3000))
+        radius = sim.details.anchorage_radius_m.draw(sim.rng)
         if 2.0 <= shore <= COASTAL_NM[1] and clear_of_ports(lat, lon, 12.0) and not sim.world.on_land(lat, lon):
             distance = float(haversine_m(home[0], home[1], lat, lon)) / 1000
             return Anchorage(f"{port} outer anchorage", port, round(lat, 5), round(lon, 5), radius, round(distance, 1))

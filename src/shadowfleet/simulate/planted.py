@@ -122,13 +122,27 @@ def _sts_pair(
     return a, b
 
 
+def _night_start(sim: Simulator, longest_h: float) -> float:
+    """A start time for a transfer: three in four in the evening or at night (UTC+8/+9 local time
+    is 18:00-02:00 at 10:00-18:00 UTC), the others any time; the whole transfer fits in the scenario."""
+    latest = sim.days * 24 - longest_h - 3
+    if sim.rng.random() < 0.75:
+        days = [day for day in range(int(sim.days)) if day * 24 + 10 <= latest]
+        if days:
+            day = int(sim.rng.choice(days))
+            return (day * 24 + float(sim.rng.uniform(10, min(18, latest - day * 24)))) * H
+    return float(sim.rng.uniform(8, latest)) * H
+
+
 def sparse_transfers(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """Two or three STS transfers of 4-9 h in open sea, often at night; half change a draught after."""
-    for _ in range(int(sim.rng.integers(2, 4))):
+    """Two to four STS transfers of several hours in open sea, most of them at night (reference.md
+    section 2); half change a draught after. Durations and separations are the scenario's."""
+    d = sim.details
+    for _ in range(d.sts_transfers):
         spot = open_sea_spot(sim, coverage, sim.region.hotspot)
-        t0 = float(sim.rng.uniform(14, sim.days * 24 - 16)) * H
-        t1 = t0 + float(sim.rng.uniform(4, 9)) * H
-        a, b = _sts_pair(sim, truth, spot, t0, t1, float(sim.rng.uniform(40, 300)))
+        t0 = _night_start(sim, d.sts_hours.hi)
+        t1 = t0 + d.sts_hours.draw(sim.rng) * H
+        a, b = _sts_pair(sim, truth, spot, t0, t1, d.sts_apart_m.draw(sim.rng))
         if sim.rng.random() < 0.5:
             rise = float(sim.rng.uniform(1.2, 2.5))
             b.draughts = [(0.0, b.draught), (t1 + float(sim.rng.uniform(0.2, 2)) * H, b.draught + rise)]
@@ -138,13 +152,15 @@ def sparse_transfers(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
 
 
 def hotspot_meeting(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """Three tankers meet in a patch of open sea for 4-8 h: every pair is an encounter (and the patch,
-    busy with tankers for hours, is not an anchorage)."""
+    """Three tankers meet in a patch of open sea for several hours: every pair is an encounter (and the
+    patch, busy with tankers for hours, is not an anchorage)."""
+    d = sim.details
     spot = open_sea_spot(sim, coverage, sim.region.hotspot)
-    t0 = float(sim.rng.uniform(10, sim.days * 24 - 14)) * H
-    t1 = t0 + float(sim.rng.uniform(4, 8)) * H
+    t0 = _night_start(sim, d.sts_hours.hi)
+    t1 = t0 + max(d.sts_hours.draw(sim.rng), 4.0) * H
     tankers = [sim.vessel(80) for _ in range(3)]
-    spots = [spot, offset(spot, 150), offset(spot, 75, 130)]
+    side = min(d.sts_apart_m.draw(sim.rng), 250.0)  # every pair within 500 m
+    spots = [spot, offset(spot, side), offset(spot, side / 2, side * 0.87)]
     for v, at in zip(tankers, spots, strict=True):
         sim.arrive(v, at, t0, float(sim.rng.uniform(9, 12)))
         sim.stay(v, t0, t1, at, drift_m=20)
@@ -155,11 +171,12 @@ def hotspot_meeting(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
 
 
 def loitering(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """Two or three lone ships loiter 6-12 h in open sea (waiting for a dark partner?)."""
-    for _ in range(int(sim.rng.integers(2, 4))):
+    """Two to four lone ships loiter for hours in open sea (waiting for a dark partner?)."""
+    d = sim.details
+    for _ in range(d.loiterers):
         spot = open_sea_spot(sim, coverage, sim.region.sea)
         t0 = float(sim.rng.uniform(6, sim.days * 24 - 16)) * H
-        t1 = t0 + float(sim.rng.uniform(6, 12)) * H
+        t1 = t0 + d.loiter_hours.draw(sim.rng) * H
         v = sim.vessel(int(sim.rng.choice([80, 70, 30])))
         sim.arrive(v, spot, t0, 11)
         sim.stay(v, t0, t1, spot, drift_m=float(sim.rng.uniform(200, 800)), sog=float(sim.rng.uniform(0.3, 1.5)))
@@ -168,8 +185,8 @@ def loitering(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
 
 
 def dark_periods(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """AIS switched off for 12-20 h where the ship would have been heard: one in open sea (satellites
-    hear it before and after, and others there all along), one in coastal waters."""
+    """AIS switched off for 12 h or more (the scenario's span) where the ship would have been heard: one
+    in open sea (satellites hear it before and after, and others there all along), one in coastal waters."""
     for where in ("offshore", "coastal"):
         for _ in range(50):
             v = sim.vessel(80)
@@ -177,7 +194,7 @@ def dark_periods(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
             limits = Waters(min_shore_nm=offshore_nm(coverage)) if where == "offshore" else COASTAL
             sim.sail(v, 0, sim.end, start, float(sim.rng.uniform(8, 12)), limits)
             off0 = float(sim.rng.uniform(14, sim.days * 24 - 24)) * H
-            off1 = off0 + float(sim.rng.uniform(12, 20)) * H
+            off1 = off0 + sim.details.dark_hours.draw(sim.rng) * H
             rows = np.concatenate(v.chunks)
             near = (rows[:, 0] > off0 - 12 * H) & (rows[:, 0] < off1 + 2 * H)
             ends = [v.position(off0), v.position(off1)]  # where it fell silent and came back: not at anchor
@@ -191,9 +208,9 @@ def dark_periods(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
 
 
 def excursions(sim: Simulator, truth: Truth) -> None:
-    """Two coastal ships whose positions run 150-300 km away for 0.5-2 h, then come back (spoofed
-    GNSS or a manipulated feed): a position_jump, not two ships at once."""
-    for _ in range(2):
+    """One to three coastal ships whose positions run 150-300 km away for 0.5-2 h, then come back
+    (spoofed GNSS or a manipulated feed): a position_jump, not two ships at once."""
+    for _ in range(sim.details.excursions):
         v = sim.vessel(70)
         home = coastal_spot(sim)
         along = Waters((home[0] - 0.5, home[0] + 0.5, home[1] - 0.5, home[1] + 0.5), 4.0, 12.0)
@@ -218,7 +235,7 @@ def _in_coastal_waters(sim: Simulator, v: Vessel, seconds: float) -> tuple[float
     for _ in range(500):
         t0 = float(sim.rng.uniform(10 * H, sim.end - 10 * H))
         near = (rows[:, 0] >= t0 - 0.5 * H) & (rows[:, 0] <= t0 + seconds + 0.5 * H)
-        if near.any() and shore[near].max() <= 15 * NM_M:  # the shortest shore range, less its edge
+        if near.any() and shore[near].max() <= 13 * NM_M:  # the shortest shore range, less its edge
             return float(round(t0)), float(round(t0 + seconds))  # whole seconds, as the CSV states times
     raise ValueError("the coastal route never stays near the coast long enough")
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from shadowfleet.core.geo import NM_M, haversine_m
+from shadowfleet.simulate.details import Details, draw_details
 from shadowfleet.simulate.world import Region, World, world
 
 KNOT_M_S = NM_M / 3600
@@ -31,7 +32,7 @@ class Waters:
     max_shore_nm: float = math.inf
 
 
-COASTAL = Waters(min_shore_nm=4.0, max_shore_nm=14.0)  # always heard by shore stations (20 nm less its edge)
+COASTAL = Waters(min_shore_nm=4.0, max_shore_nm=12.0)  # heard by shore stations (20 nm less a 7-nm edge)
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Simulator:
 
     def __init__(self, seed: int, days: float, start: datetime, region: Region) -> None:
         self.rng = np.random.default_rng(seed)
+        self.details: Details = draw_details(seed)
         self.days, self.start, self.region = days, start, region
         self.end = days * 86400.0
         self.world: World = world()
