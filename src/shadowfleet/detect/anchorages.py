@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shadowfleet.core.geo import circular_mean_deg, haversine_m, ports, steps
-from shadowfleet.core.schema import Column, Table, check
+from shadowfleet.core.schema import ANCHORAGES, check
 from shadowfleet.detect.events import Config, Params
 from shadowfleet.store import layout
 from shadowfleet.store.manifest import write_table_atomic
@@ -39,24 +39,7 @@ from shadowfleet.store.store import Store
 
 _US_PER_H = 3_600_000_000
 
-ANCHORAGES = Table(
-    "anchorages",
-    (
-        Column("anchorage_id", pa.string(), "stable id: source and rounded position", False),
-        Column("name", pa.string(), "a user's name, or the nearest port and its distance", False),
-        Column("lat", pa.float64(), "centre, degrees WGS84", False),
-        Column("lon", pa.float64(), "centre, degrees WGS84", False),
-        Column("radius_m", pa.float64(), "an event within this of the centre is at the anchorage", False),
-        Column("source", pa.string(), "inferred (from this store's data) or user (a file given to detect)", False),
-        Column("vessels", pa.int64(), "distinct vessels stationary there (inferred)"),
-        Column("stationary_periods", pa.int64(), "stationary periods there (inferred)"),
-        Column("paired_share", pa.float64(), "share of those periods with another vessel within pair distance"),
-        Column("how", pa.string(), "how it was inferred or where it was read from", False),
-    ),
-    key=("anchorage_id",),
-    partitioned_by_date=False,
-)
-STORE_ANCHORAGES = Path(layout.ANCHORAGES)
+STORE_ANCHORAGES = Path(layout.ANCHORAGES.relative)
 SECTION = "anchorage"
 
 

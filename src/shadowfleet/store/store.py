@@ -16,8 +16,8 @@ reader that finds a journal and no writer) finishes a journaled commit, and the 
 staging without one.
 
 Readers never wait for a writer: opening takes no lock unless a journal is left by a dead writer,
-and a reader sees only the files of the batches its manifest names (`files`), so a commit in
-progress is invisible until its manifest is in place.
+and a reader sees only the files of the batches its manifest names (`files`, `committed`, `scan`: the
+only read paths), so a commit in progress is invisible until its manifest is in place.
 """
 
 from __future__ import annotations
@@ -147,10 +147,19 @@ class Store:
         committed = {str(b.get("id")) for b in self.manifest().batches}
         return [f for f in found if _batch_of(f) in committed or _batch_of(f) is None]
 
-    def glob(self, spec: Table) -> str:
-        """A DuckDB/Polars glob over the files of a table (including a batch being moved into place: readers
-        that must not see one use `files`)."""
-        return str(self.root / spec.name / ("date=*/*.parquet" if spec.partitioned_by_date else "*.parquet"))
+    def committed(self, spec: Table) -> list[str]:
+        """`files` as strings, for an engine that takes a list of paths (Spark: `read.parquet(*...)`)."""
+        return [str(f) for f in self.files(spec)]
+
+    def scan(self, spec: Table) -> str:
+        """The committed files of an ingested table as a DuckDB table expression (`FROM {store.scan(spec)}`).
+        SQL reads the store only through this (or `committed`), so a batch being moved into place stays
+        invisible; with nothing committed it is an empty relation of the table's columns."""
+        files = self.committed(spec)
+        if files:
+            return f"read_parquet([{', '.join(_sql_text(f) for f in files)}])"
+        nulls = ", ".join(f"NULL::{_duckdb_type(c.type)} AS {c.name}" for c in spec.columns)
+        return f"(SELECT {nulls} WHERE FALSE)"
 
     def path(self, relative: str) -> Path:
         """A path inside the store, from `store.layout`."""
@@ -352,6 +361,34 @@ def _guard(root: Path) -> _Guard:
     key = str(root.resolve())
     with _GUARDS_LOCK:
         return _GUARDS.setdefault(key, _Guard())
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_DUCKDB_TYPES = {
+    pa.int8(): "TINYINT",
+    pa.int16(): "SMALLINT",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float32(): "FLOAT",
+    pa.float64(): "DOUBLE",
+    pa.string(): "VARCHAR",
+    pa.bool_(): "BOOLEAN",
+    pa.date32(): "DATE",
+}
+
+
+def _duckdb_type(kind: pa.DataType) -> str:
+    """The DuckDB type a Parquet column of this Arrow type reads as (the ingested tables' types only)."""
+    if pa.types.is_timestamp(kind):
+        return "TIMESTAMPTZ"
+    if pa.types.is_list(kind):
+        return _duckdb_type(kind.value_type) + "[]"
+    if kind in _DUCKDB_TYPES:
+        return _DUCKDB_TYPES[kind]
+    raise StoreError(f"no DuckDB type for {kind}")
 
 
 def _batch_of(path: Path) -> str | None:
