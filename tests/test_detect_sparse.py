@@ -122,7 +122,9 @@ def busy_outer_anchorage(
     """Ships arriving over `arrivals_h` and waiting 6-`longest_h` h within 2 km of OUTER, about a third
     dropping anchor 80-300 m beside one already waiting; returns the fleet and the side-by-side pairs."""
     rng = np.random.default_rng(seed)
-    fleet, waiting, beside = Tracks(T0), [], []
+    fleet = Tracks(T0)
+    waiting: list[tuple[int, tuple[float, float], datetime, datetime]] = []
+    beside: list[tuple[int, int]] = []
     for k in range(ships):
         mmsi = 413500000 + k
         if waiting and rng.random() < 0.35:
