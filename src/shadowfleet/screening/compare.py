@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import pairwise
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
@@ -305,10 +306,15 @@ def _near(a: str, b: str) -> float:
 
 def _merge_splits(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
     """Join neighbours that the other name writes as one word ("kum un san" -> "kumunsan")."""
-    longest = max(map(len, other), default=0)
-    if len(tokens) < 2 or all(len(tokens[i]) + len(tokens[i + 1]) > longest for i in range(len(tokens) - 1)):
-        return tokens  # no two neighbours are short enough to be one of the other's words
-    words, merged, i = set(other), [], 0
+    if len(tokens) < 2 or len(other) < 1:
+        return tokens
+    words = set(other)
+    joins = (x + y for x, y in pairwise(tokens))
+    if not any(w in words for w in joins) and not any(
+        x + y + z in words for x, y, z in zip(tokens, tokens[1:], tokens[2:], strict=False)
+    ):
+        return tokens  # no two or three neighbours are one word of the other name
+    merged, i = [], 0
     while i < len(tokens):
         for width in (3, 2):
             if i + width <= len(tokens) and "".join(tokens[i : i + width]) in words:
