@@ -23,6 +23,7 @@ from shadowfleet.detect.encounters import EncounterFinder
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.partition import detect_vessels
 from shadowfleet.detect.plan import ROWS_PER_PARTITION, Plan, Window, empty
+from shadowfleet.detect.reception import Reception, cells_sql
 from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, Request, summaries
 from shadowfleet.store.store import Store
 
@@ -95,10 +96,14 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
                 f"COPY (SELECT {key} AS {name}, * FROM ({fixes})) TO '{scratch}/{name}' "
                 f"(FORMAT parquet, PARTITION_BY ({name}))"
             )
+        # who was heard where and when, over the whole window: a vessel's neighbours are in other buckets
+        reception = Reception.from_frame(
+            _frame(con, cells_sql(f"SELECT mmsi, ts, lat, lon FROM read_parquet('{scratch}/bucket/*/*.parquet')"))
+        )
         for bucket in range(plan.buckets):
             tracks = _partition(con, Path(scratch) / "bucket", [bucket])
             static = _static(con, store, window, bucket, plan.buckets)
-            detect_vessels(tracks, static, plan.coverage, config, out)
+            detect_vessels(tracks, static, plan.coverage, config, out, reception)
             stays.append(stationary_periods(tracks, stationary))
             if progress:
                 progress(bucket + 1, plan.buckets)

@@ -31,6 +31,7 @@ from shadowfleet.detect.encounters import EncounterFinder
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.partition import FLAT_EVENTS, detect_vessels, from_flat, to_flat
 from shadowfleet.detect.plan import Plan, Window, empty
+from shadowfleet.detect.reception import CELL_DEG, Reception
 from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, Request, summaries
 from shadowfleet.store.store import Store
 
@@ -147,6 +148,7 @@ def _vessel_events(
     from pyspark.sql import functions as sf
 
     buckets, coverage = plan.buckets, plan.coverage
+    reception = _reception(positions)
     tracks = positions.withColumn("bucket", sf.pmod(sf.hash("mmsi"), sf.lit(buckets)))
     if store.files(STATIC):
         static = spark.read.parquet(*store.committed(STATIC)).select(
@@ -180,12 +182,24 @@ def _vessel_events(
         vessels = frame_of(track_table).drop("bucket").sort("mmsi", "ts", "line")
         declared = frame_of(static_table).select(_STATIC_COLUMNS).sort("mmsi", "ts", "line")
         if vessels.height:
-            detect_vessels(vessels, declared, coverage, config, out)
+            detect_vessels(vessels, declared, coverage, config, out, reception)
         return to_flat(out.rows)
 
     ddl = ", ".join(f"{f.name} {_ddl(f.type)}" for f in FLAT_EVENTS)
     result = tracks.groupBy("bucket").cogroup(static.groupBy("bucket")).applyInArrow(per_bucket, schema=ddl)
     return from_flat(result.toArrow())
+
+
+def _reception(positions: DataFrame) -> Reception:
+    """The store-wide reception map, as `reception.cells_sql` aggregates it on DuckDB."""
+    from pyspark.sql import functions as sf
+
+    cells = positions.groupBy(
+        sf.floor(sf.col("lat") / sf.lit(CELL_DEG)).cast("int").alias("cell_lat"),
+        sf.floor(sf.col("lon") / sf.lit(CELL_DEG)).cast("int").alias("cell_lon"),
+        sf.floor(sf.col("ts") / sf.lit(_US_PER_H)).cast("long").alias("hour"),
+    ).agg(sf.count("*").alias("fixes"), sf.countDistinct("mmsi").alias("vessels"))
+    return Reception.from_frame(frame_of(cells.toArrow()))
 
 
 def _encounter_events(
