@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry import mapping
 
 from shadowfleet.api.auth import User, users
-from shadowfleet.risk.scorer import score_all
+from shadowfleet.risk.scorer import VesselRisk, risks_of, score_all
 from shadowfleet.risk.view import StoreView, load_view
 from shadowfleet.screening.lists import Lists
 from shadowfleet.screening.screener import Screener
@@ -127,7 +127,7 @@ class EventQuery:
 class Snapshot:
     view: StoreView
     events: EventIndex
-    risk: dict[int, dict[str, Any]]
+    risk: dict[int, VesselRisk]
     screener: Screener | None
     stamp: tuple[float, ...]
 
@@ -170,7 +170,7 @@ class StoreData:
     def _load(self, stamp: tuple[float, ...]) -> Snapshot:
         store = Store.open(self.root)
         view = load_view(store)
-        risk = {int(r["mmsi"]): r for r in _risk(store, view).to_pylist()}
+        risk = {r.mmsi: r for r in risks_of(_risk(store, view))}
         lists = Lists(store)
         versions = lists.current()
         screener = Screener(lists.entries(versions)) if versions else None

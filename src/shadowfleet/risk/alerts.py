@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from shadowfleet.core.schema import ALERTS
 from shadowfleet.risk.features import SCORER_VERSION
+from shadowfleet.risk.scorer import VesselRisk, risks_of
 from shadowfleet.risk.view import VesselMatch
 from shadowfleet.store import layout
 from shadowfleet.store.store import Store
@@ -95,23 +96,24 @@ def refresh(store: Store, risk: pa.Table, matches: dict[int, list[VesselMatch]],
     with store.lock():
         old = {a.alert_id: a for a in load(store)}
         current = dict(old)
-        for row in risk.to_pylist():
-            if row["risk_score"] < MIN_SCORE:
+        for row in risks_of(risk):
+            if row.risk_score < MIN_SCORE:
                 continue
-            mmsi = int(row["mmsi"])
-            ident, print_ = alert_id(mmsi), fingerprint(row["events"], matches.get(mmsi, []))
+            ident, print_ = alert_id(row.mmsi), fingerprint(list(row.events), matches.get(row.mmsi, []))
             before = old.get(ident)
-            fresh = {"name": row["name"], "risk_score": float(row["risk_score"]), "band": row["band"],
-                     "reasons": tuple(row["reasons"])}  # fmt: skip
             if before is None:
-                current[ident] = Alert(ident, mmsi, fingerprint=print_, state="new", first_seen=now, changed_at=now,
-                                       **fresh)  # fmt: skip
+                current[ident] = Alert(ident, row.mmsi, row.name, row.risk_score, row.band, row.reasons, print_, "new",
+                                       first_seen=now, changed_at=now)  # fmt: skip
             elif before.fingerprint != print_:
-                current[ident] = replace(before, **fresh, fingerprint=print_, state="changed", changed_at=now)
+                current[ident] = replace(_rescored(before, row), fingerprint=print_, state="changed", changed_at=now)
             else:
-                current[ident] = replace(before, **fresh)
+                current[ident] = _rescored(before, row)
         _save(store, list(current.values()))
     return _ranked(list(current.values()))
+
+
+def _rescored(alert: Alert, risk: VesselRisk) -> Alert:
+    return replace(alert, name=risk.name, risk_score=risk.risk_score, band=risk.band, reasons=risk.reasons)
 
 
 def decide(store: Store, decision: Decision) -> Alert:

@@ -19,14 +19,15 @@ from shadowfleet.report.render import html, pdf
 from shadowfleet.risk.alerts import utc_now
 
 router = APIRouter(prefix="/api/vessels", tags=["vessels"])
+NOT_SCORED = {"risk_score": 0.0, "band": "low", "reasons": [], "findings": []}
 MMSI = Annotated[int, Path(ge=0, le=999_999_999, description="MMSI (or an IMO number for case files and profiles)")]
 
 
 def _summary(snap: Snapshot, mmsi: int) -> dict[str, Any]:
     v = snap.view.vessel(mmsi)
-    risk = snap.risk.get(mmsi, {})
+    risk = snap.risk.get(mmsi)
     return {"mmsi": mmsi, "name": v.name, "imo": v.imo, "flag": snap.view.flag(mmsi), "ship_type": v.ship_type,
-            "risk_score": risk.get("risk_score", 0.0), "band": risk.get("band", "low")}  # fmt: skip
+            "risk_score": risk.risk_score if risk else 0.0, "band": risk.band if risk else "low"}  # fmt: skip
 
 
 @router.get("", response_model=list[VesselSummary], responses=responses(*READ))
@@ -65,8 +66,8 @@ def vessel(_: Viewer, snap: Snap, mmsi: MMSI) -> dict[str, Any]:
     """A vessel's profile: identity history, risk with every finding, list matches with explanations."""
     _known(snap, mmsi)
     v, store = snap.view.vessel(mmsi), snap.view.store
-    risk = dict(snap.risk.get(mmsi) or {"risk_score": 0.0, "band": "low", "reasons": [], "findings": "[]"})
-    risk["findings"] = json.loads(risk["findings"])
+    scored = snap.risk.get(mmsi)
+    risk = {**scored.row(), "findings": json.loads(scored.findings)} if scored else NOT_SCORED
     keys = ("list_name", "list_version", "entry_id", "entry_name", "score", "flags", "entry_source")
     matches = [
         {
