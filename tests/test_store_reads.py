@@ -51,7 +51,7 @@ def _events(table: pa.Table) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    assert run("simulate", "--out", tmp_path / "sim", "--vessels", "6", "--seed", "3").returncode == 0
+    assert run("simulate", "--out", tmp_path / "sim", "--vessels", "6", "--seed", "7").returncode == 0
     ingest_json(tmp_path / "sim" / "ais.csv", "--store", tmp_path / "store")
     return Store.open(tmp_path / "store")
 
