@@ -75,6 +75,19 @@ def test_one_far_fix_is_a_bad_fix() -> None:
     assert found[EventType.IDENTITY_CLASH] == []
 
 
+def test_a_one_way_jump_is_context_with_its_reason() -> None:
+    """A jump with no way back (the track carries on from the new place) is as likely a receiver glitch or two
+    tracks joined under one MMSI as a spoof: kept, named, not an alarm."""
+    fleet = Tracks(T0)
+    fleet.vessel(1, at=SEA).move(hours=3, every_min=1, knots=11, course_deg=70)
+    fleet.vessel(1, at=north(SEA, 40), start=T0 + timedelta(hours=3, minutes=1)).move(
+        hours=3, every_min=1, knots=1, course_deg=0
+    )
+    (jump,) = events_of(fleet, EventType.POSITION_JUMP)[EventType.POSITION_JUMP]
+    assert jump["details"]["kind"] == "jump" and jump["score"] < 0.3
+    assert "context, not an alarm" in jump["reason"] and "two tracks joined" in jump["reason"]
+
+
 def test_two_interleaving_tracks_are_a_clash_with_overlap_and_extents() -> None:
     fleet = Tracks(T0)
     fleet.vessel(10, at=SEA).move(hours=6, every_min=4, knots=10, course_deg=90)
@@ -89,6 +102,26 @@ def test_two_interleaving_tracks_are_a_clash_with_overlap_and_extents() -> None:
     assert first["fixes"] == 91 and second["fixes"] == 46
     assert second["lat_min"] > first["lat_max"] + 0.9  # the clone ran ~120 km north of the honest track
     assert found[EventType.POSITION_JUMP] == []  # the clash explains the leaps between the two
+
+
+def test_names_flipping_between_a_clashing_mmsis_two_ships_are_the_clashs_context() -> None:
+    """One MMSI, two ships, each sending its own name: the name flips with the transmitter. The clash is the
+    finding; the flip is context. The same flip under an MMSI seen in one place only stays an alarm (nothing
+    else explains it)."""
+    fleet = Tracks(T0)
+    fleet.vessel(10, at=SEA).move(hours=6, every_min=4, knots=10, course_deg=90)
+    fleet.vessel(10, at=north(SEA, 120), start=T0 + timedelta(hours=1, minutes=2)).move(
+        hours=3, every_min=4, knots=9, course_deg=270
+    )
+    fleet.vessel(20, at=north(SEA, -60)).move(hours=6, every_min=4, knots=10, course_deg=90)
+    for k in range(8):
+        for mmsi in (10, 20):
+            fleet.static(mmsi, T0 + timedelta(minutes=30 * k), name=("HONEST STAR", "CLONE STAR")[k % 2])
+    found = events_of(fleet, EventType.IDENTITY_CLASH, EventType.INVALID_IDENTITY)
+    assert [c["mmsi"] for c in found[EventType.IDENTITY_CLASH]] == [10]
+    changes = {e["mmsi"]: e for e in found[EventType.INVALID_IDENTITY] if e["details"]["check"] == "identity_change"}
+    assert changes[10]["score"] < 0.3 and "identity_clash" in changes[10]["reason"]
+    assert changes[20]["score"] >= 0.3
 
 
 def test_a_fast_craft_is_not_a_jump() -> None:

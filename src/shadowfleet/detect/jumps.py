@@ -94,7 +94,8 @@ class _Track:
     def _emit(self, kind: JumpKind, before: int, away: list[int], back: int | None, out: EventBuilder) -> None:
         at = away[0]
         on_land = int(land().contains(self.lat[away], self.lon[away]).sum())
-        score = _SCORE[kind] + 0.2 * (on_land > 0)
+        # on land is proof of a false position, and worth an analyst's look, only when the track comes back
+        score = _SCORE[kind] + 0.2 * (on_land > 0 and kind is JumpKind.EXCURSION)
         refs_at = [before, *away, *([back] if back is not None else [])]
         start = int(self.ts[at]) if kind is not JumpKind.JUMP else int(self.ts[before])
         span_end = int(self.ts[away[-1]]) if kind is not JumpKind.JUMP else int(self.ts[at])
@@ -117,6 +118,8 @@ class _Track:
             + (f" at {back_kn:.0f} kn" if back_kn is not None else "")
             + (f"; {on_land} of the off-track fixes lie on land" if on_land else "")
         )
+        if kind is JumpKind.JUMP:
+            reason += _ONE_WAY
         out.add(
             PositionJumpDetails(
                 kind=kind,
@@ -140,6 +143,12 @@ class _Track:
         )
 
 
-_SCORE = {JumpKind.BAD_FIX: 0.2, JumpKind.EXCURSION: 0.7, JumpKind.JUMP: 0.5}
+# < 0.3 is context: a lone fix off the track is a glitch, and a one-way jump (no return) is as likely a
+# receiver or track-join artefact; only an excursion (away and back, reference.md §7) is spoofing's shape
+_ONE_WAY = (
+    "; context, not an alarm: with no way back, a receiver glitch, two tracks joined under one MMSI or a wrong "
+    "time stamp explain it as well as a spoof"
+)
+_SCORE = {JumpKind.BAD_FIX: 0.2, JumpKind.EXCURSION: 0.7, JumpKind.JUMP: 0.2}
 
 DETECTORS = (Detector(EventType.POSITION_JUMP, JumpParams, detect_jumps),)
