@@ -173,3 +173,17 @@ def test_mmsi_formats() -> None:
     assert "digits" in (mmsi_problem(79_912_345) or "")  # malformed stays malformed
     problem = non_ship_problem(79_912_345)
     assert problem is not None and problem[0] is MmsiFormat.GROUP and "unallocated" in problem[1]
+
+
+def test_an_imo_with_two_zeros_appended_is_named_and_context() -> None:
+    """Real DMA type-5 reports carry 900327500: IMO 9003275 (valid) with "00" typed after it. A wrong check
+    digit stays an alarm."""
+    fleet = Tracks(T0)
+    for mmsi in (30, 31):
+        fleet.vessel(mmsi, at=north(SEA, mmsi)).move(hours=1, every_min=6, knots=10, course_deg=90)
+    fleet.static(30, T0, imo=900327500, name="TROUT")
+    fleet.static(31, T0, imo=9003276, name="NOT TROUT")
+    found = events_of(fleet, EventType.INVALID_IDENTITY)[EventType.INVALID_IDENTITY]
+    imo = {e["mmsi"]: e for e in found if e["details"]["check"] == "imo"}
+    assert imo[30]["score"] < 0.3 and "IMO 9003275" in imo[30]["reason"]
+    assert imo[31]["score"] >= 0.3

@@ -101,19 +101,29 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
         )
     )
     for mmsi, imo, first, last, source, line in rows.iter_rows():
-        if not imo_valid(imo):
-            out.add(
-                InvalidIdentityDetails(check=IdentityCheck.IMO, imo=imo),
-                mmsi,
-                first,
-                last,
-                lat=None,
-                lon=None,
-                score=0.6,
-                reason=f"IMO {imo} broadcast by MMSI {mmsi} fails the IMO check digit",
-                refs=[(source, line)],
-                version=version,
+        if imo_valid(imo):
+            continue
+        padded = imo >= 100_000_000 and imo % 100 == 0 and imo_valid(imo // 100)
+        reason = f"IMO {imo} broadcast by MMSI {mmsi} fails the IMO check digit"
+        if padded:
+            # real DMA data: 900327500, 925190100, 915847200 are IMO 9003275, 9251901, 9158472 with "00" typed
+            # after them when the transponder was set up (pyais decodes the same values: not our decoder)
+            reason += (
+                f"; context, not an alarm: it is IMO {imo // 100} (valid check digit) with two zeros appended, a "
+                "transponder set-up slip"
             )
+        out.add(
+            InvalidIdentityDetails(check=IdentityCheck.IMO, imo=imo),
+            mmsi,
+            first,
+            last,
+            lat=None,
+            lon=None,
+            score=0.2 if padded else 0.6,
+            reason=reason,
+            refs=[(source, line)],
+            version=version,
+        )
 
 
 def _identity_changes(static: pl.DataFrame, version: str, clashing: set[int], out: EventBuilder) -> None:
