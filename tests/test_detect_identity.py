@@ -187,3 +187,13 @@ def test_an_imo_with_two_zeros_appended_is_named_and_context() -> None:
     imo = {e["mmsi"]: e for e in found if e["details"]["check"] == "imo"}
     assert imo[30]["score"] < 0.3 and "IMO 9003275" in imo[30]["reason"]
     assert imo[31]["score"] >= 0.3
+
+
+def test_a_burst_of_far_fixes_over_minutes_at_sea_is_noise_context() -> None:
+    """Real logs hold bursts of 2-4 fixes far off for a minute or two, then back: noise as likely as a spoof
+    (reference.md §7), so context; the same run for half an hour is an excursion alarm (the parametrised
+    test above)."""
+    found = events_of(with_excursion(1.0, 3 / 60, 1.0), EventType.POSITION_JUMP, EventType.IDENTITY_CLASH)
+    (jump,) = found[EventType.POSITION_JUMP]
+    assert jump["details"]["kind"] == "excursion" and jump["details"]["on_land"] == 0
+    assert jump["score"] < 0.3 and "noise" in jump["reason"]

@@ -31,6 +31,7 @@ class JumpParams(Params):
     hairpin_speed_kn: float  # away and back faster than this is implausible
     min_hairpin_m: float  # a hairpin's legs must each cover this much
     max_excursion_fixes: int  # a hairpin excursion holds at most this many fixes
+    min_excursion_h: float  # an excursion shorter than this with no fix on land is a burst of noise
 
 
 def detect_jumps(part: Partition, params: JumpParams, out: EventBuilder) -> None:
@@ -95,7 +96,9 @@ class _Track:
         at = away[0]
         on_land = int(land().contains(self.lat[away], self.lon[away]).sum())
         # on land is proof of a false position, and worth an analyst's look, only when the track comes back
-        score = _SCORE[kind] + 0.2 * (on_land > 0 and kind is JumpKind.EXCURSION)
+        away_h = (self.ts[away[-1]] - self.ts[at]) / _US_PER_H
+        burst = kind is JumpKind.EXCURSION and not on_land and away_h < self.params.min_excursion_h
+        score = 0.2 if burst else _SCORE[kind] + 0.2 * (on_land > 0 and kind is JumpKind.EXCURSION)
         refs_at = [before, *away, *([back] if back is not None else [])]
         start = int(self.ts[at]) if kind is not JumpKind.JUMP else int(self.ts[before])
         span_end = int(self.ts[away[-1]]) if kind is not JumpKind.JUMP else int(self.ts[at])
@@ -107,7 +110,6 @@ class _Track:
         if back is not None:
             leg = float(haversine_m(self.lat[away[-1]], self.lon[away[-1]], self.lat[back], self.lon[back]))
             back_kn = leg / NM_M / max((self.ts[back] - self.ts[away[-1]]) / _US_PER_H, 1 / 3600)
-        away_h = (self.ts[away[-1]] - self.ts[at]) / _US_PER_H
         words = {
             JumpKind.BAD_FIX: "a single fix, then back on track",
             JumpKind.EXCURSION: f"{len(away)} fixes over {away_h:.1f} h, then back on track",
@@ -120,6 +122,8 @@ class _Track:
         )
         if kind is JumpKind.JUMP:
             reason += _ONE_WAY
+        if burst:
+            reason += _BURST.format(minutes=self.params.min_excursion_h * 60)
         out.add(
             PositionJumpDetails(
                 kind=kind,
@@ -148,6 +152,10 @@ class _Track:
 _ONE_WAY = (
     "; context, not an alarm: with no way back, a receiver glitch, two tracks joined under one MMSI or a wrong "
     "time stamp explain it as well as a spoof"
+)
+_BURST = (
+    "; context, not an alarm: away for under {minutes:.0f} min and never on land, a burst of receiver or GNSS "
+    "noise as likely as a spoofed excursion (reference.md §7)"
 )
 _SCORE = {JumpKind.BAD_FIX: 0.2, JumpKind.EXCURSION: 0.7, JumpKind.JUMP: 0.2}
 
