@@ -19,7 +19,7 @@ from shadowfleet.detect.registry import Partition, vessel_detectors
 
 # Events as they cross an engine boundary: flat columns (times in µs, nested parts as JSON).
 FLAT_EVENTS = pa.schema(
-    [
+    [  # type: ignore[arg-type]  # pyarrow-stubs join the field types to object
         ("event_type", pa.string()),
         ("mmsi", pa.int64()),
         ("other_mmsi", pa.int64()),

@@ -76,7 +76,7 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
     if not store.files(POSITIONS):
         return empty()
     con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False})
-    positions = f"read_parquet('{store.glob(POSITIONS)}')"
+    positions = f"{store.scan(POSITIONS)}"
     hours = con.execute(
         f"SELECT source, epoch_us(ts) // {_US_PER_H} AS hour, count(*), epoch_us(min(ts)), epoch_us(max(ts)) "
         f"FROM {positions} WHERE {_where(window)} GROUP BY ALL"
@@ -145,13 +145,13 @@ def _request_frames(
         fixes = _frame(
             con,
             f"SELECT w.rmmsi, w.rstart, w.rend, epoch_us(p.ts) AS ts, p.lat, p.lon, p.heading_deg, p.cog_deg, "
-            f"p.nav_status FROM read_parquet('{store.glob(POSITIONS)}') p JOIN wanted w ON p.mmsi = w.rmmsi "
+            f"p.nav_status FROM {store.scan(POSITIONS)} p JOIN wanted w ON p.mmsi = w.rmmsi "
             f"AND epoch_us(p.ts) BETWEEN w.rstart AND w.rend WHERE {_where(window)}",
         )
         draughts = (
             _frame(
                 con,
-                f"SELECT mmsi, epoch_us(ts) AS ts, draught_m FROM read_parquet('{store.glob(STATIC)}') "
+                f"SELECT mmsi, epoch_us(ts) AS ts, draught_m FROM {store.scan(STATIC)} "
                 f"WHERE draught_m IS NOT NULL AND mmsi IN (SELECT DISTINCT rmmsi FROM wanted)",
             )
             if store.files(STATIC)
@@ -210,7 +210,7 @@ def _static(con: duckdb.DuckDBPyConnection, store: Store, window: Window, bucket
         return pl.DataFrame(schema=STATIC_FRAME)
     columns = "mmsi, epoch_us(ts) AS ts, imo, name, callsign, ship_type, length_m, beam_m, draught_m, source, line"
     query = (
-        f"SELECT {columns} FROM read_parquet('{store.glob(STATIC)}') WHERE {_time_where(window)} "
+        f"SELECT {columns} FROM {store.scan(STATIC)} WHERE {_time_where(window)} "
         f"AND {_bucket(bucket, buckets)} ORDER BY mmsi, ts, line"
     )
     return _frame(con, query).cast(STATIC_FRAME)  # type: ignore[arg-type]

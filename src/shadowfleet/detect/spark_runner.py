@@ -17,7 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from shadowfleet.core.frames import frame_of
-from shadowfleet.core.schema import STATIC
+from shadowfleet.core.schema import POSITIONS, STATIC
 from shadowfleet.detect.anchorages import (
     SECTION,
     STATIONARY,
@@ -44,7 +44,7 @@ _SLOTS = (
     "source_b string, line_b long, gap long, gap_b long"
 )
 SLOTS = pa.schema(
-    [
+    [  # type: ignore[arg-type]  # pyarrow-stubs join the field types to object
         ("mmsi", pa.int64()),
         ("mmsi_b", pa.int64()),
         ("slot", pa.int64()),
@@ -60,7 +60,7 @@ SLOTS = pa.schema(
     ]
 )
 _STAYS = pa.schema(
-    [("mmsi", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("lat", pa.float64()), ("lon", pa.float64())]
+    [("mmsi", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("lat", pa.float64()), ("lon", pa.float64())]  # type: ignore[arg-type]
 )
 _STATIC_COLUMNS = (
     "mmsi",
@@ -96,7 +96,7 @@ def local_session(cores: int = 2) -> SparkSession:
 def _positions(spark: SparkSession, store: Store, window: Window, extra: tuple[str, ...] = ()) -> DataFrame:
     from pyspark.sql import functions as sf
 
-    df = spark.read.parquet(str(store.root / "positions")).filter(sf.col("lat").isNotNull() & sf.col("lon").isNotNull())
+    df = spark.read.parquet(*store.committed(POSITIONS)).filter(sf.col("lat").isNotNull() & sf.col("lon").isNotNull())
     if window.since:
         df = df.filter(sf.col("ts") >= sf.lit(window.since))
     if window.until:
@@ -151,7 +151,7 @@ def _vessel_events(
     reception = _reception(positions)
     tracks = positions.withColumn("bucket", sf.pmod(sf.hash("mmsi"), sf.lit(buckets)))
     if store.files(STATIC):
-        static = spark.read.parquet(str(store.root / "static")).select(
+        static = spark.read.parquet(*store.committed(STATIC)).select(
             "mmsi",
             sf.unix_micros("ts").alias("ts"),
             "imo",
@@ -279,7 +279,7 @@ def _request_frames(
     if store.files(STATIC):
         vessels = sorted({r[0] for r in requests})
         declared = (
-            spark.read.parquet(str(store.root / "static"))
+            spark.read.parquet(*store.committed(STATIC))
             .filter(sf.col("draught_m").isNotNull() & sf.col("mmsi").isin(vessels))
             .select("mmsi", sf.unix_micros("ts").alias("ts"), sf.col("draught_m").cast("double"))
         )
