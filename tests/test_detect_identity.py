@@ -197,3 +197,11 @@ def test_a_burst_of_far_fixes_over_minutes_at_sea_is_noise_context() -> None:
     (jump,) = found[EventType.POSITION_JUMP]
     assert jump["details"]["kind"] == "excursion" and jump["details"]["on_land"] == 0
     assert jump["score"] < 0.3 and "noise" in jump["reason"]
+
+
+def test_a_long_excursion_is_one_event_not_two_one_way_jumps() -> None:
+    """Two and a half hours 200 km away: after that long even the far fixes are 'reachable' at 50 kn, yet the leap back
+    lands on the track, so it is one excursion (an alarm), not a jump away and a jump back (context)."""
+    found = events_of(with_excursion(2.0, 2.5, 2.0), EventType.POSITION_JUMP, EventType.IDENTITY_CLASH)
+    (jump,) = found[EventType.POSITION_JUMP]
+    assert jump["details"]["kind"] == "excursion" and jump["score"] >= 0.3

@@ -21,6 +21,7 @@ from shadowfleet.detect.events import EventBuilder, Params
 from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
+_HOME_WITHIN_US = 24 * _US_PER_H  # GFW's segmenter: a gap over 24 h starts a new segment (reference.md §1)
 _ONE_WAY_LIMIT = 10_000  # fixes after an impossible step before we call it a vessel that never came back
 
 
@@ -85,12 +86,28 @@ class _Track:
         back = end + 1
         # the main track resumes where the ship could have been, and the step back is itself a leap
         returned = self.same(back, vessel) and self.reachable(before, back, limit) and bool(self.fast[back])
+        if impossible and not returned:
+            # a long excursion: after hours away even its far fixes are "reachable" at 50 kn, so look for the
+            # leap back onto a track the ship could have sailed at a plausible speed (GFW's 25 kn)
+            home = self._leap_home(before, at, vessel)
+            if home is not None:
+                end, back, returned = home - 1, home, True
         if not impossible and not (returned and end - at < self.params.max_excursion_fixes):
             return at  # a fast leg that neither comes back nor is impossible: a fast ship, not a jump
         away = list(range(at, end + 1)) if returned else [at]
         kind = (JumpKind.BAD_FIX if len(away) == 1 else JumpKind.EXCURSION) if returned else JumpKind.JUMP
         self._emit(kind, before, away, back if returned else None, out)
         return back if returned else at
+
+    def _leap_home(self, before: int, at: int, vessel: int) -> int | None:
+        """The first later fix reached by an impossible leap that lands where the ship could have sailed from
+        `before` at the segmenter's plausible speed, within a day (a longer stay elsewhere is a move)."""
+        k = at + 1
+        while self.same(k, vessel) and self.ts[k] - self.ts[at] <= _HOME_WITHIN_US and k - at < _ONE_WAY_LIMIT:
+            if self.impossible[k] and self.reachable(before, k, self.params.hairpin_speed_kn):
+                return k
+            k += 1
+        return None
 
     def _emit(self, kind: JumpKind, before: int, away: list[int], back: int | None, out: EventBuilder) -> None:
         at = away[0]
