@@ -71,6 +71,9 @@ class _Track:
         hours = max(abs(int(self.ts[b]) - int(self.ts[a])), 1_000_000) / _US_PER_H
         return metres / NM_M / hours <= max_kn
 
+    def far(self, a: int, b: int) -> bool:
+        return float(haversine_m(self.lat[a], self.lon[a], self.lat[b], self.lon[b])) > self.params.min_hairpin_m
+
     def same(self, k: int, vessel: int) -> bool:
         return k < len(self.ts) and self.mmsi[k] == vessel
 
@@ -101,10 +104,13 @@ class _Track:
 
     def _leap_home(self, before: int, at: int, vessel: int) -> int | None:
         """The first later fix reached by an impossible leap that lands where the ship could have sailed from
-        `before` at the segmenter's plausible speed, within a day (a longer stay elsewhere is a move)."""
+        `before` at the segmenter's plausible speed, within a day (a longer stay elsewhere is a move); both
+        leaps must be hairpin-long (a 2 km hop and a hop back hours later are two glitches, not an excursion)."""
+        if not self.far(before, at):
+            return None
         k = at + 1
         while self.same(k, vessel) and self.ts[k] - self.ts[at] <= _HOME_WITHIN_US and k - at < _ONE_WAY_LIMIT:
-            if self.impossible[k] and self.reachable(before, k, self.params.hairpin_speed_kn):
+            if self.impossible[k] and self.far(k - 1, k) and self.reachable(before, k, self.params.hairpin_speed_kn):
                 return k
             k += 1
         return None
