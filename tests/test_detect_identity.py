@@ -75,6 +75,19 @@ def test_one_far_fix_is_a_bad_fix() -> None:
     assert found[EventType.IDENTITY_CLASH] == []
 
 
+def test_a_one_way_jump_is_context_with_its_reason() -> None:
+    """A jump with no way back (the track carries on from the new place) is as likely a receiver glitch or two
+    tracks joined under one MMSI as a spoof: kept, named, not an alarm."""
+    fleet = Tracks(T0)
+    fleet.vessel(1, at=SEA).move(hours=3, every_min=1, knots=11, course_deg=70)
+    fleet.vessel(1, at=north(SEA, 40), start=T0 + timedelta(hours=3, minutes=1)).move(
+        hours=3, every_min=1, knots=1, course_deg=0
+    )
+    (jump,) = events_of(fleet, EventType.POSITION_JUMP)[EventType.POSITION_JUMP]
+    assert jump["details"]["kind"] == "jump" and jump["score"] < 0.3
+    assert "context, not an alarm" in jump["reason"] and "two tracks joined" in jump["reason"]
+
+
 def test_two_interleaving_tracks_are_a_clash_with_overlap_and_extents() -> None:
     fleet = Tracks(T0)
     fleet.vessel(10, at=SEA).move(hours=6, every_min=4, knots=10, course_deg=90)
@@ -89,6 +102,26 @@ def test_two_interleaving_tracks_are_a_clash_with_overlap_and_extents() -> None:
     assert first["fixes"] == 91 and second["fixes"] == 46
     assert second["lat_min"] > first["lat_max"] + 0.9  # the clone ran ~120 km north of the honest track
     assert found[EventType.POSITION_JUMP] == []  # the clash explains the leaps between the two
+
+
+def test_names_flipping_between_a_clashing_mmsis_two_ships_are_the_clashs_context() -> None:
+    """One MMSI, two ships, each sending its own name: the name flips with the transmitter. The clash is the
+    finding; the flip is context. The same flip under an MMSI seen in one place only stays an alarm (nothing
+    else explains it)."""
+    fleet = Tracks(T0)
+    fleet.vessel(10, at=SEA).move(hours=6, every_min=4, knots=10, course_deg=90)
+    fleet.vessel(10, at=north(SEA, 120), start=T0 + timedelta(hours=1, minutes=2)).move(
+        hours=3, every_min=4, knots=9, course_deg=270
+    )
+    fleet.vessel(20, at=north(SEA, -60)).move(hours=6, every_min=4, knots=10, course_deg=90)
+    for k in range(8):
+        for mmsi in (10, 20):
+            fleet.static(mmsi, T0 + timedelta(minutes=30 * k), name=("HONEST STAR", "CLONE STAR")[k % 2])
+    found = events_of(fleet, EventType.IDENTITY_CLASH, EventType.INVALID_IDENTITY)
+    assert [c["mmsi"] for c in found[EventType.IDENTITY_CLASH]] == [10]
+    changes = {e["mmsi"]: e for e in found[EventType.INVALID_IDENTITY] if e["details"]["check"] == "identity_change"}
+    assert changes[10]["score"] < 0.3 and "identity_clash" in changes[10]["reason"]
+    assert changes[20]["score"] >= 0.3
 
 
 def test_a_fast_craft_is_not_a_jump() -> None:
@@ -140,3 +173,35 @@ def test_mmsi_formats() -> None:
     assert "digits" in (mmsi_problem(79_912_345) or "")  # malformed stays malformed
     problem = non_ship_problem(79_912_345)
     assert problem is not None and problem[0] is MmsiFormat.GROUP and "unallocated" in problem[1]
+
+
+def test_an_imo_with_two_zeros_appended_is_named_and_context() -> None:
+    """Real DMA type-5 reports carry 900327500: IMO 9003275 (valid) with "00" typed after it. A wrong check
+    digit stays an alarm."""
+    fleet = Tracks(T0)
+    for mmsi in (30, 31):
+        fleet.vessel(mmsi, at=north(SEA, mmsi)).move(hours=1, every_min=6, knots=10, course_deg=90)
+    fleet.static(30, T0, imo=900327500, name="TROUT")
+    fleet.static(31, T0, imo=9003276, name="NOT TROUT")
+    found = events_of(fleet, EventType.INVALID_IDENTITY)[EventType.INVALID_IDENTITY]
+    imo = {e["mmsi"]: e for e in found if e["details"]["check"] == "imo"}
+    assert imo[30]["score"] < 0.3 and "IMO 9003275" in imo[30]["reason"]
+    assert imo[31]["score"] >= 0.3
+
+
+def test_a_burst_of_far_fixes_over_minutes_at_sea_is_noise_context() -> None:
+    """Real logs hold bursts of 2-4 fixes far off for a minute or two, then back: noise as likely as a spoof
+    (reference.md §7), so context; the same run for half an hour is an excursion alarm (the parametrised
+    test above)."""
+    found = events_of(with_excursion(1.0, 3 / 60, 1.0), EventType.POSITION_JUMP, EventType.IDENTITY_CLASH)
+    (jump,) = found[EventType.POSITION_JUMP]
+    assert jump["details"]["kind"] == "excursion" and jump["details"]["on_land"] == 0
+    assert jump["score"] < 0.3 and "noise" in jump["reason"]
+
+
+def test_a_long_excursion_is_one_event_not_two_one_way_jumps() -> None:
+    """Two and a half hours 200 km away: after that long even the far fixes are 'reachable' at 50 kn, yet the leap back
+    lands on the track, so it is one excursion (an alarm), not a jump away and a jump back (context)."""
+    found = events_of(with_excursion(2.0, 2.5, 2.0), EventType.POSITION_JUMP, EventType.IDENTITY_CLASH)
+    (jump,) = found[EventType.POSITION_JUMP]
+    assert jump["details"]["kind"] == "excursion" and jump["score"] >= 0.3

@@ -81,6 +81,7 @@ class GapReception(StrEnum):
     HEARD = "heard"  # others near it were heard, and it reported densely before: an alarm
     COVERAGE_HOLE = "coverage_hole"  # nobody near it was heard either: context
     SPARSE_TRACK = "sparse_track"  # its own reporting before was too sparse to show a silence: context
+    LIKELY_MISSED = "likely_missed"  # others near it were heard too seldom for the silence to be unlikely: context
 
 
 class IdentityCheck(StrEnum):
@@ -168,7 +169,9 @@ class AisGapDetails(Details):
     reception_examined_h: float | None = None  # whole hours of the gap examined for reception
     longest_interval_before_h: float | None = None  # the vessel's longest silence in the look-back
     heard_h: float | None = None  # hours of the gap in which others near it were heard
-    own_hit_rate: float | None = None  # how often it was heard in the look-back's hours with reception near it
+    others_heard_share: float | None = None  # mean share of the vessels present near it heard, in its heard hours
+    own_hit_rate: float | None = None  # how often it was heard around the gap in hours others near it were (as far out)
+    expected_heard_h: float | None = None  # hours of the gap in which it would have been heard, expected
     chance_of_silence: float | None = None  # chance it was missed in all the gap's heard hours by bad luck alone
 
 

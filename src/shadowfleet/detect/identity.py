@@ -66,7 +66,8 @@ def detect_invalid_identity(part: Partition, params: InvalidIdentityParams, out:
             )
     if static.height:
         _imo_checks(static, version, out)
-        _identity_changes(static, version, out)
+        clashing = {int(r["mmsi"]) for r in part.events_of(EventType.IDENTITY_CLASH)}
+        _identity_changes(static, version, clashing, out)
 
 
 def _mmsi_finding(
@@ -100,29 +101,44 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
         )
     )
     for mmsi, imo, first, last, source, line in rows.iter_rows():
-        if not imo_valid(imo):
-            out.add(
-                InvalidIdentityDetails(check=IdentityCheck.IMO, imo=imo),
-                mmsi,
-                first,
-                last,
-                lat=None,
-                lon=None,
-                score=0.6,
-                reason=f"IMO {imo} broadcast by MMSI {mmsi} fails the IMO check digit",
-                refs=[(source, line)],
-                version=version,
+        if imo_valid(imo):
+            continue
+        padded = imo >= 100_000_000 and imo % 100 == 0 and imo_valid(imo // 100)
+        reason = f"IMO {imo} broadcast by MMSI {mmsi} fails the IMO check digit"
+        if padded:
+            # real DMA data: 900327500, 925190100, 915847200 are IMO 9003275, 9251901, 9158472 with "00" typed
+            # after them when the transponder was set up (pyais decodes the same values: not our decoder)
+            reason += (
+                f"; context, not an alarm: it is IMO {imo // 100} (valid check digit) with two zeros appended, a "
+                "transponder set-up slip"
             )
+        out.add(
+            InvalidIdentityDetails(check=IdentityCheck.IMO, imo=imo),
+            mmsi,
+            first,
+            last,
+            lat=None,
+            lon=None,
+            score=0.2 if padded else 0.6,
+            reason=reason,
+            refs=[(source, line)],
+            version=version,
+        )
 
 
-def _identity_changes(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
-    """Names, call signs or IMO numbers that change under one MMSI: identity laundering evidence."""
+def _identity_changes(static: pl.DataFrame, version: str, clashing: set[int], out: EventBuilder) -> None:
+    """Names, call signs or IMO numbers that change under one MMSI: identity laundering evidence. Under an
+    MMSI caught transmitting from two places at once (identity_clash), identities flipping back and forth
+    between two values are the two ships' own: the clash is the finding, and this is its context."""
     for (mmsi,), rows in static.sort("ts").group_by("mmsi", maintain_order=True):
         changes = {f: _sequence(rows[f].to_list()) for f in ("name", "callsign", "imo")}
         changed = {f: seq for f, seq in changes.items() if len(seq) > 1}
         if not changed:
             continue
         what = "; ".join(f"{f} {_chain(seq)}" for f, seq in changed.items())
+        shared = int(mmsi) in clashing and all(len(set(map(str, seq))) == 2 for seq in changed.values())
+        score = 0.2 if shared else min(0.4 + 0.1 * sum(len(s) - 1 for s in changed.values()), 0.9)
+        context = _TWO_SHIPS if shared else ""
         refs = list(zip(rows["source"].to_list(), rows["line"].to_list(), strict=True))[:200]
         out.add(
             InvalidIdentityDetails(
@@ -136,11 +152,17 @@ def _identity_changes(static: pl.DataFrame, version: str, out: EventBuilder) -> 
             int(rows["ts"][-1]),
             lat=None,
             lon=None,
-            score=min(0.4 + 0.1 * sum(len(s) - 1 for s in changed.values()), 0.9),
-            reason=f"MMSI {mmsi} changed identity: {what}",
+            score=score,
+            reason=f"MMSI {mmsi} changed identity: {what}{context}",
             refs=refs,
             version=version,
         )
+
+
+_TWO_SHIPS = (
+    "; context, not an alarm: the two identities alternate with the two transmitters of this MMSI's "
+    "identity_clash (one MMSI, two ships: GFW's shared-MMSI rule, reference.md §1)"
+)
 
 
 def _chain(seq: list[object]) -> str:
@@ -311,6 +333,11 @@ def _clash_events(
 
 
 DETECTORS = (
-    Detector(EventType.INVALID_IDENTITY, InvalidIdentityParams, detect_invalid_identity),
+    Detector(
+        EventType.INVALID_IDENTITY,
+        InvalidIdentityParams,
+        detect_invalid_identity,
+        needs=(EventType.IDENTITY_CLASH,),
+    ),
     Detector(EventType.IDENTITY_CLASH, ClashParams, detect_identity_clash),
 )

@@ -21,6 +21,7 @@ from shadowfleet.detect.events import EventBuilder, Params
 from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
+_HOME_WITHIN_US = 24 * _US_PER_H  # GFW's segmenter: a gap over 24 h starts a new segment (reference.md §1)
 _ONE_WAY_LIMIT = 10_000  # fixes after an impossible step before we call it a vessel that never came back
 
 
@@ -31,6 +32,7 @@ class JumpParams(Params):
     hairpin_speed_kn: float  # away and back faster than this is implausible
     min_hairpin_m: float  # a hairpin's legs must each cover this much
     max_excursion_fixes: int  # a hairpin excursion holds at most this many fixes
+    min_excursion_h: float  # an excursion shorter than this with no fix on land is a burst of noise
 
 
 def detect_jumps(part: Partition, params: JumpParams, out: EventBuilder) -> None:
@@ -69,6 +71,9 @@ class _Track:
         hours = max(abs(int(self.ts[b]) - int(self.ts[a])), 1_000_000) / _US_PER_H
         return metres / NM_M / hours <= max_kn
 
+    def far(self, a: int, b: int) -> bool:
+        return float(haversine_m(self.lat[a], self.lon[a], self.lat[b], self.lon[b])) > self.params.min_hairpin_m
+
     def same(self, k: int, vessel: int) -> bool:
         return k < len(self.ts) and self.mmsi[k] == vessel
 
@@ -84,6 +89,12 @@ class _Track:
         back = end + 1
         # the main track resumes where the ship could have been, and the step back is itself a leap
         returned = self.same(back, vessel) and self.reachable(before, back, limit) and bool(self.fast[back])
+        if impossible and not returned:
+            # a long excursion: after hours away even its far fixes are "reachable" at 50 kn, so look for the
+            # leap back onto a track the ship could have sailed at a plausible speed (GFW's 25 kn)
+            home = self._leap_home(before, at, vessel)
+            if home is not None:
+                end, back, returned = home - 1, home, True
         if not impossible and not (returned and end - at < self.params.max_excursion_fixes):
             return at  # a fast leg that neither comes back nor is impossible: a fast ship, not a jump
         away = list(range(at, end + 1)) if returned else [at]
@@ -91,10 +102,26 @@ class _Track:
         self._emit(kind, before, away, back if returned else None, out)
         return back if returned else at
 
+    def _leap_home(self, before: int, at: int, vessel: int) -> int | None:
+        """The first later fix reached by an impossible leap that lands where the ship could have sailed from
+        `before` at the segmenter's plausible speed, within a day (a longer stay elsewhere is a move); both
+        leaps must be hairpin-long (a 2 km hop and a hop back hours later are two glitches, not an excursion)."""
+        if not self.far(before, at):
+            return None
+        k = at + 1
+        while self.same(k, vessel) and self.ts[k] - self.ts[at] <= _HOME_WITHIN_US and k - at < _ONE_WAY_LIMIT:
+            if self.impossible[k] and self.far(k - 1, k) and self.reachable(before, k, self.params.hairpin_speed_kn):
+                return k
+            k += 1
+        return None
+
     def _emit(self, kind: JumpKind, before: int, away: list[int], back: int | None, out: EventBuilder) -> None:
         at = away[0]
         on_land = int(land().contains(self.lat[away], self.lon[away]).sum())
-        score = _SCORE[kind] + 0.2 * (on_land > 0)
+        # on land is proof of a false position, and worth an analyst's look, only when the track comes back
+        away_h = (self.ts[away[-1]] - self.ts[at]) / _US_PER_H
+        burst = kind is JumpKind.EXCURSION and not on_land and away_h < self.params.min_excursion_h
+        score = 0.2 if burst else _SCORE[kind] + 0.2 * (on_land > 0 and kind is JumpKind.EXCURSION)
         refs_at = [before, *away, *([back] if back is not None else [])]
         start = int(self.ts[at]) if kind is not JumpKind.JUMP else int(self.ts[before])
         span_end = int(self.ts[away[-1]]) if kind is not JumpKind.JUMP else int(self.ts[at])
@@ -106,7 +133,6 @@ class _Track:
         if back is not None:
             leg = float(haversine_m(self.lat[away[-1]], self.lon[away[-1]], self.lat[back], self.lon[back]))
             back_kn = leg / NM_M / max((self.ts[back] - self.ts[away[-1]]) / _US_PER_H, 1 / 3600)
-        away_h = (self.ts[away[-1]] - self.ts[at]) / _US_PER_H
         words = {
             JumpKind.BAD_FIX: "a single fix, then back on track",
             JumpKind.EXCURSION: f"{len(away)} fixes over {away_h:.1f} h, then back on track",
@@ -117,6 +143,10 @@ class _Track:
             + (f" at {back_kn:.0f} kn" if back_kn is not None else "")
             + (f"; {on_land} of the off-track fixes lie on land" if on_land else "")
         )
+        if kind is JumpKind.JUMP:
+            reason += _ONE_WAY
+        if burst:
+            reason += _BURST.format(minutes=self.params.min_excursion_h * 60)
         out.add(
             PositionJumpDetails(
                 kind=kind,
@@ -140,6 +170,16 @@ class _Track:
         )
 
 
-_SCORE = {JumpKind.BAD_FIX: 0.2, JumpKind.EXCURSION: 0.7, JumpKind.JUMP: 0.5}
+# < 0.3 is context: a lone fix off the track is a glitch, and a one-way jump (no return) is as likely a
+# receiver or track-join artefact; only an excursion (away and back, reference.md §7) is spoofing's shape
+_ONE_WAY = (
+    "; context, not an alarm: with no way back, a receiver glitch, two tracks joined under one MMSI or a wrong "
+    "time stamp explain it as well as a spoof"
+)
+_BURST = (
+    "; context, not an alarm: away for under {minutes:.0f} min and never on land, a burst of receiver or GNSS "
+    "noise as likely as a spoofed excursion (reference.md §7)"
+)
+_SCORE = {JumpKind.BAD_FIX: 0.2, JumpKind.EXCURSION: 0.7, JumpKind.JUMP: 0.2}
 
 DETECTORS = (Detector(EventType.POSITION_JUMP, JumpParams, detect_jumps),)

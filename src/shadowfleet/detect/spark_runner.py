@@ -31,7 +31,7 @@ from shadowfleet.detect.encounters import EncounterFinder
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.partition import FLAT_EVENTS, detect_vessels, from_flat, to_flat
 from shadowfleet.detect.plan import Plan, Window, empty
-from shadowfleet.detect.reception import CELL_DEG, Reception
+from shadowfleet.detect.reception import CELLS_PER_DEG, MAX_SPAN_H, US_PER_H, Reception
 from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, Request, summaries
 from shadowfleet.store.store import Store
 
@@ -191,14 +191,41 @@ def _vessel_events(
 
 
 def _reception(positions: DataFrame) -> Reception:
-    """The store-wide reception map, as `reception.cells_sql` aggregates it on DuckDB."""
+    """The store-wide reception map, as `reception.cells_sql` builds it on DuckDB."""
+    from pyspark.sql import Window as SparkWindow
     from pyspark.sql import functions as sf
 
-    cells = positions.groupBy(
-        sf.floor(sf.col("lat") / sf.lit(CELL_DEG)).cast("int").alias("cell_lat"),
-        sf.floor(sf.col("lon") / sf.lit(CELL_DEG)).cast("int").alias("cell_lon"),
-        sf.floor(sf.col("ts") / sf.lit(_US_PER_H)).cast("long").alias("hour"),
-    ).agg(sf.count("*").alias("fixes"), sf.countDistinct("mmsi").alias("vessels"))
+    hour_us, half = sf.lit(US_PER_H), sf.lit(US_PER_H // 2)
+    f = positions.select("mmsi", "ts", "lat", "lon", sf.expr(f"ts div {US_PER_H}").alias("hour"))
+    heard = f.groupBy("mmsi", "hour").agg(
+        sf.min(sf.struct("ts", "lat", "lon")).alias("first"), sf.count("*").alias("fixes")
+    )
+    w = SparkWindow.partitionBy("mmsi").orderBy("ts", "lat", "lon")
+    pairs = f.select("*", *(sf.lead(c).over(w).alias(f"{c}1") for c in ("ts", "lat", "lon", "hour")))
+    silent = pairs.filter(
+        (sf.col("ts1") - sf.col("ts") <= sf.lit(MAX_SPAN_H * US_PER_H)) & (sf.col("hour1") - sf.col("hour") >= 2)
+    ).withColumn("h", sf.explode(sf.sequence(sf.col("hour") + 1, sf.col("hour1") - 1)))
+    frac = (sf.col("h") * hour_us + half - sf.col("ts")).cast("double") / (sf.col("ts1") - sf.col("ts")).cast("double")
+    placed = heard.select(
+        "mmsi", "hour", sf.col("first.lat").alias("lat"), sf.col("first.lon").alias("lon"), "fixes"
+    ).unionByName(
+        silent.select(
+            "mmsi",
+            sf.col("h").alias("hour"),
+            (sf.col("lat") + frac * (sf.col("lat1") - sf.col("lat"))).alias("lat"),
+            (sf.col("lon") + frac * (sf.col("lon1") - sf.col("lon"))).alias("lon"),
+            sf.lit(0).cast("long").alias("fixes"),
+        )
+    )
+    cells = placed.groupBy(
+        sf.floor(sf.col("lat") * sf.lit(float(CELLS_PER_DEG))).cast("int").alias("cell_lat"),
+        sf.floor(sf.col("lon") * sf.lit(float(CELLS_PER_DEG))).cast("int").alias("cell_lon"),
+        "hour",
+    ).agg(
+        sf.sum("fixes").alias("fixes"),
+        sf.count(sf.when(sf.col("fixes") > 0, 1)).alias("vessels"),
+        sf.count("*").alias("present"),
+    )
     return Reception.from_frame(frame_of(cells.toArrow()))
 
 

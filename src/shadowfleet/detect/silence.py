@@ -1,0 +1,263 @@
+"""How likely a silent vessel was simply missed: the reception map read along its gap and around it.
+
+For every whole hour of a gap, where the vessel would have been (on the line between the gap's ends), the
+share of the *other* vessels present within the reception radius that were heard in that hour: in a
+satellite-only sea it is 0 between passes, well below 1 in a crowded cell on a pass (message collisions,
+reference.md §7) and 0 throughout a coverage hole. The vessel's own detectability relative to those
+neighbours comes from the hours before and after the gap (heard hours over the hours its neighbours' share
+predicted): a class B set or a low antenna is heard less than the ships around it. Then the chance it was
+missed in every hour of the gap, hours taken as independent passes, is the product of (1 - its rate) over
+the gap's hours. GFW's rule asks the same question with fixed counts (reception > 10 positions a day, 14
+satellite positions in the 12 h before, reference.md §1 and §7); the map answers it where and when the gap
+was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from shadowfleet.core.geo import haversine_m, land
+from shadowfleet.detect.reception import CELL_DEG, MAX_SPAN_H, US_PER_H, Reception, cell
+
+MAX_HOURS = 14 * 24  # the hours of a long gap examined for reception: two weeks tell a hole from a ship
+MAX_RATE = 0.99  # nobody is heard for certain in an hour: a shore station loses ~3 % of messages (reference.md §7)
+_PROBES = {"gap": pl.UInt32, "hour": pl.Int64, "at_lat": pl.Float64, "at_lon": pl.Float64}
+
+
+@dataclass(frozen=True)
+class Silences:
+    """Per gap (in the gaps frame's row order): what the reception map says about its silence."""
+
+    heard_h: np.ndarray  # whole hours of the gap in which others near it were heard
+    dead_h: np.ndarray  # hours of the gap inside runs with nobody near heard, longer than a revisit
+    examined_h: np.ndarray  # whole hours of the gap examined
+    vessels: np.ndarray  # the most others heard near it in one hour of the gap
+    share: np.ndarray  # mean share of the others present near it that were heard, over the hours with any heard
+    rate: np.ndarray  # how often it was heard around the gap in hours others near it were, as far out at sea
+    was: np.ndarray  # ... the hours it was heard
+    could: np.ndarray  # ... of these hours
+    sticky: np.ndarray  # the chance it is missed in such an hour after it was missed in the one before
+    expected_h: np.ndarray  # hours of the gap in which it would have been heard, expected
+    chance: np.ndarray  # chance it was missed in every hour of the gap by bad luck alone
+
+
+def silences(
+    gaps: pl.DataFrame,
+    tracks: pl.DataFrame,
+    reception: Reception,
+    radius_m: float,
+    around_h: float,
+    max_unheard_h: float,
+    shore_slack_m: float,
+) -> Silences:
+    """`gaps`: mmsi, ts, ts_next, lat, lon, lat_next, lon_next (null for an open gap), open. `around_h`: the
+    hours before and after each gap its own rate is judged on; `shore_slack_m`: how much nearer the shore than
+    the gap's nearest point an hour there may be and still count (shore stations hear far better than
+    satellites, reference.md §7: hours in their range say nothing of how it is heard out at sea)."""
+    n = gaps.height
+    gap_ids = pl.DataFrame(
+        {
+            "gap": np.arange(n, dtype=np.uint32),
+            # a closed gap's vessel is itself on the map in its gap's hours (present, unheard): not a neighbour
+            "me": (~gaps["open"] & (gaps["ts_next"] - gaps["ts"] <= MAX_SPAN_H * US_PER_H)).cast(pl.UInt32),
+        }
+    )
+    during = (
+        _near(_gap_probes(gaps), reception, radius_m)
+        .join(gap_ids, on="gap")
+        .with_columns(_share(pl.col("vessels"), pl.col("present") - pl.col("me")), _shore())
+    )
+    nearest = during.group_by("gap").agg(pl.col("shore_m").min().alias("nearest_m"))
+    around = (
+        pl.concat(
+            [
+                _near(_around_probes(gaps, tracks, around_h, after), reception, radius_m).with_columns(
+                    side=pl.lit(after)
+                )
+                for after in (False, True)
+            ]
+        )
+        .with_columns(_shore(), (pl.col("vessels").cast(pl.Int64) - pl.col("own").cast(pl.Int64) > 0).alias("others"))
+        .join(nearest, on="gap", how="left")
+        .filter(pl.col("others") & (pl.col("shore_m") >= pl.col("nearest_m").fill_null(0.0) - shore_slack_m))
+    )
+    could = _per_gap(around, pl.len(), n)
+    was = _per_gap(around, pl.col("own").sum(), n)
+    rate = np.minimum((was + 1) / (could + 2), MAX_RATE)  # Laplace's rule of succession: no evidence reads 1/2
+    # misses come in runs (a pass over two clock hours, a crowded cell for hours): the chance to miss the next
+    # such hour after missing one, from the same hours (Laplace again)
+    after_miss = (
+        around.sort("gap", "side", "hour")
+        .with_columns((~pl.col("own")).shift(1).over("gap", "side").alias("missed_before"))
+        .filter(pl.col("missed_before").fill_null(False))
+    )
+    runs, again = _per_gap(after_miss, pl.len(), n), _per_gap(after_miss, (~pl.col("own")).sum(), n)
+    # the prior (two hours' weight): halfway, geometrically, between independent misses (1 - rate) and certain
+    # ones (1), until its own runs say otherwise
+    sticky = np.maximum((again + 2 * np.sqrt(1.0 - rate)) / (runs + 2), 1.0 - rate)
+    heard = during.filter(pl.col("vessels") > 0)
+    heard_h = _per_gap(heard, pl.len(), n)
+    dead_h, examined_h, vessels = _dead_air(during, n, max_unheard_h)
+    return Silences(
+        heard_h=heard_h,
+        dead_h=dead_h,
+        examined_h=examined_h,
+        vessels=vessels,
+        share=_per_gap(heard, pl.col("share").mean(), n),
+        rate=rate,
+        was=was,
+        could=could,
+        expected_h=rate * heard_h,
+        sticky=sticky,
+        chance=np.where(heard_h > 0, (1.0 - rate) * sticky ** np.maximum(heard_h - 1, 0), 1.0),
+    )
+
+
+def _shore() -> pl.Expr:
+    """Metres from shore of every probe's position."""
+    return (
+        pl.struct("at_lat", "at_lon")
+        .map_batches(
+            lambda s: pl.Series(
+                land().shore_distance_m(s.struct.field("at_lat").to_numpy(), s.struct.field("at_lon").to_numpy())
+            ),
+            return_dtype=pl.Float64,
+        )
+        .alias("shore_m")
+    )
+
+
+def _share(heard: pl.Expr, present: pl.Expr) -> pl.Expr:
+    """Share of the others present that were heard (0 where no other is present: nobody to judge by)."""
+    heard, present = heard.cast(pl.Int64).clip(0), present.cast(pl.Int64).clip(0)
+    return pl.when(present > 0).then(heard / present).otherwise(0.0).clip(0.0, 1.0).alias("share")
+
+
+def _per_gap(frame: pl.DataFrame, value: pl.Expr, n: int) -> np.ndarray:
+    out = np.zeros(n)
+    per = frame.group_by("gap").agg(value.cast(pl.Float64).alias("value"))
+    out[per["gap"].to_numpy()] = per["value"].fill_null(0.0).to_numpy()
+    return out
+
+
+def _gap_probes(gaps: pl.DataFrame) -> pl.DataFrame:
+    """Every whole hour strictly inside each gap (neither end's hour, where the vessel itself was heard) and
+    where the vessel would have been at its middle: on the straight line between the gap's ends, as the
+    reception map places a silent vessel; at its start for an open gap."""
+    first = pl.col("ts") // US_PER_H + 1
+    hours = (
+        gaps.with_row_index("gap")
+        .select(
+            "gap",
+            "ts",
+            "ts_next",
+            "lat",
+            "lon",
+            pl.col("lat_next").fill_null(pl.col("lat")),
+            pl.col("lon_next").fill_null(pl.col("lon")),
+            pl.int_ranges(first, pl.min_horizontal(pl.col("ts_next") // US_PER_H, first + MAX_HOURS)).alias("hour"),
+        )
+        .explode("hour")
+        .drop_nulls("hour")
+    )
+    frac = (pl.col("hour") * US_PER_H + US_PER_H // 2 - pl.col("ts")).cast(pl.Float64) / (
+        pl.col("ts_next") - pl.col("ts")
+    ).cast(pl.Float64)
+    return hours.select(
+        "gap",
+        "hour",
+        (pl.col("lat") + frac * (pl.col("lat_next") - pl.col("lat"))).alias("at_lat"),
+        (pl.col("lon") + frac * (pl.col("lon_next") - pl.col("lon"))).alias("at_lon"),
+    ).cast(_PROBES)  # type: ignore[arg-type]
+
+
+def _around_probes(gaps: pl.DataFrame, tracks: pl.DataFrame, hours_around: float, after: bool) -> pl.DataFrame:
+    """The whole hours of the look-back before each gap (or of the look-ahead after a closed one), without the
+    gap's own end hours (heard by definition), where the vessel was then (its last fix by the hour's end), and
+    whether it was itself heard in that hour."""
+    span = int(hours_around)
+    edge = pl.col("ts_next") // US_PER_H if after else pl.col("ts") // US_PER_H
+    lo, hi = (edge + 1, edge + span + 1) if after else (edge - span, edge)
+    hours = (
+        gaps.with_row_index("gap")
+        .filter(~pl.col("open") if after else pl.lit(True))
+        .select("gap", "mmsi", pl.int_ranges(lo, hi).alias("hour"))
+        .explode("hour")
+        .drop_nulls("hour")
+        .with_columns((pl.col("hour") * US_PER_H + US_PER_H - 1).alias("hour_end"))
+        .sort("hour_end")
+    )
+    own = tracks.select("mmsi", (pl.col("ts") // US_PER_H).alias("hour")).unique().with_columns(own=pl.lit(True))
+    located = hours.join_asof(
+        tracks.select("mmsi", "ts", pl.col("lat").alias("at_lat"), pl.col("lon").alias("at_lon")).sort("ts"),
+        left_on="hour_end",
+        right_on="ts",
+        by="mmsi",
+        strategy="backward",
+        check_sortedness=False,
+    )
+    return (
+        located.join(own, on=["mmsi", "hour"], how="left")
+        .with_columns(pl.col("own").fill_null(False))
+        .drop_nulls("at_lat")
+        .select(*_PROBES, "own")
+        .cast(_PROBES)  # type: ignore[arg-type]
+    )
+
+
+def _near(probes: pl.DataFrame, reception: Reception, radius_m: float) -> pl.DataFrame:
+    """For every probe (gap, hour, position): the vessels heard and present within `radius_m` of it in that
+    hour (cells whose centre lies within the radius)."""
+    if not probes.height:
+        return probes.with_columns(pl.lit(0, pl.UInt32).alias("vessels"), pl.lit(0, pl.UInt32).alias("present"))
+    k = int(np.ceil(radius_m / (CELL_DEG * 111_000))) + 1
+    top = float(np.abs(probes["at_lat"].to_numpy()).max())
+    widest = max(float(np.cos(np.radians(min(top, 80.0)))), 0.1)
+    m = int(np.ceil(k / widest))
+    offsets = pl.DataFrame(
+        {"di": np.repeat(np.arange(-k, k + 1), 2 * m + 1), "dj": np.tile(np.arange(-m, m + 1), 2 * k + 1)},
+        schema={"di": pl.Int32, "dj": pl.Int32},
+    )
+    cell_lat, cell_lon = cell(pl.col("at_lat"), pl.col("at_lon"))
+    near = (
+        probes.select("gap", "hour", "at_lat", "at_lon")
+        .with_columns(cell_lat, cell_lon)
+        .join(offsets, how="cross")
+        .with_columns((pl.col("cell_lat") + pl.col("di")), (pl.col("cell_lon") + pl.col("dj")))
+        .join(reception.cells, on=["cell_lat", "cell_lon", "hour"], how="inner")
+    )
+    centre = ((near["cell_lat"].to_numpy() + 0.5) * CELL_DEG, (near["cell_lon"].to_numpy() + 0.5) * CELL_DEG)
+    within = haversine_m(near["at_lat"].to_numpy(), near["at_lon"].to_numpy(), *centre) <= radius_m
+    summed = (
+        near.filter(pl.Series(within)).group_by("gap", "hour").agg(pl.col("vessels").sum(), pl.col("present").sum())
+    )
+    return (
+        probes.join(summed, on=["gap", "hour"], how="left")
+        .with_columns(pl.col("vessels").fill_null(0), pl.col("present").fill_null(0))
+        .sort("gap", "hour")
+    )
+
+
+def _dead_air(during: pl.DataFrame, n: int, max_unheard_h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per gap: the hours inside runs where nobody near it was heard for longer than `max_unheard_h` (longer
+    than a satellite revisit: a hole), the hours examined, and the most vessels heard near it in one hour."""
+    heard = pl.col("vessels") > 0
+    runs = (
+        during.sort("gap", "hour")
+        .with_columns(
+            ((heard != heard.shift(1)) | (pl.col("gap") != pl.col("gap").shift(1)))
+            .fill_null(True)
+            .cum_sum()
+            .alias("run")
+        )
+        .group_by("gap", "run")
+        .agg(heard.first().alias("heard"), pl.len().alias("hours"), pl.col("vessels").max())
+    )
+    dead = runs.filter(~pl.col("heard") & (pl.col("hours") > max_unheard_h))
+    vessels = np.zeros(n, np.int64)
+    per = runs.group_by("gap").agg(pl.col("vessels").max())
+    vessels[per["gap"].to_numpy()] = per["vessels"].to_numpy()
+    return _per_gap(dead, pl.col("hours").sum(), n), _per_gap(runs, pl.col("hours").sum(), n), vessels
