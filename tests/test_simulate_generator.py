@@ -376,7 +376,7 @@ def test_the_sea_of_japan_plays_off_the_dprk_east_coast_and_the_russian_far_east
         assert shore > (s.truth["shore_range_nm"] + 5) * NM_M  # heard only by satellites
     assert {a["port"] for a in s.truth["anchorages"]} <= {"Vladivostok", "Nakhodka", "Vostochnyy", "Busan", "Ulsan"}
     for kind in ("stop", "transit"):
-        (visit,) = s.cases("zone_visit", kind)
+        (visit,) = [c for c in s.truth["cases"] + s.truth["unobservable"] if c["detail"] == kind]
         rows = s.of(visit["mmsi"])
         inside = shapely.contains_xy(dprk_waters(), s.lon[rows], s.lat[rows])
         assert (s.lon[rows[inside]] > 127.0).all()  # in DPRK waters off the east coast
@@ -423,3 +423,18 @@ def test_every_listed_case_can_be_seen_in_what_was_heard(
         assert seen == (case in s.truth["cases"]), case
     for case in s.truth["unobservable"]:
         assert case["why"]
+
+
+def test_off_the_dprk_coast_only_satellites_and_the_neighbours_stations_hear(
+    scenario: Callable[[int, str, str], Scenario],
+) -> None:
+    s = scenario(5, "sea_of_japan", "mixed")
+    inside = shapely.contains_xy(dprk_waters(), s.lon, s.lat) & ~s.spoofed()
+    unheard_coast = inside & (world().receiver_distance_m(s.lat, s.lon) > 50 * NM_M)  # no neighbour in range
+    assert unheard_coast.sum() >= 3
+    steps = []
+    for m in np.unique(s.mmsi[unheard_coast]):
+        t = np.sort(s.t[s.of(m)[unheard_coast[s.of(m)]]])
+        steps.extend(np.diff(t))
+    assert np.mean(np.array(steps) >= 20 * 60) > 0.2  # from pass to pass, not a fix a minute as shore stations give
+    assert (world().shore_distance_m(s.lat[unheard_coast], s.lon[unheard_coast]) < 15 * NM_M).any()  # near the coast

@@ -63,7 +63,8 @@ def coastal_spot(sim: Simulator, box: tuple[float, float, float, float] | None =
     """A spot that shore stations hear in any scenario, away from ports and anchorages."""
     for _ in range(500):
         lat, lon = sim.sea_point(box, min_shore_nm=COASTAL_NM[0], max_shore_nm=COASTAL_NM[1])
-        if clear_spot(sim, lat, lon):
+        heard_by = float(sim.world.receiver_distance_m(np.array([lat]), np.array([lon]))[0]) / NM_M
+        if heard_by <= COASTAL_NM[1] and clear_spot(sim, lat, lon):
             return lat, lon
     raise ValueError("no coastal spot clear of ports and anchorages")
 
