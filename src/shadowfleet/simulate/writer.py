@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -82,7 +82,7 @@ def write_csv(sim: Simulator, reports: list[Received], path: Path) -> int:
     owner = np.repeat(np.arange(len(reports)), [len(r.rows) for r in reports])
 
     def per_vessel(values: list[object], kind: pa.DataType) -> pa.Array[Any]:
-        return pa.array(values, kind).take(owner)
+        return pa.array(values, kind).take(cast(pa.Int64Array, pa.array(owner)))
 
     vessels = [r.vessel for r in reports]
     start = np.datetime64(sim.start.replace(tzinfo=None), "s")
