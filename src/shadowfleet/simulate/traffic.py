@@ -200,9 +200,10 @@ class Simulator:
     ) -> float:
         """Enter on a straight leg from a sea point (in `origin_box`, the region's sea by default) that
         ends at `at` exactly at `when`; returns the leg's start time. The leg keeps out of DPRK waters
-        unless it is meant to go there."""
-        for _ in range(300):
-            origin = self.sea_point(origin_box)
+        unless it is meant to go there. Narrow waters (among islands) are entered from nearby."""
+        near = (at[0] - 0.3, at[0] + 0.3, at[1] - 0.3, at[1] + 0.3)
+        for attempt in range(600):
+            origin = self.sea_point(origin_box) if attempt < 300 else self.sea_point(near, min_shore_nm=1.0)
             duration = float(haversine_m(origin[0], origin[1], at[0], at[1])) / (knots * KNOT_M_S)
             if 600 < duration < max(when, 601) and self.world.clear(origin, at, keep_out_of_dprk=not into_dprk):
                 self.leg(v, when - duration, origin, at, knots)
