@@ -94,6 +94,7 @@ def outer_anchorage(sim: Simulator, port: str) -> Anchorage:
         radius = sim.details.anchorage_radius_m.draw(sim.rng)
         if (
             2.0 <= shore <= COASTAL_NM[1]
+            and shore * NM_M >= radius + 1000  # the whole anchorage lies at sea
             and clear_of_ports(lat, lon, 12.0)
             and not sim.world.on_land(lat, lon)
             and open_to_sea(sim, (lat, lon))

@@ -22,7 +22,7 @@ from shadowfleet.simulate.places import (
     open_sea_spot,
 )
 from shadowfleet.simulate.reception import Coverage, in_hole
-from shadowfleet.simulate.traffic import COASTAL, Simulator, Vessel, Waters, offset
+from shadowfleet.simulate.traffic import COASTAL, KNOT_M_S, Simulator, Vessel, Waters, offset
 from shadowfleet.simulate.truth import (
     AIS_GAP,
     DRAUGHT_CHANGE,
@@ -85,10 +85,10 @@ def listed_chain(sim: Simulator, truth: Truth) -> None:
     sim.stay(c, t_feed, t_feed + 5 * H, offset(feed, 150))
     truth.case(ENCOUNTER, c.mmsi, t_feed, t_feed + 5 * H, a.mmsi, detail="feeder", at=feed)
     sim.carry_on(c, t_feed + 5 * H)
-    sim.leg(a, t_feed + 5 * H + 60, feed, meet, 11)
-    a_there = a.last()[0]
-    if a_there < t0:
-        sim.stay(a, a_there + 60, t0, offset(meet, -2000), drift_m=200, sog=1.0)  # waits nearby
+    waiting = offset(meet, -2000)  # A waits nearby, then closes the last 2 km in 15 min (no teleport)
+    sim.leg(a, t_feed + 5 * H + 60, feed, waiting, 11)
+    sim.stay(a, a.last()[0] + 60, t0 - 960, waiting, drift_m=200, sog=1.0)  # A is there hours early
+    sim.leg(a, t0 - 900, waiting, meet, 2000 / 840 / KNOT_M_S)
     sim.arrive(b, offset(meet, 120), t0, 11)
     sim.stay(a, t0, t1, meet)
     sim.stay(b, t0, t1, offset(meet, 120))
@@ -337,7 +337,7 @@ def zone_visits(sim: Simulator, truth: Truth) -> None:
     sim.arrive(transit, a, when, 11, origin_box=sim.region.coast.approach)
     sim.leg(transit, when, a, b, 11)
     _zone_case(sim, truth, transit, "transit")
-    sim.carry_on(transit, sim.end)
+    sim.carry_on(transit, 0)  # sails on from where the transit ended: no silence that is not planted
     spot = dprk_spot(sim)
     stop = sim.vessel(80)
     t0 = float(sim.rng.uniform(0.3, 0.6)) * sim.end
