@@ -432,7 +432,7 @@ def test_off_the_dprk_coast_only_satellites_and_the_neighbours_stations_hear(
     inside = shapely.contains_xy(dprk_waters(), s.lon, s.lat) & ~s.spoofed()
     unheard_coast = inside & (world().receiver_distance_m(s.lat, s.lon) > 50 * NM_M)  # no neighbour in range
     assert unheard_coast.sum() >= 3
-    steps = []
+    steps: list[float] = []
     for m in np.unique(s.mmsi[unheard_coast]):
         t = np.sort(s.t[s.of(m)[unheard_coast[s.of(m)]]])
         steps.extend(np.diff(t))
