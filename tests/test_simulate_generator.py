@@ -20,7 +20,7 @@ import shapely
 
 from shadowfleet.core.geo import NM_M, haversine_m, ports
 from shadowfleet.detect.zones import dprk_waters
-from shadowfleet.simulate import simulate
+from shadowfleet.simulate import LISTED_TANKER, simulate
 from shadowfleet.simulate.details import draw_details
 from shadowfleet.simulate.world import world
 
@@ -376,7 +376,7 @@ def test_the_sea_of_japan_plays_off_the_dprk_east_coast_and_the_russian_far_east
         assert shore > (s.truth["shore_range_nm"] + 5) * NM_M  # heard only by satellites
     assert {a["port"] for a in s.truth["anchorages"]} <= {"Vladivostok", "Nakhodka", "Vostochnyy", "Busan", "Ulsan"}
     for kind in ("stop", "transit"):
-        (visit,) = s.cases("zone_visit", kind)
+        (visit,) = [c for c in s.truth["cases"] + s.truth["unobservable"] if c["detail"] == kind]
         rows = s.of(visit["mmsi"])
         inside = shapely.contains_xy(dprk_waters(), s.lon[rows], s.lat[rows])
         assert (s.lon[rows[inside]] > 127.0).all()  # in DPRK waters off the east coast
@@ -423,3 +423,46 @@ def test_every_listed_case_can_be_seen_in_what_was_heard(
         assert seen == (case in s.truth["cases"]), case
     for case in s.truth["unobservable"]:
         assert case["why"]
+
+
+def test_off_the_dprk_coast_only_satellites_and_the_neighbours_stations_hear(
+    scenario: Callable[[int, str, str], Scenario],
+) -> None:
+    s = scenario(5, "sea_of_japan", "mixed")
+    inside = shapely.contains_xy(dprk_waters(), s.lon, s.lat) & ~s.spoofed()
+    unheard_coast = inside & (world().receiver_distance_m(s.lat, s.lon) > 50 * NM_M)  # no neighbour in range
+    assert unheard_coast.sum() >= 3
+    steps: list[float] = []
+    for m in np.unique(s.mmsi[unheard_coast]):
+        t = np.sort(s.t[s.of(m)[unheard_coast[s.of(m)]]])
+        steps.extend(np.diff(t))
+    assert np.mean(np.array(steps) >= 20 * 60) > 0.2  # from pass to pass, not a fix a minute as shore stations give
+    assert (world().shore_distance_m(s.lat[unheard_coast], s.lon[unheard_coast]) < 15 * NM_M).any()  # near the coast
+
+
+@pytest.mark.parametrize(("seed", "region"), [(3, "yellow_sea"), (5, "sea_of_japan")])
+def test_no_ship_teleports_or_falls_silent_unless_planted(
+    scenario: Callable[[int, str, str], Scenario], seed: int, region: str
+) -> None:
+    s = scenario(seed, region, "terrestrial")
+    clones = {c["mmsi"] for c in s.cases("identity_clash")}
+    planted_silence = {c["mmsi"] for c in s.cases("ais_gap")}
+    planted_silence |= {d["mmsi"] for d in s.truth["decoys"] if d["kind"] == "short_dropout"}
+    planted_silence |= {c["mmsi"] for c in s.cases("position_jump")}  # its spoofed run is left out here
+    end = s.seconds(s.truth["start"]) + s.truth["days"] * 86400
+    real = ~s.spoofed()
+    for m in np.unique(s.mmsi):
+        if m in clones:
+            continue
+        rows = s.of(m)
+        rows = rows[real[rows]]
+        rows = rows[np.argsort(s.t[rows], kind="stable")]
+        dt = np.diff(s.t[rows])
+        hop = haversine_m(s.lat[rows[:-1]], s.lon[rows[:-1]], s.lat[rows[1:]], s.lon[rows[1:]])
+        fast = (hop > 500) & (hop / np.maximum(dt, 1) > 30 * NM_M / H)
+        assert not fast.any(), (m, s.t[rows[1:]][fast][:3])  # nobody jumps but the planted excursions
+        if m not in planted_silence:
+            assert dt.max() < 1 * H, (m, dt.max())  # shore stations everywhere: a fix every few minutes
+            # and every ship sails on until the end, but the listed tanker, which lies at its DPRK berth
+            # for 12 h and is heard no more (in port, where no gap is an alarm)
+            assert s.t[rows[-1]] > end - 1 * H or m == LISTED_TANKER[2], m

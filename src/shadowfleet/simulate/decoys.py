@@ -49,6 +49,8 @@ def anchorages(sim: Simulator, truth: Truth) -> None:
                 at = offset(centre, r * np.cos(angle), r * np.sin(angle))
                 t0 = float(sim.rng.uniform(6, sim.days * 24 - 8)) * H
             t1 = min(t0 + d.anchorage_wait_h.draw(sim.rng) * H, sim.end)
+            if sim.world.on_land(*at):  # a coarse coastline can reach into the anchorage's edge
+                at = centre
             waiting.append((at, t0, t1))
             sim.arrive(v, at, t0, float(sim.rng.uniform(8, 12)), origin_box=_around(centre))
             sim.stay(v, t0, t1, at, drift_m=40)

@@ -59,11 +59,25 @@ def open_sea_spot(sim: Simulator, coverage: Coverage, box: tuple[float, float, f
     raise ValueError("no open-sea spot clear of the coverage holes, ports and anchorages")
 
 
+def open_to_sea(sim: Simulator, spot: tuple[float, float]) -> bool:
+    """A straight run of 40 km over water leads from the spot to open water (>= 5 nm off the coast) on at
+    least one of 16 bearings: the spot is not in a bay shut in by islands, which ships could not reach on
+    a straight leg. Deterministic, so it draws nothing from the scenario's random source."""
+    for k in range(16):
+        bearing = k * math.pi / 8
+        there = offset(spot, 40_000 * math.cos(bearing), 40_000 * math.sin(bearing))
+        shore = float(sim.world.shore_distance_m(np.array([there[0]]), np.array([there[1]]))[0]) / NM_M
+        if shore >= 5 and sim.world.clear(spot, there, keep_out_of_dprk=False):
+            return True
+    return False
+
+
 def coastal_spot(sim: Simulator, box: tuple[float, float, float, float] | None = None) -> tuple[float, float]:
     """A spot that shore stations hear in any scenario, away from ports and anchorages."""
     for _ in range(500):
         lat, lon = sim.sea_point(box, min_shore_nm=COASTAL_NM[0], max_shore_nm=COASTAL_NM[1])
-        if clear_spot(sim, lat, lon):
+        heard_by = float(sim.world.receiver_distance_m(np.array([lat]), np.array([lon]))[0]) / NM_M
+        if heard_by <= COASTAL_NM[1] and clear_spot(sim, lat, lon) and open_to_sea(sim, (lat, lon)):
             return lat, lon
     raise ValueError("no coastal spot clear of ports and anchorages")
 
@@ -78,7 +92,13 @@ def outer_anchorage(sim: Simulator, port: str) -> Anchorage:
         lat, lon = offset(home, km * 1000 * math.cos(bearing), km * 1000 * math.sin(bearing))
         shore = float(sim.world.shore_distance_m(np.array([lat]), np.array([lon]))[0]) / NM_M
         radius = sim.details.anchorage_radius_m.draw(sim.rng)
-        if 2.0 <= shore <= COASTAL_NM[1] and clear_of_ports(lat, lon, 12.0) and not sim.world.on_land(lat, lon):
+        if (
+            2.0 <= shore <= COASTAL_NM[1]
+            and shore * NM_M >= radius + 1000  # the whole anchorage lies at sea
+            and clear_of_ports(lat, lon, 12.0)
+            and not sim.world.on_land(lat, lon)
+            and open_to_sea(sim, (lat, lon))
+        ):
             distance = float(haversine_m(home[0], home[1], lat, lon)) / 1000
             return Anchorage(f"{port} outer anchorage", port, round(lat, 5), round(lon, 5), radius, round(distance, 1))
     raise ValueError(f"no outer anchorage found off {port}")

@@ -22,7 +22,7 @@ from shadowfleet.simulate.places import (
     open_sea_spot,
 )
 from shadowfleet.simulate.reception import Coverage, in_hole
-from shadowfleet.simulate.traffic import COASTAL, Simulator, Vessel, Waters, offset
+from shadowfleet.simulate.traffic import COASTAL, KNOT_M_S, Simulator, Vessel, Waters, offset
 from shadowfleet.simulate.truth import (
     AIS_GAP,
     DRAUGHT_CHANGE,
@@ -85,10 +85,10 @@ def listed_chain(sim: Simulator, truth: Truth) -> None:
     sim.stay(c, t_feed, t_feed + 5 * H, offset(feed, 150))
     truth.case(ENCOUNTER, c.mmsi, t_feed, t_feed + 5 * H, a.mmsi, detail="feeder", at=feed)
     sim.carry_on(c, t_feed + 5 * H)
-    sim.leg(a, t_feed + 5 * H + 60, feed, meet, 11)
-    a_there = a.last()[0]
-    if a_there < t0:
-        sim.stay(a, a_there + 60, t0, offset(meet, -2000), drift_m=200, sog=1.0)  # waits nearby
+    waiting = offset(meet, -2000)  # A waits nearby, then closes the last 2 km in 15 min (no teleport)
+    sim.leg(a, t_feed + 5 * H + 60, feed, waiting, 11)
+    sim.stay(a, a.last()[0] + 60, t0 - 960, waiting, drift_m=200, sog=1.0)  # A is there hours early
+    sim.leg(a, t0 - 900, waiting, meet, 2000 / 840 / KNOT_M_S)
     sim.arrive(b, offset(meet, 120), t0, 11)
     sim.stay(a, t0, t1, meet)
     sim.stay(b, t0, t1, offset(meet, 120))
@@ -191,20 +191,32 @@ def dark_periods(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
         for _ in range(50):
             v = sim.vessel(80)
             start = open_sea_spot(sim, coverage, sim.region.sea) if where == "offshore" else coastal_spot(sim)
-            limits = Waters(min_shore_nm=offshore_nm(coverage)) if where == "offshore" else COASTAL
+            limits = Waters(min_shore_nm=offshore_nm(coverage)) if where == "offshore" else _along_coast(start)
             sim.sail(v, 0, sim.end, start, float(sim.rng.uniform(8, 12)), limits)
             off0 = float(sim.rng.uniform(14, sim.days * 24 - 24)) * H
             off1 = off0 + sim.details.dark_hours.draw(sim.rng) * H
             rows = np.concatenate(v.chunks)
             near = (rows[:, 0] > off0 - 12 * H) & (rows[:, 0] < off1 + 2 * H)
             ends = [v.position(off0), v.position(off1)]  # where it fell silent and came back: not at anchor
-            if not in_hole(coverage, rows[near, 0], rows[near, 1], rows[near, 2]).any() and all(
-                clear_spot(sim, *end) for end in ends
+            heard_by = sim.world.receiver_distance_m(np.array([e[0] for e in ends]), np.array([e[1] for e in ends]))
+            shore_heard = where == "offshore" or bool((heard_by <= COASTAL.max_shore_nm * NM_M).all())
+            if (
+                not in_hole(coverage, rows[near, 0], rows[near, 1], rows[near, 2]).any()
+                and all(clear_spot(sim, *end) for end in ends)
+                and shore_heard
             ):
                 v.off.append((off0, off1))
                 truth.case(AIS_GAP, v.mmsi, off0, off1, detail=where)
                 break
             sim.vessels.remove(v)
+
+
+def _along_coast(home: tuple[float, float]) -> Waters:
+    """Waypoints within half a degree of home and 4-12 nm off the coast: a coaster up and down one coast
+    (not across the sea from one coast to another)."""
+    return Waters(
+        (home[0] - 0.5, home[0] + 0.5, home[1] - 0.5, home[1] + 0.5), COASTAL.min_shore_nm, COASTAL.max_shore_nm
+    )
 
 
 def excursions(sim: Simulator, truth: Truth) -> None:
@@ -213,7 +225,7 @@ def excursions(sim: Simulator, truth: Truth) -> None:
     for _ in range(sim.details.excursions):
         v = sim.vessel(70)
         home = coastal_spot(sim)
-        along = Waters((home[0] - 0.5, home[0] + 0.5, home[1] - 0.5, home[1] + 0.5), 4.0, 12.0)
+        along = _along_coast(home)
         sim.sail(v, 0, sim.end, home, float(sim.rng.uniform(9, 13)), along)  # a coaster, up and down one coast
         km = float(sim.rng.uniform(150, 300))
         t0, t1 = _in_coastal_waters(sim, v, float(sim.rng.uniform(0.5, 2.0)) * H)
@@ -231,7 +243,7 @@ def _in_coastal_waters(sim: Simulator, v: Vessel, seconds: float) -> tuple[float
     """A time window in which the ship sails within every shore station's range (so the run of
     spoofed fixes is heard whatever the reception model)."""
     rows = np.concatenate(v.chunks)
-    shore = sim.world.shore_distance_m(rows[:, 1], rows[:, 2])
+    shore = sim.world.receiver_distance_m(rows[:, 1], rows[:, 2])
     for _ in range(500):
         t0 = float(sim.rng.uniform(10 * H, sim.end - 10 * H))
         near = (rows[:, 0] >= t0 - 0.5 * H) & (rows[:, 0] <= t0 + seconds + 0.5 * H)
@@ -325,7 +337,7 @@ def zone_visits(sim: Simulator, truth: Truth) -> None:
     sim.arrive(transit, a, when, 11, origin_box=sim.region.coast.approach)
     sim.leg(transit, when, a, b, 11)
     _zone_case(sim, truth, transit, "transit")
-    sim.carry_on(transit, sim.end)
+    sim.carry_on(transit, 0)  # sails on from where the transit ended: no silence that is not planted
     spot = dprk_spot(sim)
     stop = sim.vessel(80)
     t0 = float(sim.rng.uniform(0.3, 0.6)) * sim.end

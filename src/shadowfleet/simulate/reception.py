@@ -5,12 +5,13 @@ issue 10, and the detectors scored P = R = 1.0 on it.
 
 `mixed`, the default, is what real archives look like. Shore stations hear a ship up to 20-40 nm from
 the coast (each 2-degree stretch of coast its own range, within the scenario's span, with a fading
-edge). Beyond that only satellites hear it, and only during a pass: a pass every 0.5-3 h lasting 5-16
-min. A satellite decodes a limited number of ships per 1-degree cell per pass (message collisions): in
-dense traffic a ship is missed by some passes, and a pass that hears it decodes one to a few of its
-messages; class B is heard less often. Coverage holes are boxes of open sea where for hours no
-satellite hears anybody (all of each box lies beyond shore range). Every figure is drawn per scenario
-(`details`).
+edge); the DPRK shares no AIS, so off its coast only satellites and the neighbours' stations hear.
+Beyond shore range only satellites hear a ship, and only during a pass: a pass every 0.5-3 h lasting
+5-16 min. A satellite decodes a limited number of ships per 1-degree cell per pass (message
+collisions): in dense traffic a ship is missed by some passes, and a pass that hears it decodes one to
+a few of its messages; class B is heard less often. Coverage holes are boxes of open sea where for
+hours no satellite hears anybody (all of each box lies beyond shore range). Every figure is drawn per
+scenario (`details`).
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def hear(
     sizes = [len(f) for f in fixes]
     rows = np.concatenate(fixes) if fixes else np.zeros((0, 4))
     t, lat, lon = rows[:, 0], rows[:, 1], rows[:, 2]
-    shore_p = shore_heard(coverage, sim.world.shore_distance_m(lat, lon), lat, lon)
+    shore_p = shore_heard(coverage, sim.world.receiver_distance_m(lat, lon), lat, lon)
     heard = rng.random(len(t)) < shore_p
     if coverage.model is Reception.MIXED:
         cls = np.repeat(np.array(classes), sizes)

@@ -173,7 +173,7 @@ class Simulator:
         count = max(int((t1 - t0) / step) + 1, 1)
         t = t0 + np.concatenate([[0.0], np.cumsum(step * self.rng.uniform(0.9, 1.1, count - 1))])
         t = t[t <= t1]
-        jitter = self.rng.normal(0, drift_m / 111_000, (len(t), 2))
+        jitter = wander(self.rng, len(t), drift_m / 111_000)
         rows = np.column_stack(
             [t, at[0] + jitter[:, 0], at[1] + jitter[:, 1] / math.cos(math.radians(at[0])), np.full(len(t), sog)]
         )
@@ -200,9 +200,10 @@ class Simulator:
     ) -> float:
         """Enter on a straight leg from a sea point (in `origin_box`, the region's sea by default) that
         ends at `at` exactly at `when`; returns the leg's start time. The leg keeps out of DPRK waters
-        unless it is meant to go there."""
-        for _ in range(300):
-            origin = self.sea_point(origin_box)
+        unless it is meant to go there. Narrow waters (among islands) are entered from nearby."""
+        near = (at[0] - 0.3, at[0] + 0.3, at[1] - 0.3, at[1] + 0.3)
+        for attempt in range(600):
+            origin = self.sea_point(origin_box) if attempt < 300 else self.sea_point(near, min_shore_nm=1.0)
             duration = float(haversine_m(origin[0], origin[1], at[0], at[1])) / (knots * KNOT_M_S)
             if 600 < duration < max(when, 601) and self.world.clear(origin, at, keep_out_of_dprk=not into_dprk):
                 self.leg(v, when - duration, origin, at, knots)
@@ -220,6 +221,24 @@ class Simulator:
         for a, b in itertools.pairwise(points):
             t = self.leg(v, t, a, b, knots)
         return t
+
+
+WANDER_MEMORY = 0.97  # per 3-minute fix: a ship at anchor or adrift swings and drifts, it does not jump
+
+
+def wander(rng: np.random.Generator, n: int, spread: float) -> np.ndarray:
+    """(n, 2) offsets that wander about 0 with standard deviation `spread`, each step a small move
+    (an AR(1) walk: x[k] = a x[k-1] + e[k]), computed in blocks so that a**-k stays finite."""
+    a = WANDER_MEMORY
+    noise = rng.normal(0, spread * math.sqrt(1 - a * a), (n, 2))
+    out = np.zeros((n, 2))
+    carry = np.zeros(2)
+    for start in range(0, n, 200):
+        e = noise[start : start + 200]
+        k = np.arange(1, len(e) + 1)[:, None]
+        out[start : start + len(e)] = a**k * carry + a**k * np.cumsum(e / a**k, axis=0)
+        carry = out[start + len(e) - 1]
+    return out
 
 
 def valid_imo(rng: np.random.Generator) -> int:

@@ -155,18 +155,44 @@ class World:
         shore[on_land] = 0.0
         self.shore_m = shore.reshape(lat_grid.shape)
         self.dprk = dprk_waters()
+        self.receiver_m = self._receiver_grid(vertices, lon_grid.ravel(), lat_grid.ravel(), nearest, shore)
         self.dprk_buffer = shapely.buffer(self.dprk, 0.1)  # ~10 km: background keeps well clear
         shapely.prepare(self.dprk)
         shapely.prepare(self.dprk_buffer)
 
-    def shore_distance_m(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Metres to the nearest coast (0 on land); far outside the grid counts as far from shore."""
+    def _receiver_grid(
+        self, vertices: np.ndarray, lon: np.ndarray, lat: np.ndarray, nearest: np.ndarray, shore: np.ndarray
+    ) -> np.ndarray:
+        """Metres to the nearest coast with shore stations that feed the archives: every coast but the
+        DPRK's (it shares no AIS; near it only satellites and the neighbours' stations hear a ship).
+        Only grid points whose nearest coast is the DPRK's are looked up again."""
+        dprk_vertex = shapely.contains_xy(shapely.buffer(self.dprk, 0.02), vertices[:, 0], vertices[:, 1])
+        receiver = shore.copy()
+        again = nearest[0][dprk_vertex[nearest[1]]]
+        others = vertices[~dprk_vertex]
+        found = shapely.STRtree(shapely.points(others)).query_nearest(
+            shapely.points(lon[again], lat[again]), max_distance=FAR_DEG, all_matches=False
+        )
+        receiver[again] = FAR_M
+        hit = again[found[0]]
+        receiver[hit] = haversine_m(lat[hit], lon[hit], others[found[1], 1], others[found[1], 0])
+        return receiver.reshape(self.shore_m.shape)
+
+    def _lookup(self, grid: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         i = np.rint((np.asarray(lat) - self.lat[0]) / GRID_DEG).astype(np.int64)
         j = np.rint((np.asarray(lon) - self.lon[0]) / GRID_DEG).astype(np.int64)
         inside = (i >= 0) & (i < len(self.lat)) & (j >= 0) & (j < len(self.lon))
         out = np.full(np.shape(i), FAR_M)
-        out[inside] = self.shore_m[i[inside], j[inside]]
+        out[inside] = grid[i[inside], j[inside]]
         return out
+
+    def shore_distance_m(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Metres to the nearest coast (0 on land); far outside the grid counts as far from shore."""
+        return self._lookup(self.shore_m, lat, lon)
+
+    def receiver_distance_m(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Metres to the nearest coast whose shore stations are heard (every coast but the DPRK's)."""
+        return self._lookup(self.receiver_m, lat, lon)
 
     def on_land(self, lat: np.ndarray | float, lon: np.ndarray | float) -> np.ndarray:
         return np.asarray(shapely.contains_xy(self.land, lon, lat))
