@@ -31,7 +31,7 @@ def _un() -> list[tuple[str, str, str, str, str]]:
     root = ET.parse(SANCTIONS / "un" / "un_consolidated_2026-02-27.xml").getroot()
     found = []
     for record in [*root.iter("INDIVIDUAL"), *root.iter("ENTITY")]:
-        original = (record.findtext("NAME_ORIGINAL_SCRIPT") or "").strip()
+        original = " ".join((record.findtext("NAME_ORIGINAL_SCRIPT") or "").split())  # one line per field
         parts = [(record.findtext(t) or "").strip() for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")]
         latin = " ".join(p for p in parts if p)
         if original and latin and not original.isascii():
