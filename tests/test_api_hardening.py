@@ -136,7 +136,7 @@ def _move_events(store: Path, moves: dict[str, tuple[datetime, datetime]]) -> No
 
 
 def test_events_near_year_1_and_9999_are_served(scenario_store: Path) -> None:
-    ids = pq.read_table(scenario_store / layout.EVENTS.relative, columns=["event_id"]).column(0).to_pylist()
+    ids: list[Any] = pq.read_table(scenario_store / layout.EVENTS.relative, columns=["event_id"]).column(0).to_pylist()
     early, late = ids[0], ids[1]
     _move_events(
         scenario_store,

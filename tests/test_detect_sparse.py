@@ -7,12 +7,14 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
 from cli import ingest_json, run
 from shadowfleet.core.events import EncounterDetails, EventType, details_of
+from shadowfleet.core.geo import ports
 from shadowfleet.detect.anchorages import SECTION, AnchorageParams, Nearby, infer, read_user_anchorages
 from shadowfleet.detect.anchorages import stationary_periods as stays
 from shadowfleet.detect.events import Config
@@ -20,7 +22,7 @@ from shadowfleet.detect.loitering import at_anchorages
 from shadowfleet.detect.write import read_events
 from shadowfleet.store import layout
 from test_detect import positions_table
-from tracks import Tracks, find_encounters, run_detector
+from tracks import Tracks, Vessel, find_encounters, run_detector
 
 T0 = datetime(2024, 3, 1, 20, tzinfo=UTC)
 SEA = (35.0, 124.0)  # Yellow Sea, ~100 nm from any shore, in the korea_bay_yellow_sea hot spot
@@ -101,34 +103,112 @@ def anchorage_params() -> AnchorageParams:
     return Config.load().params(AnchorageParams, SECTION)
 
 
-def test_an_outer_anchorage_is_inferred_and_an_encounter_there_is_context() -> None:
-    fleet = Tracks(T0)
-    outer = (30.5, 122.9)  # off Ningbo-Zhoushan, tens of km from the port point
-    for k in range(10):  # ten ships waiting, each alone, ~600-900 m apart, arriving over the day
-        at = (outer[0] + (k % 4) * 0.007, outer[1] + (k // 4) * 0.009)
-        fleet.vessel(900000000 + k, at, T0 + timedelta(hours=k)).stay(hours=8, every_min=20)
-    (anchorage,) = infer(stays(fleet.frame(), anchorage_params()), anchorage_params())
-    assert anchorage.source == "inferred" and anchorage.vessels == 10 and anchorage.paired_share == 0.0
-    assert "km from" in anchorage.name and "10 distinct vessels" in anchorage.how
-    meeting = Tracks(T0)
-    meeting.vessel(412000001, outer).stay(hours=4, every_min=10)
-    meeting.vessel(413000002, metres_north(outer, 150)).stay(hours=4, every_min=10)
-    (event,) = find_encounters(meeting, anchorages=Nearby([anchorage]))
-    details = details_of(EventType.ENCOUNTER, event["details"])
-    assert details.in_port and details.anchorage == anchorage.name and details.anchorage_source == "inferred"
-    assert event["score"] < 0.3 and "context, not an alarm" in event["reason"]
+OUTER = (35.85, 120.55)  # Yellow Sea, 33 km off Qingdao Gang's WPI point: where an outer anchorage lies
+PORT_KM = (15, 60)  # big ports' outer anchorages lie 15-60 km from the port point (reference.md §7)
 
 
-def test_an_sts_hot_spot_where_pairs_meet_is_not_an_anchorage() -> None:
+def heard(v: Vessel, hours: float, rng: np.random.Generator) -> None:
+    """Lying still for `hours`, heard at satellite passes 30-180 min apart (reference.md §7)."""
+    end = v.t + timedelta(hours=hours)
+    v.sog_kn = 0.1
+    v.fix()
+    while (step := float(rng.uniform(30, 180))) and v.t + timedelta(minutes=step) < end:
+        v.silent(hours=step / 60).fix()
+
+
+def busy_outer_anchorage(
+    ships: int = 16, seed: int = 5, arrivals_h: float = 48, longest_h: float = 30
+) -> tuple[Tracks, list[tuple[int, int]]]:
+    """Ships arriving over `arrivals_h` and waiting 6-`longest_h` h within 2 km of OUTER, about a third
+    dropping anchor 80-300 m beside one already waiting; returns the fleet and the side-by-side pairs."""
+    rng = np.random.default_rng(seed)
     fleet = Tracks(T0)
-    for k in range(6):  # six transfers, two hulls side by side each, at one patch of open sea
-        at = (OPEN[0] + (k % 3) * 0.006, OPEN[1] + (k // 3) * 0.008)
-        start = T0 + timedelta(hours=3 * k)
-        fleet.vessel(800000000 + 2 * k, at, start).stay(hours=7, every_min=20)
-        fleet.vessel(800000001 + 2 * k, metres_north(at, 60), start).stay(hours=7, every_min=20)
+    waiting: list[tuple[int, tuple[float, float], datetime, datetime]] = []
+    beside: list[tuple[int, int]] = []
+    for k in range(ships):
+        mmsi = 413500000 + k
+        if waiting and rng.random() < 0.35:
+            other, at, since, until = waiting[int(rng.integers(len(waiting)))]
+            at = metres_north(at, float(rng.uniform(80, 300)))
+            start = since + timedelta(hours=float(rng.uniform(0, max((until - since).total_seconds() / 3600 - 3, 0))))
+            beside.append((other, mmsi))
+        else:
+            r, angle = 2000 * np.sqrt(rng.random()), rng.uniform(0, 2 * np.pi)
+            at = (OUTER[0] + r * np.cos(angle) / 111_195, OUTER[1] + r * np.sin(angle) / 90_000)
+            start = T0 + timedelta(hours=float(rng.uniform(0, arrivals_h)))
+        hours = float(rng.uniform(6, longest_h))
+        heard(fleet.vessel(mmsi, at, start), hours, rng)
+        waiting.append((mmsi, at, start, start + timedelta(hours=hours)))
+    return fleet, beside
+
+
+def test_a_busy_outer_anchorage_is_inferred_and_its_encounters_are_context() -> None:
+    _, metres = ports().nearest(np.array([OUTER[0]]), np.array([OUTER[1]]))
+    assert PORT_KM[0] < metres[0] / 1000 < PORT_KM[1]
+    fleet, beside = busy_outer_anchorage()
+    assert beside  # some ships lie side by side, as at any busy anchorage
     periods = stays(fleet.frame(), anchorage_params())
-    assert periods.height == 12 and periods["mmsi"].n_unique() == 12  # as many vessels as the anchorage above
-    assert infer(periods, anchorage_params()) == []  # but every one of them lay beside another
+    assert periods["mmsi"].n_unique() >= 14  # a ship heard for under 6 h of its stay is not stationary yet
+    (anchorage,) = infer(periods, anchorage_params())
+    assert anchorage.source == "inferred" and anchorage.vessels == periods["mmsi"].n_unique()
+    assert f"{anchorage.vessels} distinct vessels" in anchorage.how
+    assert "km from Qingdao" in anchorage.name and anchorage.paired_share is not None
+    encounters = find_encounters(fleet, anchorages=Nearby([anchorage]))
+    assert encounters  # neighbours at anchor meet the encounter rule ...
+    for event in encounters:  # ... and are kept as context, the anchorage named, never an alarm
+        details = details_of(EventType.ENCOUNTER, event["details"])
+        assert details.in_port and details.anchorage == anchorage.name and details.anchorage_source == "inferred"
+        assert event["score"] < 0.3 and "context, not an alarm" in event["reason"]
+    alarms = find_encounters(fleet)  # the same fleet with no anchorage known: alarms
+    assert {e["event_id"] for e in alarms} == {e["event_id"] for e in encounters}
+    assert all(e["score"] >= 0.3 for e in alarms)
+
+
+def test_an_anchorage_is_inferred_from_a_single_day() -> None:
+    """GFW's thresholds need years (20 vessels, 12 h); a day of a busy anchorage is enough here."""
+    fleet, _ = busy_outer_anchorage(ships=12, seed=11, arrivals_h=10, longest_h=14)
+    frame = fleet.frame()
+    assert (int(frame["ts"].max()) - int(frame["ts"].min())) / 3.6e9 < 24  # type: ignore[arg-type]
+    (anchorage,) = infer(stays(frame, anchorage_params()), anchorage_params())
+    assert anchorage.vessels is not None and anchorage.vessels >= anchorage_params().min_vessels
+
+
+def meeting_place(separations_m: tuple[float, float], transfers: int) -> Tracks:
+    """Transfers in one patch of open sea, one after another: two hulls (a third every third time) lying
+    together 7-12 h, each heard at satellite passes."""
+    rng = np.random.default_rng(3)
+    fleet = Tracks(T0)
+    for k in range(transfers):
+        at = (OPEN[0] + (k % 3) * 0.006, OPEN[1] + (k // 3) * 0.008)
+        start, hours = T0 + timedelta(hours=13 * k), float(rng.uniform(7, 12))
+        hulls = 3 if k % 3 == 2 else 2
+        for h in range(hulls):
+            spot = metres_north(at, h * float(rng.uniform(*separations_m)))
+            heard(fleet.vessel(800000000 + 10 * k + h, spot, start), hours, rng)
+    return fleet
+
+
+def test_a_hot_spot_where_a_few_tankers_meet_stays_open_sea() -> None:
+    _, metres = ports().nearest(np.array([OPEN[0]]), np.array([OPEN[1]]))
+    assert metres[0] > 100_000  # far from any port
+    fleet = meeting_place((40, 300), transfers=3)  # a handful: two pairs and a meeting of three
+    periods = stays(fleet.frame(), anchorage_params())
+    assert periods["mmsi"].n_unique() == 7 and infer(periods, anchorage_params()) == []
+    encounters = find_encounters(fleet, anchorages=Nearby(infer(periods, anchorage_params())))
+    assert len(encounters) == 5  # each pair, and every pair of the three
+    assert all(e["score"] >= 0.3 and not json.loads(e["details"])["in_port"] for e in encounters)
+
+
+@pytest.mark.parametrize(("separations_m", "guard"), [((30, 70), "alongside"), ((150, 400), "lone groups")])
+def test_a_busy_meeting_place_is_not_an_anchorage_however_many_come(
+    separations_m: tuple[float, float], guard: str
+) -> None:
+    """As many distinct vessels as an anchorage, but in the shape of transfers: hulls alongside, or lone
+    pairs and threes with nobody else near."""
+    fleet = meeting_place(separations_m, transfers=8)
+    periods = stays(fleet.frame(), anchorage_params())
+    assert periods["mmsi"].n_unique() >= 2 * anchorage_params().min_vessels
+    assert infer(periods, anchorage_params()) == [], guard
 
 
 def ten_waiting(at: tuple[float, float]) -> pl.DataFrame:

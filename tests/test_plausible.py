@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -22,7 +23,7 @@ T = int(datetime(2024, 5, 1, tzinfo=UTC).timestamp() * 1_000_000)
 
 def _static_rows(**values: list[float | None]) -> Rows:
     n = len(next(iter(values.values())))
-    cols: dict[str, pa.Array] = {
+    cols: dict[str, pa.Array[Any]] = {
         "ts": pa.array([T] * n, pa.int64()),
         "eta": pa.array(values.pop("eta", [None] * n), pa.int64()),
         "line": pa.array(range(1, n + 1), pa.int64()),

@@ -7,6 +7,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -78,7 +79,7 @@ def test_eu_annex_ftm_csv() -> None:
 def test_ftm_json_lines_round_trip_and_bad_lines(tmp_path: Path) -> None:
     table = check(to_table(un().entries[:50], "un", "v"), LIST_ENTRIES)
     path = tmp_path / "entities.ftm.json"
-    lines = [*table.column("ftm").to_pylist(), "{not json", json.dumps({"id": "x", "schema": "Address"})]
+    lines: list[Any] = [*table.column("ftm").to_pylist(), "{not json", json.dumps({"id": "x", "schema": "Address"})]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (lf,) = read_lists([path])
     assert lf.read == 52 and len(lf.entries) == 50

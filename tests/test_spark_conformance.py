@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -34,7 +34,7 @@ def test_duckdb_and_spark_runners_agree(tmp_path: Path) -> None:
         return rows
 
     whole = local(Window())
-    lons = run_duckdb(store, config, Window()).column("lon").drop_null().to_pylist()
+    lons = cast(list[float], run_duckdb(store, config, Window()).column("lon").drop_null().to_pylist())
     boxed = Window(bbox=(statistics.median(lons), -90.0, 180.0, 90.0))  # the eastern half of the events
     first = min(e["start_time"] for e in whole).replace(minute=0, second=0, microsecond=0)
     timed = Window(since=first + timedelta(hours=12), until=first + timedelta(hours=48))

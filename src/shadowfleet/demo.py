@@ -125,12 +125,12 @@ def _where(console: Console, store: Store, written: list[tuple[str, Path]]) -> N
     for what, path in written:
         console.print(f"{what}: [b]{path.resolve()}[/b]", soft_wrap=True, highlight=False)
     console.print(f"store (Parquet by UTC date, DuckDB-queryable): [b]{store.root.resolve()}[/b]")
-    console.print(f"  positions: {store.glob(POSITIONS)}", soft_wrap=True)
+    console.print(f"  positions: {store.root / POSITIONS.name}/date=*/*.parquet", soft_wrap=True)
     commands = ("info", "screen vessel --name 'chon ma san'", "network", "risk", "alerts", "cap --year 2024",
                 "users add ana --role analyst", "serve")  # fmt: skip
     for command in commands:
         console.print(f"  try: .venv/bin/shadowfleet {command} --store {store.root}", soft_wrap=True)
-    query = f"SELECT count(*) FROM '{store.glob(POSITIONS)}'"
+    query = f"SELECT count(*) FROM '{store.root / POSITIONS.name}/date=*/*.parquet'"
     console.print(f'  or:  .venv/bin/python -c "import duckdb; print(duckdb.sql(\\"{query}\\"))"', soft_wrap=True)
 
 

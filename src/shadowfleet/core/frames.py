@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import pyarrow as pa
 
@@ -13,7 +15,7 @@ def frame_of(table: pa.Table) -> pl.DataFrame:
     return frame
 
 
-def plain_array(column: pa.ChunkedArray) -> pa.Array:
+def plain_array(column: pa.ChunkedArray[Any]) -> pa.Array[Any]:
     """One contiguous array, with Polars' large or view strings back to the canonical `string`."""
     arr = column.combine_chunks()
     if pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):

@@ -21,7 +21,7 @@ class Column:
     doc: str
     nullable: bool = True
 
-    def field(self) -> pa.Field:
+    def field(self) -> pa.Field[pa.DataType]:
         return pa.field(self.name, self.type, nullable=self.nullable)
 
 
@@ -282,7 +282,27 @@ ALERTS = Table(
     partitioned_by_date=False,
 )
 
-TABLES = {t.name: t for t in (POSITIONS, STATIC, REJECTS, EVENTS, LIST_ENTRIES, VESSEL_MATCHES, RISK, ALERTS)}
+# replaced by every detect run (detect/anchorages.py): anchorages inferred from the data, and the user's files
+ANCHORAGES = Table(
+    "anchorages",
+    (
+        Column("anchorage_id", pa.string(), "stable id: source and rounded position", False),
+        Column("name", pa.string(), "a user's name, or the nearest port and its distance", False),
+        Column("lat", pa.float64(), "centre, degrees WGS84", False),
+        Column("lon", pa.float64(), "centre, degrees WGS84", False),
+        Column("radius_m", pa.float64(), "an event within this of the centre is at the anchorage", False),
+        Column("source", pa.string(), "inferred (from this store's data) or user (a file given to detect)", False),
+        Column("vessels", pa.int64(), "distinct vessels stationary there (inferred)"),
+        Column("stationary_periods", pa.int64(), "stationary periods there (inferred)"),
+        Column("paired_share", pa.float64(), "share of those periods with another vessel within pair distance"),
+        Column("how", pa.string(), "how it was inferred or where it was read from", False),
+    ),
+    key=("anchorage_id",),
+    partitioned_by_date=False,
+)
+TABLES = {
+    t.name: t for t in (POSITIONS, STATIC, REJECTS, EVENTS, ANCHORAGES, LIST_ENTRIES, VESSEL_MATCHES, RISK, ALERTS)
+}
 
 
 class SchemaError(ValueError):

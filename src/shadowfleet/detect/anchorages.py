@@ -3,15 +3,18 @@ user's file, or the World Port Index ports themselves. An encounter or loitering
 
 GFW's rule (reference.md §7): a vessel is stationary when a run of its fixes all lie within 0.5 km of
 the run's first fix for more than 12 h; a ~0.5 km cell is an anchorage when at least 20 distinct
-vessels were stationary in it, over years of data. Here, so that one day of data works as well as
-years: stationary for 6 h; cells of ~2 km joined to their neighbours (an outer anchorage is kilometres
-wide and a day fills only part of it); at least 8 distinct vessels.
+vessels were stationary in it, over years of data. Here, so that a few days of data work as well as
+years: stationary for 6 h; stationary periods within 2 km of each other form one group (an outer
+anchorage is kilometres wide and a day fills only part of it); at least 8 distinct vessels.
 
-The STS guard: a patch of open sea where a few tankers meet again and again also gathers stationary
-vessels, but they lie *in pairs* (a transfer is two hulls side by side, within metres), while ships at
-an anchorage keep their swinging room apart. A cluster is an anchorage only when most of its stationary
-vessels sat alone: at most `max_paired_share` of its stationary periods overlapped in time with another
-vessel's stationary period within `pair_distance_m`.
+The STS guard: a patch of open sea where tankers meet again and again also gathers stationary vessels,
+but in another shape. A transfer is two hulls alongside (tens of metres apart), and the ships of a
+meeting come in twos and threes, alone at sea; ships at an anchorage keep their swinging room
+(hundreds of metres) and wait alone or among many. A group is an anchorage only when at most
+`max_paired_share` of its stays lay alongside another vessel (within `pair_distance_m`, an hour or more
+at the same time) and at most `max_raft_share` lay in a lone group of two or three vessels each within
+`raft_distance_m` of each other, with nobody else that close. A hot spot where a handful of tankers
+meet has too few vessels anyway.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shadowfleet.core.geo import circular_mean_deg, haversine_m, ports, steps
-from shadowfleet.core.schema import Column, Table, check
+from shadowfleet.core.schema import ANCHORAGES, check
 from shadowfleet.detect.events import Config, Params
 from shadowfleet.store import layout
 from shadowfleet.store.manifest import write_table_atomic
@@ -36,24 +39,7 @@ from shadowfleet.store.store import Store
 
 _US_PER_H = 3_600_000_000
 
-ANCHORAGES = Table(
-    "anchorages",
-    (
-        Column("anchorage_id", pa.string(), "stable id: source and rounded position", False),
-        Column("name", pa.string(), "a user's name, or the nearest port and its distance", False),
-        Column("lat", pa.float64(), "centre, degrees WGS84", False),
-        Column("lon", pa.float64(), "centre, degrees WGS84", False),
-        Column("radius_m", pa.float64(), "an event within this of the centre is at the anchorage", False),
-        Column("source", pa.string(), "inferred (from this store's data) or user (a file given to detect)", False),
-        Column("vessels", pa.int64(), "distinct vessels stationary there (inferred)"),
-        Column("stationary_periods", pa.int64(), "stationary periods there (inferred)"),
-        Column("paired_share", pa.float64(), "share of those periods with another vessel within pair distance"),
-        Column("how", pa.string(), "how it was inferred or where it was read from", False),
-    ),
-    key=("anchorage_id",),
-    partitioned_by_date=False,
-)
-STORE_ANCHORAGES = Path(layout.ANCHORAGES)
+STORE_ANCHORAGES = Path(layout.ANCHORAGES.relative)
 SECTION = "anchorage"
 
 
@@ -61,10 +47,12 @@ SECTION = "anchorage"
 class AnchorageParams(Params):
     stationary_radius_m: float
     min_stationary_h: float
-    cell_km: float
+    link_km: float
     min_vessels: int
     pair_distance_m: float
     max_paired_share: float
+    raft_distance_m: float
+    max_raft_share: float
     margin_km: float
     user_radius_km: float
 
@@ -146,86 +134,136 @@ def _runs_within(
 
 
 def infer(periods: pl.DataFrame, params: AnchorageParams) -> list[Anchorage]:
-    """Clusters of stationary periods (cells and their neighbours) with enough distinct vessels, most of
-    them alone: anchorages. A cluster of pairs is an STS spot and is not returned."""
+    """Groups of stationary periods (linked within `link_km`) with enough distinct vessels, not shaped like
+    a meeting place: anchorages."""
     if not periods.height:
         return []
-    cell = params.cell_km * 1000 / 111_195
-    lat, lon = periods["lat"].to_numpy(), periods["lon"].to_numpy()
-    cy = np.floor(lat / cell).astype(np.int64)
-    cx = np.floor(lon * np.cos(np.radians(lat)) / cell).astype(np.int64)
-    labels = _components(list(zip(cy.tolist(), cx.tolist(), strict=True)))
-    paired = _paired(periods, params.pair_distance_m)
-    mmsi = periods["mmsi"].to_numpy()
+    lat, lon, mmsi = periods["lat"].to_numpy(), periods["lon"].to_numpy(), periods["mmsi"].to_numpy()
+    labels = _linked(lat, lon, params.link_km)
+    pairs = _together(periods, params.raft_distance_m)
+    alongside = _touched(len(lat), pairs.filter(pl.col("distance_m") <= params.pair_distance_m))
+    rafts = _rafts(len(lat), pairs)
     out = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
         vessels = len(set(mmsi[members].tolist()))
-        share = float(paired[members].mean())
-        if vessels < params.min_vessels or share > params.max_paired_share:
+        share, raft_share = float(alongside[members].mean()), float(rafts[members].mean())
+        if vessels < params.min_vessels or share > params.max_paired_share or raft_share > params.max_raft_share:
             continue
-        centre_lat, centre_lon = float(lat[members].mean()), circular_mean_deg(lon[members])
-        extent = float(haversine_m(centre_lat, centre_lon, lat[members], lon[members]).max())
-        out.append(
-            Anchorage(
-                anchorage_id=f"inferred:{centre_lat:.3f}:{centre_lon:.3f}",
-                name=_name(centre_lat, centre_lon),
-                lat=centre_lat,
-                lon=centre_lon,
-                radius_m=extent + params.margin_km * 1000,
-                source="inferred",
-                vessels=vessels,
-                stationary_periods=len(members),
-                paired_share=round(share, 3),
-                how=(
-                    f"{vessels} distinct vessels stationary (fixes within {params.stationary_radius_m:.0f} m for "
-                    f">= {params.min_stationary_h:g} h) in {params.cell_km:g} km cells; {share:.0%} of their "
-                    f"{len(members)} stays beside another vessel (<= {params.max_paired_share:.0%} allowed)"
-                ),
-            )
-        )
+        out.append(_anchorage(lat[members], lon[members], vessels, share, raft_share, params))
     return out
 
 
-def _components(cells: list[tuple[int, int]]) -> np.ndarray:
-    """Label each point by the connected group of occupied cells (8-neighbourhood) it lies in."""
+def _anchorage(
+    lat: np.ndarray, lon: np.ndarray, vessels: int, share: float, raft_share: float, params: AnchorageParams
+) -> Anchorage:
+    centre_lat, centre_lon = float(lat.mean()), circular_mean_deg(lon)
+    extent = float(haversine_m(centre_lat, centre_lon, lat, lon).max())
+    return Anchorage(
+        anchorage_id=f"inferred:{centre_lat:.3f}:{centre_lon:.3f}",
+        name=_name(centre_lat, centre_lon),
+        lat=centre_lat,
+        lon=centre_lon,
+        radius_m=extent + params.margin_km * 1000,
+        source="inferred",
+        vessels=vessels,
+        stationary_periods=len(lat),
+        paired_share=round(share, 3),
+        how=(
+            f"{vessels} distinct vessels stationary (fixes within {params.stationary_radius_m:.0f} m for "
+            f">= {params.min_stationary_h:g} h) within {params.link_km:g} km of each other; of their {len(lat)} "
+            f"stays {share:.0%} lay alongside another vessel (<= {params.pair_distance_m:.0f} m; "
+            f"<= {params.max_paired_share:.0%} allowed) and {raft_share:.0%} in a lone group of two or three "
+            f"(<= {params.raft_distance_m:.0f} m; <= {params.max_raft_share:.0%} allowed)"
+        ),
+    )
+
+
+def _linked(lat: np.ndarray, lon: np.ndarray, link_km: float) -> np.ndarray:
+    """Label each point by its group: points within `link_km` of each other are in one group (cells of
+    half that size, joined to occupied cells up to two away, so nothing closer than `link_km` is split)."""
+    cell = link_km * 1000 / 2 / 111_195
+    cy = np.floor(lat / cell).astype(np.int64)
+    cx = np.floor(lon * np.cos(np.radians(lat)) / cell).astype(np.int64)
+    cells = list(zip(cy.tolist(), cx.tolist(), strict=True))
     index: dict[tuple[int, int], int] = {}
     for c in cells:
         index.setdefault(c, len(index))
-    parent = list(range(len(index)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    groups = _UnionFind(len(index))
     for (y, x), i in index.items():
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
+        for dy in range(-2, 3):
+            for dx in range(-2, 3):
                 j = index.get((y + dy, x + dx))
                 if j is not None:
-                    parent[find(j)] = find(i)
-    return np.array([find(index[c]) for c in cells])
+                    groups.join(i, j)
+    return np.array([groups.find(index[c]) for c in cells])
 
 
-def _paired(periods: pl.DataFrame, pair_distance_m: float) -> np.ndarray:
-    """For each stationary period: did another vessel lie stationary within `pair_distance_m` at the
-    same time (overlapping by an hour or more)?"""
-    rows = periods.select("mmsi", "start", "end", "lat", "lon").rows()
-    order = sorted(range(len(rows)), key=lambda k: rows[k][3])
-    paired = np.zeros(len(rows), bool)
-    band = pair_distance_m / 111_195
-    for a_pos, a in enumerate(order):
-        for b in order[a_pos + 1 :]:
-            if rows[b][3] - rows[a][3] > band:
-                break
-            ra, rb = rows[a], rows[b]
-            if ra[0] == rb[0] or min(ra[2], rb[2]) - max(ra[1], rb[1]) < _US_PER_H:
-                continue
-            if float(haversine_m(ra[3], ra[4], rb[3], rb[4])) <= pair_distance_m:
-                paired[a] = paired[b] = True
-    return paired
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def join(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def _together(periods: pl.DataFrame, metres: float) -> pl.DataFrame:
+    """Pairs (i < j) of stationary periods of two vessels within `metres` of each other that overlap in time
+    by an hour or more: columns i, j, distance_m."""
+    cell = metres / 111_195
+    rows = (
+        periods.select("mmsi", "start", "end", "lat", "lon")
+        .with_row_index("i")
+        .with_columns(
+            (pl.col("lat") / cell).floor().cast(pl.Int64).alias("cy"),
+            (pl.col("lon") * pl.col("lat").radians().cos() / cell).floor().cast(pl.Int64).alias("cx"),
+        )
+    )
+    shifted = pl.concat(
+        [
+            rows.with_columns((pl.col("cy") + dy).alias("cy"), (pl.col("cx") + dx).alias("cx"))
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        ]
+    )
+    pairs = rows.join(shifted, on=["cy", "cx"], suffix="_b").filter(
+        (pl.col("i") < pl.col("i_b"))
+        & (pl.col("mmsi") != pl.col("mmsi_b"))
+        & (pl.min_horizontal("end", "end_b") - pl.max_horizontal("start", "start_b") >= _US_PER_H)
+    )
+    distance = haversine_m(
+        pairs["lat"].to_numpy(), pairs["lon"].to_numpy(), pairs["lat_b"].to_numpy(), pairs["lon_b"].to_numpy()
+    )
+    return (
+        pairs.select(pl.col("i").cast(pl.Int64), pl.col("i_b").cast(pl.Int64).alias("j"))
+        .with_columns(pl.Series("distance_m", distance, pl.Float64))
+        .filter(pl.col("distance_m") <= metres)
+    )
+
+
+def _touched(n: int, pairs: pl.DataFrame) -> np.ndarray:
+    """For each of n periods: is it in any of the pairs?"""
+    touched = np.zeros(n, bool)
+    touched[pairs["i"].to_numpy()] = True
+    touched[pairs["j"].to_numpy()] = True
+    return touched
+
+
+def _rafts(n: int, pairs: pl.DataFrame) -> np.ndarray:
+    """For each of n periods: did it lie in a raft, a lone group of two or three vessels near each other
+    (the shape of a transfer at sea), with nobody else near any of them at the time?"""
+    groups = _UnionFind(n)
+    for a, b in zip(pairs["i"].to_list(), pairs["j"].to_list(), strict=True):
+        groups.join(a, b)
+    root = np.array([groups.find(k) for k in range(n)], dtype=np.int64)
+    size = np.bincount(root, minlength=n)
+    return np.asarray((size[root] >= 2) & (size[root] <= 3))
 
 
 def _name(lat: float, lon: float) -> str:

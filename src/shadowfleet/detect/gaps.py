@@ -12,6 +12,9 @@ from shadowfleet.core.events import AisGapDetails, EventType, GapReception
 from shadowfleet.core.geo import NM_M, haversine_m, land, ports
 from shadowfleet.detect.coverage import Coverage
 from shadowfleet.detect.events import Config, EventBuilder, Params
+from shadowfleet.detect.reception import CELL_DEG as _CELL_DEG
+from shadowfleet.detect.reception import Reception
+from shadowfleet.detect.reception import cell as _cell
 from shadowfleet.detect.registry import Detector, Partition
 
 _US_PER_H = 3_600_000_000
@@ -67,34 +70,7 @@ def _prior_reporting(gaps: pl.DataFrame, tracks: pl.DataFrame, params: GapParams
     return gaps.join(prior, on=["mmsi", "ts"], how="left", maintain_order="left")
 
 
-@dataclass(frozen=True)
-class Reception:
-    """Where and when anybody was heard: fixes per 0.1-degree cell and hour, of every vessel in the partition.
-
-    A silence says something about a vessel only where others around it were being heard at the time: in a
-    satellite coverage hole every vessel falls silent at once (reference.md §7, "Satellite reception")."""
-
-    cells: pl.DataFrame  # cell_lat, cell_lon, hour (Int64), fixes, vessels
-
-    @classmethod
-    def of(cls, tracks: pl.DataFrame) -> Reception:
-        cells = (
-            tracks.select("mmsi", *_cell(pl.col("lat"), pl.col("lon")), (pl.col("ts") // _US_PER_H).alias("hour"))
-            .group_by("cell_lat", "cell_lon", "hour")
-            .agg(pl.len().alias("fixes"), pl.col("mmsi").n_unique().alias("vessels"))
-        )
-        return cls(cells)
-
-
-_CELL_DEG = 0.1
 _MAX_HOURS = 14 * 24  # the hours of a long gap examined for reception: two weeks tell a hole from a ship
-
-
-def _cell(lat: pl.Expr, lon: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    return (
-        (lat / _CELL_DEG).floor().cast(pl.Int32).alias("cell_lat"),
-        (lon / _CELL_DEG).floor().cast(pl.Int32).alias("cell_lon"),
-    )
 
 
 _PROBES = {"gap": pl.UInt32, "hour": pl.Int64, "at_lat": pl.Float64, "at_lon": pl.Float64}
@@ -236,8 +212,8 @@ def _dead_air_h(heard: pl.DataFrame, gaps: int, max_unheard_h: float) -> tuple[n
 
 
 def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception: Reception | None = None) -> None:
-    """`reception`: who was heard where and when; by default built from the partition's tracks (every
-    vessel a runner gives one partition, which is the whole store below its partition size)."""
+    """`reception`: who was heard where and when; by default the runner's store-wide map (`part.reception`),
+    else one built from the partition's tracks (a test's frame)."""
     tracks, coverage = part.tracks, part.coverage
     gaps = _candidates(tracks, int(params.min_gap_h * _US_PER_H), coverage)
     if not gaps.height:
@@ -250,7 +226,7 @@ def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception
     if not gaps.height:
         return
     gaps = _prior_reporting(gaps, tracks, params)
-    reception = reception or Reception.of(tracks)
+    reception = reception or part.reception or Reception.of(tracks)
     radius = params.reception_radius_km * 1000
     heard = _heard(_gap_probes(gaps), reception, radius)
     dead_h, examined_h, vessels = _dead_air_h(heard, gaps.height, params.max_unheard_h)

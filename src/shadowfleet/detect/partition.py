@@ -14,11 +14,12 @@ import pyarrow as pa
 
 from shadowfleet.detect.coverage import Coverage
 from shadowfleet.detect.events import Config, EventBuilder
+from shadowfleet.detect.reception import Reception
 from shadowfleet.detect.registry import Partition, vessel_detectors
 
 # Events as they cross an engine boundary: flat columns (times in µs, nested parts as JSON).
 FLAT_EVENTS = pa.schema(
-    [
+    [  # type: ignore[arg-type]  # pyarrow-stubs join the field types to object
         ("event_type", pa.string()),
         ("mmsi", pa.int64()),
         ("other_mmsi", pa.int64()),
@@ -47,10 +48,16 @@ def from_flat(table: pa.Table) -> list[dict[str, Any]]:
 
 
 def detect_vessels(
-    tracks: pl.DataFrame, static: pl.DataFrame, coverage: Coverage, config: Config, out: EventBuilder
+    tracks: pl.DataFrame,
+    static: pl.DataFrame,
+    coverage: Coverage,
+    config: Config,
+    out: EventBuilder,
+    reception: Reception | None = None,
 ) -> None:
-    """One partition through every vessel detector of the registry: the part that is the same on any engine."""
-    part = Partition(tracks, static, coverage, config)
+    """One partition through every vessel detector of the registry: the part that is the same on any engine.
+    `reception`: the run's store-wide map of who was heard where and when (built once, not per partition)."""
+    part = Partition(tracks, static, coverage, config, reception)
     for found in vessel_detectors():
         events = EventBuilder()
         found.run(part, config, events)

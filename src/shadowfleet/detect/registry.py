@@ -22,6 +22,7 @@ from shadowfleet.core.events import EventType
 from shadowfleet.core.geo import Steps, steps
 from shadowfleet.detect.coverage import Coverage
 from shadowfleet.detect.events import Config, EventBuilder, P
+from shadowfleet.detect.reception import Reception
 
 
 class Scope(StrEnum):
@@ -33,12 +34,14 @@ class Scope(StrEnum):
 class Partition:
     """What a vessel detector sees: one partition's fixes (sorted by mmsi, time, line: columns of
     `runner.TRACK_FRAME`), its static rows (`runner.STATIC_FRAME`), when the store was recording, the
-    run's configuration, and the events the detectors it `needs` found in this partition."""
+    run's configuration, the store-wide reception map (who was heard where and when, built once per run;
+    None: the detectors build one from these tracks), and the events the detectors it `needs` found here."""
 
     tracks: pl.DataFrame
     static: pl.DataFrame
     coverage: Coverage
     config: Config
+    reception: Reception | None = None
     found: EventBuilder = field(default_factory=EventBuilder)
     _moves: Steps | None = None
 

@@ -23,6 +23,7 @@ from shadowfleet.detect.encounters import EncounterFinder
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.partition import detect_vessels
 from shadowfleet.detect.plan import ROWS_PER_PARTITION, Plan, Window, empty
+from shadowfleet.detect.reception import Reception, cells_sql
 from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, Request, summaries
 from shadowfleet.store.store import Store
 
@@ -75,7 +76,7 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
     if not store.files(POSITIONS):
         return empty()
     con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "preserve_insertion_order": False})
-    positions = f"read_parquet('{store.glob(POSITIONS)}')"
+    positions = f"{store.scan(POSITIONS)}"
     hours = con.execute(
         f"SELECT source, epoch_us(ts) // {_US_PER_H} AS hour, count(*), epoch_us(min(ts)), epoch_us(max(ts)) "
         f"FROM {positions} WHERE {_where(window)} GROUP BY ALL"
@@ -95,10 +96,14 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
                 f"COPY (SELECT {key} AS {name}, * FROM ({fixes})) TO '{scratch}/{name}' "
                 f"(FORMAT parquet, PARTITION_BY ({name}))"
             )
+        # who was heard where and when, over the whole window: a vessel's neighbours are in other buckets
+        reception = Reception.from_frame(
+            _frame(con, cells_sql(f"SELECT mmsi, ts, lat, lon FROM read_parquet('{scratch}/bucket/*/*.parquet')"))
+        )
         for bucket in range(plan.buckets):
             tracks = _partition(con, Path(scratch) / "bucket", [bucket])
             static = _static(con, store, window, bucket, plan.buckets)
-            detect_vessels(tracks, static, plan.coverage, config, out)
+            detect_vessels(tracks, static, plan.coverage, config, out, reception)
             stays.append(stationary_periods(tracks, stationary))
             if progress:
                 progress(bucket + 1, plan.buckets)
@@ -140,13 +145,13 @@ def _request_frames(
         fixes = _frame(
             con,
             f"SELECT w.rmmsi, w.rstart, w.rend, epoch_us(p.ts) AS ts, p.lat, p.lon, p.heading_deg, p.cog_deg, "
-            f"p.nav_status FROM read_parquet('{store.glob(POSITIONS)}') p JOIN wanted w ON p.mmsi = w.rmmsi "
+            f"p.nav_status FROM {store.scan(POSITIONS)} p JOIN wanted w ON p.mmsi = w.rmmsi "
             f"AND epoch_us(p.ts) BETWEEN w.rstart AND w.rend WHERE {_where(window)}",
         )
         draughts = (
             _frame(
                 con,
-                f"SELECT mmsi, epoch_us(ts) AS ts, draught_m FROM read_parquet('{store.glob(STATIC)}') "
+                f"SELECT mmsi, epoch_us(ts) AS ts, draught_m FROM {store.scan(STATIC)} "
                 f"WHERE draught_m IS NOT NULL AND mmsi IN (SELECT DISTINCT rmmsi FROM wanted)",
             )
             if store.files(STATIC)
@@ -205,7 +210,7 @@ def _static(con: duckdb.DuckDBPyConnection, store: Store, window: Window, bucket
         return pl.DataFrame(schema=STATIC_FRAME)
     columns = "mmsi, epoch_us(ts) AS ts, imo, name, callsign, ship_type, length_m, beam_m, draught_m, source, line"
     query = (
-        f"SELECT {columns} FROM read_parquet('{store.glob(STATIC)}') WHERE {_time_where(window)} "
+        f"SELECT {columns} FROM {store.scan(STATIC)} WHERE {_time_where(window)} "
         f"AND {_bucket(bucket, buckets)} ORDER BY mmsi, ts, line"
     )
     return _frame(con, query).cast(STATIC_FRAME)  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from shadowfleet.core.frames import frame_of
-from shadowfleet.core.schema import STATIC
+from shadowfleet.core.schema import POSITIONS, STATIC
 from shadowfleet.detect.anchorages import (
     SECTION,
     STATIONARY,
@@ -31,6 +31,7 @@ from shadowfleet.detect.encounters import EncounterFinder
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.partition import FLAT_EVENTS, detect_vessels, from_flat, to_flat
 from shadowfleet.detect.plan import Plan, Window, empty
+from shadowfleet.detect.reception import CELL_DEG, Reception
 from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, Request, summaries
 from shadowfleet.store.store import Store
 
@@ -43,7 +44,7 @@ _SLOTS = (
     "source_b string, line_b long, gap long, gap_b long"
 )
 SLOTS = pa.schema(
-    [
+    [  # type: ignore[arg-type]  # pyarrow-stubs join the field types to object
         ("mmsi", pa.int64()),
         ("mmsi_b", pa.int64()),
         ("slot", pa.int64()),
@@ -59,7 +60,7 @@ SLOTS = pa.schema(
     ]
 )
 _STAYS = pa.schema(
-    [("mmsi", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("lat", pa.float64()), ("lon", pa.float64())]
+    [("mmsi", pa.int64()), ("start", pa.int64()), ("end", pa.int64()), ("lat", pa.float64()), ("lon", pa.float64())]  # type: ignore[arg-type]
 )
 _STATIC_COLUMNS = (
     "mmsi",
@@ -95,7 +96,7 @@ def local_session(cores: int = 2) -> SparkSession:
 def _positions(spark: SparkSession, store: Store, window: Window, extra: tuple[str, ...] = ()) -> DataFrame:
     from pyspark.sql import functions as sf
 
-    df = spark.read.parquet(str(store.root / "positions")).filter(sf.col("lat").isNotNull() & sf.col("lon").isNotNull())
+    df = spark.read.parquet(*store.committed(POSITIONS)).filter(sf.col("lat").isNotNull() & sf.col("lon").isNotNull())
     if window.since:
         df = df.filter(sf.col("ts") >= sf.lit(window.since))
     if window.until:
@@ -147,9 +148,10 @@ def _vessel_events(
     from pyspark.sql import functions as sf
 
     buckets, coverage = plan.buckets, plan.coverage
+    reception = _reception(positions)
     tracks = positions.withColumn("bucket", sf.pmod(sf.hash("mmsi"), sf.lit(buckets)))
     if store.files(STATIC):
-        static = spark.read.parquet(str(store.root / "static")).select(
+        static = spark.read.parquet(*store.committed(STATIC)).select(
             "mmsi",
             sf.unix_micros("ts").alias("ts"),
             "imo",
@@ -180,12 +182,24 @@ def _vessel_events(
         vessels = frame_of(track_table).drop("bucket").sort("mmsi", "ts", "line")
         declared = frame_of(static_table).select(_STATIC_COLUMNS).sort("mmsi", "ts", "line")
         if vessels.height:
-            detect_vessels(vessels, declared, coverage, config, out)
+            detect_vessels(vessels, declared, coverage, config, out, reception)
         return to_flat(out.rows)
 
     ddl = ", ".join(f"{f.name} {_ddl(f.type)}" for f in FLAT_EVENTS)
     result = tracks.groupBy("bucket").cogroup(static.groupBy("bucket")).applyInArrow(per_bucket, schema=ddl)
     return from_flat(result.toArrow())
+
+
+def _reception(positions: DataFrame) -> Reception:
+    """The store-wide reception map, as `reception.cells_sql` aggregates it on DuckDB."""
+    from pyspark.sql import functions as sf
+
+    cells = positions.groupBy(
+        sf.floor(sf.col("lat") / sf.lit(CELL_DEG)).cast("int").alias("cell_lat"),
+        sf.floor(sf.col("lon") / sf.lit(CELL_DEG)).cast("int").alias("cell_lon"),
+        sf.floor(sf.col("ts") / sf.lit(_US_PER_H)).cast("long").alias("hour"),
+    ).agg(sf.count("*").alias("fixes"), sf.countDistinct("mmsi").alias("vessels"))
+    return Reception.from_frame(frame_of(cells.toArrow()))
 
 
 def _encounter_events(
@@ -238,7 +252,7 @@ def _request_frames(
     if store.files(STATIC):
         vessels = sorted({r[0] for r in requests})
         declared = (
-            spark.read.parquet(str(store.root / "static"))
+            spark.read.parquet(*store.committed(STATIC))
             .filter(sf.col("draught_m").isNotNull() & sf.col("mmsi").isin(vessels))
             .select("mmsi", sf.unix_micros("ts").alias("ts"), sf.col("draught_m").cast("double"))
         )

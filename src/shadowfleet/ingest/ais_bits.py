@@ -26,9 +26,10 @@ def string_buffers(strings: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    buffer = arr.buffers()[2]
-    return offsets, np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    offset_buffer, buffer = arr.buffers()[1:3]
+    assert offset_buffer is not None  # a string array always has offsets
+    offsets = np.frombuffer(memoryview(offset_buffer), dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    return offsets, np.frombuffer(memoryview(buffer), dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
 
 
 class Payloads:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import IO, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -124,13 +125,14 @@ def _read(
     parsers: list[str] | None,
     invalid: list[str],
 ) -> pa.Table:
-    def on_invalid(row: pacsv.InvalidRow) -> str:
+    def on_invalid(row: pacsv.InvalidRow) -> Literal["skip"]:
         # `row.text` is not touched: decoding it raises inside Arrow's callback on bad UTF-8
         invalid.append("")
         return "skip"
 
+    # Arrow reads the buffer in place; the stubs only name paths and files
     return pacsv.read_csv(
-        pa.py_buffer(data),
+        cast(IO[bytes], pa.py_buffer(data)),
         read_options=pacsv.ReadOptions(column_names=list(layout.header)),
         parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False),
         convert_options=pacsv.ConvertOptions(
@@ -169,7 +171,7 @@ def _parse_typed(
 
 def _parse_text(data: bytes, first_line: int, numbers: np.ndarray, layout: CsvLayout, rejects: Rejects) -> pl.DataFrame:
     """Exact tier input: every mapped column as text, with the line number of each row."""
-    types = {h: pa.string() for h in layout.columns.values()}
+    types: dict[str, pa.DataType] = {h: pa.string() for h in layout.columns.values()}
     invalid: list[str] = []
     try:
         table = _read(data, layout, types, None, invalid)

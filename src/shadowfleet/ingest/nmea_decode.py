@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -165,7 +166,7 @@ class _Batch:
         raw = self.raws[int(k)]
         return raw if raw is not None else self.block.raw(int(self.lines[k]))
 
-    def _provenance(self, rows: np.ndarray, mmsi: np.ndarray) -> dict[str, pa.Array]:
+    def _provenance(self, rows: np.ndarray, mmsi: np.ndarray) -> dict[str, pa.Array[Any]]:
         stations = self.stations.gather(rows).to_arrow(compat_level=pl.CompatLevel.oldest())
         return {
             "mmsi": pa.array(mmsi, pa.int64()),
@@ -294,7 +295,7 @@ class _Batch:
             v = np.asarray(c[name])
             return v / scale, v == 0
 
-        def text(name: str) -> pa.Array:
+        def text(name: str) -> pa.Array[Any]:
             return pa.array(c[name], pa.string()) if name in c else pa.nulls(n, pa.string())
 
         dims = {

@@ -52,7 +52,7 @@ class LineBlock:
         self.ascii = buf.max(initial=0) < 128
         ascii_buf = buf if self.ascii else np.where(buf < 128, buf, ord("?")).astype(np.uint8)
         array = pa.LargeStringArray.from_buffers(
-            len(self.offsets) - 1, pa.py_buffer(self.offsets), pa.py_buffer(ascii_buf)
+            len(self.offsets) - 1, pa.py_buffer(self.offsets.data), pa.py_buffer(ascii_buf.data)
         )
         self.text = pl.Series("text", array)
 

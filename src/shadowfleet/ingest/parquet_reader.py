@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import polars as pl
@@ -61,7 +61,7 @@ def _conform(table: pa.Table, spec: Table, source: str, first_row: int, rejects:
         problem = next((f"{c} is null" for c in ("mmsi", "ts") if row[c] is None), "value out of range")
         rejects.add(row["__row"], "bad_field", f"row {row['__row']}: {problem}", json.dumps(row, default=str))
     good = frame.filter(~bad.fill_null(False)).drop("__row")
-    arrays: dict[str, pa.Array] = {}
+    arrays: dict[str, pa.Array[Any]] = {}
     arrow = good.to_arrow()
     for column in spec.columns:
         if column.name in arrow.column_names:
@@ -70,5 +70,6 @@ def _conform(table: pa.Table, spec: Table, source: str, first_row: int, rejects:
                 arr = arr.cast(TS).cast(pa.int64())
             arrays[column.name] = arr
         else:
-            arrays[column.name] = pa.nulls(good.height, pa.int64() if column.type == TS else column.type)
+            kind = pa.int64() if column.type == TS else column.type
+            arrays[column.name] = pa.nulls(good.height, kind)  # type: ignore[call-overload]  # stubs overload per type only
     return Rows(arrays, np.ones(good.height, np.int64))

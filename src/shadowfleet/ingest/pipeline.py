@@ -137,7 +137,7 @@ class FileIngest:
     def __init__(self, report: FileReport, batch: Batch, known_rejects: set[tuple[int, str]]) -> None:
         self.report, self.batch, self.known_rejects = report, batch, known_rejects
         self.rejects = Rejects()
-        self.span: list[pa.Scalar] = []
+        self.span: list[pa.Scalar[Any]] = []
 
     def add(self, chunk: Chunk) -> None:
         r = self.report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -25,7 +26,7 @@ IMPLAUSIBLE_TIME = "implausible_time"
 _UNITS = {"draught_m": "draught", "length_m": "length", "beam_m": "beam"}
 
 
-def _as_int64(arr: pa.Array) -> pa.Array:
+def _as_int64(arr: pa.Array[Any]) -> pa.Array[Any]:
     return arr.cast(pa.int64()) if pa.types.is_timestamp(arr.type) else arr
 
 
@@ -35,16 +36,17 @@ def reject_implausible_times(rows: Rows, rejects: Rejects, now: datetime | None 
         return rows
     lo, hi = ts_bounds_us(now)
     ts = _as_int64(rows.cols["ts"])
-    ok = pc.fill_null(pc.and_(pc.greater_equal(ts, lo), pc.less_equal(ts, hi)), True).to_numpy(zero_copy_only=False)
+    in_era = pc.and_(pc.greater_equal(ts, pa.scalar(lo)), pc.less_equal(ts, pa.scalar(hi)))
+    ok = in_era.fill_null(True).to_numpy(zero_copy_only=False)
     if ok.all():
         return rows
     bad = np.flatnonzero(~ok)
     latest = datetime.fromtimestamp(hi / 1e6, UTC).strftime("%Y-%m-%d %H:%M")
-    values = ts.take(pa.array(bad)).to_numpy(zero_copy_only=False)
+    values = ts.take(bad).to_numpy(zero_copy_only=False)
     rejects.add_frame(
         pl.DataFrame(
             {
-                "line": rows.cols["line"].take(pa.array(bad)).to_numpy(zero_copy_only=False),
+                "line": rows.cols["line"].take(bad).to_numpy(zero_copy_only=False),
                 "reason": IMPLAUSIBLE_TIME,
                 "detail": [
                     f"time {iso_time(int(v))} is outside the AIS era ({EARLIEST_TS:%Y-%m-%d} to {latest} UTC)"

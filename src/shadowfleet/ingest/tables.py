@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +21,7 @@ class Rows:
     message, zero for a static row derived from a CSV row already counted through its position.
     """
 
-    cols: dict[str, pa.Array]
+    cols: dict[str, pa.Array[Any]]
     weight: np.ndarray
 
     def __len__(self) -> int:
@@ -88,7 +89,7 @@ def civil_to_us(
 
 def eta_from_parts(
     ts_us: np.ndarray, month: np.ndarray, day: np.ndarray, hour: np.ndarray, minute: np.ndarray
-) -> pa.Array:
+) -> pa.Array[Any]:
     """AIS ETA (month, day, hour, minute; no year) -> UTC µs, taking the year that puts it no more
     than a month before the message; 'not available' values (0, 0, 24, 60) and impossible dates give null."""
     year = ts_us.astype("datetime64[us]").astype("datetime64[Y]").astype(np.int64) + 1970

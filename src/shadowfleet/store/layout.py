@@ -34,11 +34,11 @@ EVENTS = Derived(schema.EVENTS, "events/events.parquet")  # upserted by every de
 MATCHES = Derived(schema.VESSEL_MATCHES, "screening/vessel_matches.parquet")
 RISK = Derived(schema.RISK, "risk/risk.parquet", {"score": "risk_score"})
 ALERTS = Derived(schema.ALERTS, "alerts/alerts.parquet", {"score": "risk_score"})  # keeps analysts' decisions
-DERIVED = {d.name: d for d in (EVENTS, MATCHES, RISK, ALERTS)}
+ANCHORAGES = Derived(schema.ANCHORAGES, "anchorages/anchorages.parquet")  # replaced by every detect run
+DERIVED = {d.name: d for d in (EVENTS, ANCHORAGES, MATCHES, RISK, ALERTS)}
 
 MANIFEST = "manifest.json"
 DECISIONS = "alerts/decisions.jsonl"  # every analyst decision, appended, never rewritten
 LISTS = "lists"  # lists/<name>/versions.json and lists/<name>/<version>/{entries,problems}.parquet
 USERS = "users.json"  # API users and their key hashes
 RAW = "raw"  # raw/<feed>/<start>.nmea: a live feed's bytes, the `source` of its rows
-ANCHORAGES = "anchorages/anchorages.parquet"  # the last detect run's anchorages (schema: detect/anchorages.py)

@@ -16,8 +16,8 @@ reader that finds a journal and no writer) finishes a journaled commit, and the 
 staging without one.
 
 Readers never wait for a writer: opening takes no lock unless a journal is left by a dead writer,
-and a reader sees only the files of the batches its manifest names (`files`), so a commit in
-progress is invisible until its manifest is in place.
+and a reader sees only the files of the batches its manifest names (`files`, `committed`, `scan`: the
+only read paths), so a commit in progress is invisible until its manifest is in place.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -147,10 +147,25 @@ class Store:
         committed = {str(b.get("id")) for b in self.manifest().batches}
         return [f for f in found if _batch_of(f) in committed or _batch_of(f) is None]
 
-    def glob(self, spec: Table) -> str:
-        """A DuckDB/Polars glob over the files of a table (including a batch being moved into place: readers
-        that must not see one use `files`)."""
-        return str(self.root / spec.name / ("date=*/*.parquet" if spec.partitioned_by_date else "*.parquet"))
+    def committed(self, spec: Table) -> list[str]:
+        """`files` as strings, for an engine that takes a list of paths (Spark: `read.parquet(*...)`)."""
+        return [str(f) for f in self.files(spec)]
+
+    def scan(self, spec: Table) -> str:
+        """The committed files of an ingested table as a DuckDB table expression (`FROM {store.scan(spec)}`).
+        SQL reads the store only through this (or `committed`), so a batch being moved into place stays
+        invisible; with nothing committed it is an empty relation of the table's columns."""
+        files = self.committed(spec)
+        if files:
+            return f"read_parquet([{', '.join(_sql_text(f) for f in files)}])"
+        nulls = ", ".join(f"NULL::{_duckdb_type(c.type)} AS {c.name}" for c in spec.columns)
+        return f"(SELECT {nulls} WHERE FALSE)"
+
+    def shown(self, path: str) -> str:
+        """What a viewer sees of a path on this machine (a source file, a list entry's `file:line`): relative
+        to the store inside it, else the file name alone (an archive member keeps its `::member`). The path
+        itself stays in the store and its manifest, with the file's sha256, for whoever runs the server."""
+        return shown_path(path, str(self.root))
 
     def path(self, relative: str) -> Path:
         """A path inside the store, from `store.layout`."""
@@ -352,6 +367,46 @@ def _guard(root: Path) -> _Guard:
     key = str(root.resolve())
     with _GUARDS_LOCK:
         return _GUARDS.setdefault(key, _Guard())
+
+
+@lru_cache(maxsize=1 << 16)
+def shown_path(path: str, store_root: str) -> str:
+    """`Store.shown`, cached: the API shows the sources of every event of a store."""
+    file, sep, member = path.partition("::")
+    candidate = Path(file)
+    try:
+        shown = str(candidate.resolve().relative_to(Path(store_root).resolve()))
+    except (ValueError, OSError):
+        shown = candidate.name
+    return shown + sep + member
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_DUCKDB_TYPES = {
+    pa.int8(): "TINYINT",
+    pa.int16(): "SMALLINT",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float32(): "FLOAT",
+    pa.float64(): "DOUBLE",
+    pa.string(): "VARCHAR",
+    pa.bool_(): "BOOLEAN",
+    pa.date32(): "DATE",
+}
+
+
+def _duckdb_type(kind: pa.DataType) -> str:
+    """The DuckDB type a Parquet column of this Arrow type reads as (the ingested tables' types only)."""
+    if pa.types.is_timestamp(kind):
+        return "TIMESTAMPTZ"
+    if pa.types.is_list(kind):
+        return _duckdb_type(kind.value_type) + "[]"
+    if kind in _DUCKDB_TYPES:
+        return _DUCKDB_TYPES[kind]
+    raise StoreError(f"no DuckDB type for {kind}")
 
 
 def _batch_of(path: Path) -> str | None:
