@@ -136,8 +136,6 @@ def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
         return True
     if a.spelt_set <= b.spelt_set or b.spelt_set <= a.spelt_set:
         return True  # one name's words in the other, read by sound ("Al Mashreq Investment Fund", "Al Mashrek Fund")
-    if a.schema == PERSON and quick >= _FAMILY_GATE and _family_in_common(a, b):
-        return True  # given names may be spelt apart or one left out
     if (a.spelt_joined != a.joined or b.spelt_joined != b.joined) and fuzz.ratio(a.spelt_joined, b.spelt_joined) >= 80:
         return True
     if (a.abjad or b.abjad) and fuzz.ratio(a.skeleton_joined, b.skeleton_joined) >= 70:
@@ -146,7 +144,8 @@ def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
         for short, long in ((a, b), (b, a)):
             if (short.initials or short.honorific) and short.longest in long.token_set:
                 return True
-    return False
+    # a family name in common: given names may be spelt apart or one left out
+    return a.schema == PERSON and quick >= _FAMILY_GATE and _family_in_common(a, b)
 
 
 def _family_in_common(a: NameKey, b: NameKey) -> bool:

@@ -146,14 +146,14 @@ class Screener:
         cut = self.threshold if threshold is None else threshold
         matches = []
         asked = {s: query.party(s) for s in ((query.schema,) if query.schema else SCHEMATA)}
+        keys = {s: name_key(query.name or "", s) for s in asked}
         for i, found in self.candidates(query).items():
             listed = self.parties[i]
             if listed.schema not in asked:
                 continue
             names = found
             if found is not None:  # found by name only: the cheap first stage decides which names to compare
-                key = name_key(query.name or "", listed.schema)
-                names = [named for named in found if worth_comparing(key, named[2])]
+                names = [named for named in found if worth_comparing(keys[listed.schema], named[2])]
                 if not names:
                     continue
             parts = compare(asked[listed.schema], listed, only=names)
