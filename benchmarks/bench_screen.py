@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 from shadowfleet.screening.batch import score_pairs
 from shadowfleet.screening.entries import to_table
 from shadowfleet.screening.names import PERSON, VESSEL, country_code, name_key
-from shadowfleet.screening.pair_metrics import group_scores
+from shadowfleet.screening.pair_metrics import GroupScore, group_scores
 from shadowfleet.screening.readers import ListFile, read_lists
 from shadowfleet.screening.screener import DEFAULT_THRESHOLD, Query, Screener
 
@@ -101,22 +101,29 @@ def _quality(screener: Screener, files: list[ListFile], positives: list[Query], 
         score_pairs(pairs, Path(tmp) / "scores.csv")
         groups = {g.group: g for g in group_scores(Path(tmp) / "scores.csv")}
     shapes = [g for name, g in groups.items() if name != "all" and not name.startswith("list_")]
-    tp, fp, fn = (sum(getattr(g, k) for g in shapes) for k in ("tp", "fp", "fn"))
+    decidable = [g for name, g in groups.items() if name not in ("all", "list_alias_other_name")]
     print(
         f"pairs (tests/data/screening_pairs.csv, threshold 0.7): F1 {groups['all'].f1:.3f} on {groups['all'].pairs}; "
-        f"the issue's shapes {2 * tp / (2 * tp + fp + fn):.3f}; "
+        f"the issue's shapes {_f1(shapes):.3f}; all but the aliases that are other names {_f1(decidable):.3f}; "
         + ", ".join(f"{n} {groups[n].f1:.3f}" for n in sorted(groups) if n.startswith("list_"))
     )
+
+
+def _f1(groups: list[GroupScore]) -> float:
+    tp, fp, fn = (sum(getattr(g, k) for g in groups) for k in ("tp", "fp", "fn"))
+    return float(2 * tp / (2 * tp + fp + fn))
 
 
 def _speed(screener: Screener, entries: pa.Table, asked: list[Query]) -> None:
     queries = [q.name or "" for q in asked]
     for query in asked[:100]:  # warm: the first queries load transliteration and ordinal tables
         screener.screen(query)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for query in asked:
         screener.screen(query)
     ours = len(queries) / (time.perf_counter() - started)
+    # CPU time too: on a shared machine the wall clock also counts the other processes' turns
+    print(f"screening CPU time: {len(queries) / (time.process_time() - cpu):,.0f} name queries per CPU-second")
     names = [name_key(str(n), PERSON).sorted_text for n in entries.column("name").to_pylist()]
     sample = queries[:300]
     started = time.perf_counter()

@@ -17,6 +17,8 @@ import csv
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from rapidfuzz import fuzz
+
 HERE = Path(__file__).resolve().parent
 SANCTIONS = HERE.parents[1] / "shared" / "data" / "sanctions"
 BENCH = SANCTIONS / "ofac" / "watchman_bench_2021-07-07"
@@ -27,11 +29,31 @@ def _words(name: str) -> set[str]:
     return {w for w in name.replace(",", " ").replace(".", " ").lower().split() if len(w) > 2}
 
 
+# Words that say nothing of who a party is: an alias sharing only these with the name is another name.
+_FILLER_WORDS = (
+    "the of and for al el bin ibn abu abd ben de del la le company co ltd llc inc corp corporation limited sa sas "
+    "group holding international trading foundation society organization organisation bank state "
+    "mohammed muhammad mohamed mohammad ahmad ahmed ali"
+)
+_FILLER = frozenset(_FILLER_WORDS.split(" "))
+
+
+def _decidable(name: str, alias: str) -> bool:
+    """Whether a name comparison can tell that `alias` is `name`: every telling word of the shorter one
+    has a counterpart in the other (same first letter, rapidfuzz ratio >= 70, or an initial). Otherwise
+    the alias is another name that shares a word (a place, a sector, a common given name)."""
+    a, b = (_words(name) - _FILLER, _words(alias) - _FILLER)
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if not short:
+        return False
+    return all(any(w[0] == v[0] and fuzz.ratio(w, v) >= 70 for v in long) for w in short)
+
+
 def _un() -> list[tuple[str, str, str, str, str]]:
     root = ET.parse(SANCTIONS / "un" / "un_consolidated_2026-02-27.xml").getroot()
     found = []
     for record in [*root.iter("INDIVIDUAL"), *root.iter("ENTITY")]:
-        original = (record.findtext("NAME_ORIGINAL_SCRIPT") or "").strip()
+        original = " ".join((record.findtext("NAME_ORIGINAL_SCRIPT") or "").split())  # one line per field
         parts = [(record.findtext(t) or "").strip() for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")]
         latin = " ".join(p for p in parts if p)
         if original and latin and not original.isascii():
@@ -51,11 +73,15 @@ def _sdn() -> tuple[list[tuple[str, str, str, str, str]], list[tuple[str, str, s
         sdn = {r[0]: (r[1], r[2].strip()) for r in csv.reader(fh) if len(r) > 2}
     with (BENCH / "alt.csv").open(encoding="latin-1", newline="") as fh:
         alt = sorted((r[0], r[3]) for r in csv.reader(fh) if len(r) > 3 and r[0] in sdn)
-    aliases = [
-        ("list_alias", "1", KIND.get(sdn[ent][1], "company"), sdn[ent][0], name)
+    drawn = [
+        (KIND.get(sdn[ent][1], "company"), sdn[ent][0], name)
         for ent, name in alt
         if sdn[ent][1] in KIND and _words(sdn[ent][0]) & _words(name) and sdn[ent][0].lower() != name.lower()
     ][::20]
+    aliases = [  # labels as OFAC gives them; the group says whether the names alone can tell
+        ("list_alias" if _decidable(name, alias) else "list_alias_other_name", "1", kind, name, alias)
+        for kind, name, alias in drawn
+    ]
     by_first: dict[tuple[str, str], list[str]] = {}
     for name, kind in sorted(sdn.values()):
         if kind in KIND and len(name.split()) >= 2:

@@ -130,7 +130,9 @@ def test_the_shapes_file_scores_f1_above_0_9() -> None:
 def test_the_list_drawn_pairs_hold_their_level() -> None:
     rows = [r for r in _scored(PAIRS) if str(r["group"]).startswith("list_")]
     assert len(rows) >= 300
-    assert _f1(rows) >= 0.72  # type: ignore[arg-type]  # 0.731 now: aliases that are other names keep it low
+    assert _f1(rows) >= 0.76  # type: ignore[arg-type]  # 0.776 now: aliases that are other names keep it low
+    decidable = [r for r in rows if r["group"] != "list_alias_other_name"]  # see SCREENING_PAIRS.md
+    assert _f1(decidable) >= 0.89  # type: ignore[arg-type]  # 0.910 now
 
 
 def test_a_un_entry_is_found_by_its_name_in_its_own_script() -> None:

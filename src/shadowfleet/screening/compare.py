@@ -47,6 +47,7 @@ class Party:
 
 TOKEN_FLOOR = 0.5  # below this two words are different words, even within the edit budget
 _GATE = 0.7  # below this the quick whole-string measure already rules a name out
+_FAMILY_GATE = 0.6  # ... unless the names share a family name (every labelled match of that kind is >= 0.63)
 # Scripts whose names rigour's Wikidata name table bridges better than a transliteration does
 # (katakana "ウラジーミル" is "Vladimir"; Arabic "علي" is "Ali").
 # Looking a name up there costs milliseconds (and seconds to load), so only pair scoring does it.
@@ -133,6 +134,8 @@ def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
     words_a, words_b = a.token_set, b.token_set
     if words_a <= words_b or words_b <= words_a or a.reversed_words & words_b or b.reversed_words & words_a:
         return True
+    if a.spelt_set <= b.spelt_set or b.spelt_set <= a.spelt_set:
+        return True  # one name's words in the other, read by sound ("Al Mashreq Investment Fund", "Al Mashrek Fund")
     if (a.spelt_joined != a.joined or b.spelt_joined != b.joined) and fuzz.ratio(a.spelt_joined, b.spelt_joined) >= 80:
         return True
     if (a.abjad or b.abjad) and fuzz.ratio(a.skeleton_joined, b.skeleton_joined) >= 70:
@@ -141,7 +144,31 @@ def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
         for short, long in ((a, b), (b, a)):
             if (short.initials or short.honorific) and short.longest in long.token_set:
                 return True
-    return False
+    # a family name in common: given names may be spelt apart or one left out
+    return a.schema == PERSON and quick >= _FAMILY_GATE and _family_in_common(a, b)
+
+
+def _family_in_common(a: NameKey, b: NameKey) -> bool:
+    """Both names of two words or more, sharing a word that is not a particle (al, bin ...), and the
+    shorter name's one or two other words each near one of the longer's, as written or read by sound."""
+    shared = a.token_set & b.token_set
+    if not shared or shared <= _PARTICLES or len(a.tokens) < 2 or len(b.tokens) < 2:
+        return False
+    short, long = (a, b) if len(a.tokens) <= len(b.tokens) else (b, a)
+    rest = [(t, s) for t, s in zip(short.tokens, short.spelt, strict=True) if t not in shared and t not in _PARTICLES]
+    if len(rest) > 2 or not any(len(w) >= 3 and w not in _PARTICLES for w in shared):
+        return False
+    others = [(t, s) for t, s in zip(long.tokens, long.spelt, strict=True) if t not in shared]
+    return all(any(_near_word(word, t) or _near_word(sound, s) for t, s in others) for word, sound in rest)
+
+
+def _near_word(x: str, y: str) -> bool:
+    """Whether two words may pair in `aligned`: lengths within the edit budget (or an initial) first,
+    as that rules most pairs out without computing a distance."""
+    shorter, longer = sorted((len(x), len(y)))
+    if shorter > 1 and longer - shorter > max(1, longer // 4):
+        return False
+    return _relation(x, y, True)[0] >= TOKEN_FLOOR
 
 
 def _words(a: NameKey, b: NameKey) -> NameMatch:
@@ -150,7 +177,8 @@ def _words(a: NameKey, b: NameKey) -> NameMatch:
         return NameMatch(quick)
     person = a.schema == PERSON
     found = aligned(a.tokens, b.tokens, person)
-    sim = max(found.score, _near(a.joined, b.joined), _near("".join(sorted(a.tokens)), "".join(sorted(b.tokens))))
+    near = max(_near(a.joined, b.joined), _near("".join(a.sorted_tokens), "".join(b.sorted_tokens)))
+    sim = max(found.score, near)
     extra: list[Note] = []
     if HAN in (a.script, b.script):
         return _han(a, b)
@@ -174,15 +202,19 @@ def _words(a: NameKey, b: NameKey) -> NameMatch:
             extra = [("consonants", 1.0, f"{a.text!r} ~ {b.text!r}: the same consonants ({a.script}/{b.script})")]
     if person and sim < 0.85 and bool(found.left_over_a) != bool(found.left_over_b):
         shorter = a if not found.left_over_a else b
-        dropped = found.left_over_a or found.left_over_b
-        if len(shorter.tokens) >= 2 and len(dropped) == 1 and found.cover_short >= 0.8:  # a patronymic left out
+        dropped = [w for w in found.left_over_a or found.left_over_b if w not in _PARTICLES]
+        content = [w for w in shorter.tokens if w not in _PARTICLES]
+        # a patronymic left out of a two-word name; of a longer name, any but one of its own number of words
+        allowed = 1 if len(content) < 3 else len(content) - 1
+        if len(content) >= 2 and 1 <= len(dropped) <= allowed and found.cover_short >= 0.8:
             sim = max(sim, round(0.9 * found.cover_short, 4))
-            extra.append(("name_dropped", 1.0, f"{dropped[0]!r} is in one record only"))
+            extra.append(("name_dropped", 1.0, f"{', '.join(map(repr, dropped))} in one record only"))
     notes: list[Note] = [(k, 1.0, _KIND_DETAIL[k]) for k in sorted(found.kinds)] + extra
     sim, extra = _brand_and_title(a, b, found, sim)
     notes.extend(extra)
     if sim >= NAME_FLOOR:
-        notes.extend(_penalties(a, b, found))
+        # a whole-name typo budget that the words' alignment missed: the left-over words are that typo
+        notes.extend(_penalties(a, b, found, typo=near >= sim and near > found.score))
     return NameMatch(round(sim, 4), tuple(notes))
 
 
@@ -223,7 +255,7 @@ def _brand_and_title(a: NameKey, b: NameKey, found: _Aligned, sim: float) -> tup
     return sim, []
 
 
-def _penalties(a: NameKey, b: NameKey, found: _Aligned) -> list[Note]:
+def _penalties(a: NameKey, b: NameKey, found: _Aligned, typo: bool = False) -> list[Note]:
     """Words that tell two near-namesakes apart: a country, a sector, a legal form, the order of initials,
     a different part of a person's name."""
     notes: list[Note] = []
@@ -249,7 +281,7 @@ def _penalties(a: NameKey, b: NameKey, found: _Aligned) -> list[Note]:
         if len(letters_a) >= 2 and sorted(letters_a) == sorted(letters_b) and letters_a != letters_b:
             order = f"{'.'.join(letters_a).upper()} vs {'.'.join(letters_b).upper()}"
             notes.append(("initials_reordered", 1.0, order))
-    if a.schema == PERSON:
+    if a.schema == PERSON and not typo:
         differ_a = [w for w in only_a if len(w) > 1 and w not in _PARTICLES]
         differ_b = [w for w in only_b if len(w) > 1 and w not in _PARTICLES]
         if differ_a and differ_b:

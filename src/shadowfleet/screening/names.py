@@ -16,6 +16,7 @@ from shadowfleet.screening.chinese import wade_plain
 from shadowfleet.screening.korean import KoreanName, parse
 from shadowfleet.screening.scripts import ABJADS, HANGUL, LATIN, to_latin
 from shadowfleet.screening.tokens import (
+    ABBREVIATIONS,
     HONORIFICS,
     NUMBER_WORDS,
     camel_split,
@@ -79,6 +80,10 @@ class NameKey:
         return tuple(spelling(t) for t in self.tokens)
 
     @cached_property
+    def spelt_set(self) -> frozenset[str]:
+        return frozenset(self.spelt)
+
+    @cached_property
     def spelt_joined(self) -> str:
         return "".join(self.spelt)
 
@@ -135,6 +140,10 @@ def _rewrite(tokens: list[str], schema: str, notes: list[tuple[str, str]]) -> li
         tokens, numbered = numbers_joined(tokens)
         if numbered:
             notes.append(("number_words", "number words and ordinals read as numbers"))
+    short = ABBREVIATIONS.get(schema, {})
+    if any(t in short for t in tokens):
+        notes.append(("abbreviation", ", ".join(f"{t.upper()}={short[t]}" for t in tokens if t in short)))
+        tokens = [short.get(t, t) for t in tokens]
     if any(_ROMAN_LETTERS.issuperset(t) for t in tokens):
         roman = []
         for i, t in enumerate(tokens):
@@ -218,3 +227,25 @@ def country_code(text: str | None) -> str | None:
         if found is not None:
             return str(found.code)
     return None
+
+
+# One name in each script the lists hold: reading them once loads ICU's transliterators, the pinyin
+# tables and rigour's legal forms (tens of milliseconds each), so that no user's first query waits.
+_SAMPLES = (
+    "Kim Jong Un",
+    "Владимир Путин",
+    "Αλέξης",
+    "علي خامنئي",
+    "אברהם",
+    "毛泽东",
+    "김정은",
+    "ウラジーミル",
+    "ហ៊ុន សែន",
+)
+
+
+def warm() -> None:
+    """Load every table that reading a name needs (the screener calls this when it is built)."""
+    for sample in _SAMPLES:
+        for schema in SCHEMATA:
+            name_key(sample, schema)

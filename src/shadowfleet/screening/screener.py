@@ -12,7 +12,7 @@ from shadowfleet.core.schema import LIST_ENTRIES, check
 from shadowfleet.screening.compare import ALIAS, FORMER, PRIMARY, NamedKey, Party, compare, neighbours, worth_comparing
 from shadowfleet.screening.features import SCORER_VERSION, Part, explain, total
 from shadowfleet.screening.index import GramIndex
-from shadowfleet.screening.names import ORGANIZATION, SCHEMATA, VESSEL, name_key
+from shadowfleet.screening.names import ORGANIZATION, SCHEMATA, VESSEL, name_key, warm
 
 DEFAULT_THRESHOLD = 0.75  # recall 0.998 at 0.8 % false positives on the yente fixtures (make bench)
 CANDIDATES = 40  # names per schema compared in full
@@ -94,6 +94,7 @@ class Screener:
     """All loaded list entries, indexed once; `screen` answers one query."""
 
     def __init__(self, entries: pa.Table, threshold: float = DEFAULT_THRESHOLD) -> None:
+        warm()  # transliteration tables load now, not on the first non-Latin query
         rows = check(entries, LIST_ENTRIES).drop_columns(["ftm"]).to_pylist()
         self.threshold = threshold
         self.rows = rows
@@ -145,14 +146,14 @@ class Screener:
         cut = self.threshold if threshold is None else threshold
         matches = []
         asked = {s: query.party(s) for s in ((query.schema,) if query.schema else SCHEMATA)}
+        keys = {s: name_key(query.name or "", s) for s in asked}
         for i, found in self.candidates(query).items():
             listed = self.parties[i]
             if listed.schema not in asked:
                 continue
             names = found
             if found is not None:  # found by name only: the cheap first stage decides which names to compare
-                key = name_key(query.name or "", listed.schema)
-                names = [named for named in found if worth_comparing(key, named[2])]
+                names = [named for named in found if worth_comparing(keys[listed.schema], named[2])]
                 if not names:
                     continue
             parts = compare(asked[listed.schema], listed, only=names)

@@ -93,8 +93,18 @@ INDUSTRY = _set(
     "estate property properties realty exchange commodities lines line carriers bulk container containers "
     "offshore drilling refinery refining tobacco gold diamond diamonds arms defense defence security "
     "consulting consultancy services construction cars shipyard shipbuilding fund pipeline pipelines resources "
-    "manufacturing production exploration"
+    "manufacturing production exploration mobile telecommunications communications television radio broadcasting"
 )
+
+# Short forms of words that lists and registries write either way ("Zawrah TV Station", "Al-Omqy and Bros").
+ABBREVIATIONS = {
+    "Organization": {
+        "tv": "television", "bros": "brothers", "intl": "international", "natl": "national", "mfg": "manufacturing",
+        "dept": "department", "assn": "association", "univ": "university", "svcs": "services", "mgmt": "management",
+        "trdg": "trading", "shpg": "shipping", "engg": "engineering", "telecom": "telecommunications",
+    },
+    "Person": {"mohd": "muhammad", "muhd": "muhammad", "mhd": "muhammad"},
+}  # fmt: skip
 
 # Words that say nothing of which company it is: a brand is its full name without them.
 GENERIC = _set(
