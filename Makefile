@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= out/demo
 
-.PHONY: demo test lint bench clean web fuzz
+.PHONY: demo test lint bench clean web fuzz eval
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_screen.py
 	$(PY) benchmarks/bench_api.py
 	$(PY) benchmarks/bench_detect.py --positions $${BENCH_POSITIONS:-100000000}
+
+# Detection quality over seeds x regions x reception models (README, "shadowfleet simulate and shadowfleet evaluate").
+eval: $(STAMP)
+	$(PY) benchmarks/eval_scenarios.py $(EVAL_ARGS)
 
 # MapLibre GL JS from the npm registry into the package's static assets (committed, so neither
 # installing nor serving needs npm; rerun after changing web/package.json).

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening_data import ofac_2024, screener, un
 from shadowfleet.core.identifiers import imo_valid
-from shadowfleet.screening.compare import Party, compare, neighbours, one_digit_apart, similarity
-from shadowfleet.screening.features import FEATURES, total
-from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, name_key
+from shadowfleet.screening.compare import (
+    Party,
+    compare,
+    match_names,
+    neighbours,
+    one_digit_apart,
+    similarity,
+    worth_comparing,
+)
+from shadowfleet.screening.features import FEATURES, NAME_FLOOR, total
+from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, name_key, schema_of
 from shadowfleet.screening.network import is_listed
 from shadowfleet.screening.screener import DEFAULT_THRESHOLD, Query
 
@@ -123,3 +134,35 @@ def test_a_doctored_imo_is_reported_but_is_not_a_listing() -> None:
     row = {"score": match.score, "flags": match.flags}
     assert match.flags == ["possible_imo_manipulation"] and not is_listed(row)
     assert is_listed({"score": screener().screen(Query(imo=8720436))[0].score})
+
+
+def test_first_stage_never_drops_a_name_the_full_comparison_would_keep() -> None:
+    """The screener's cheap stage skips pairs; on every labelled pair (both ways round) a skipped pair's
+    full comparison stays below NAME_FLOOR, so skipping changes no result."""
+
+    path = Path(__file__).parent / "data" / "screening_pairs.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["name1"].strip() and r["name2"].strip()]
+    skipped = 0
+    for row in rows:
+        schema = schema_of(row["schema"]) or PERSON
+        for x, y in ((row["name1"], row["name2"]), (row["name2"], row["name1"])):
+            a, b = name_key(x, schema), name_key(y, schema)
+            if not worth_comparing(a, b):
+                skipped += 1
+                assert match_names(a, b).sim < NAME_FLOOR, (x, y)
+    assert skipped > 50  # the stage does skip pairs: the test checks something
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="abcdeiklmnorstuy -", min_size=1, max_size=24),
+    st.text(alphabet="abcdeiklmnorstuy -", min_size=1, max_size=24),
+)
+def test_first_stage_is_safe_on_any_names(x: str, y: str) -> None:
+    for schema in (PERSON, ORGANIZATION, VESSEL):
+        a, b = name_key(x, schema), name_key(y, schema)
+        if not a.tokens or not b.tokens:
+            continue
+        if not worth_comparing(a, b):
+            assert match_names(a, b).sim < NAME_FLOOR

@@ -12,6 +12,7 @@ import pytest
 
 from cli import ingest_json, run
 from shadowfleet.evaluate import EVENT_TYPES, evaluate, is_alarm
+from shadowfleet.simulate import REGIONS, simulate
 
 DECOYS = {
     "outer_anchorage",
@@ -26,7 +27,8 @@ DECOYS = {
 
 
 @pytest.mark.parametrize(
-    ("seed", "region", "reception"), [(1, "yellow_sea", "mixed"), (2, "east_china_sea", "terrestrial")]
+    ("seed", "region", "reception"),
+    [(3, "sea_of_japan", "mixed"), (2, "east_china_sea", "terrestrial")],  # the generator tests cover every region
 )
 def test_pipeline_scores_every_type_and_finds_the_listed_chain(
     tmp_path: Path, seed: int, region: str, reception: str
@@ -58,11 +60,13 @@ def _same(case: dict[str, Any], event: dict[str, Any]) -> bool:
     return event["event_type"] == case["kind"] and {event["mmsi"], event["other_mmsi"]} - {None} == vessels
 
 
-def test_simulation_is_reproducible_and_lists_every_type_and_decoy(tmp_path: Path) -> None:
-    for name in ("a", "b"):
-        assert run("simulate", "--out", tmp_path / name, "--vessels", "3", "--days", "3", "--seed", "5").returncode == 0
+@pytest.mark.parametrize("region", REGIONS)
+def test_simulation_is_reproducible_and_lists_every_type_and_decoy(tmp_path: Path, region: str) -> None:
+    for name in ("a", "b"):  # in this process: the same seed must not depend on a fresh interpreter either
+        simulate(tmp_path / name, 3, 3, 5, region)
     assert (tmp_path / "a" / "ais.csv").read_bytes() == (tmp_path / "b" / "ais.csv").read_bytes()
     truth = json.loads((tmp_path / "a" / "truth.json").read_text())
+    assert truth["region"] == region
     assert {c["kind"] for c in truth["cases"]} == set(EVENT_TYPES)  # a planted case of every event type
     assert {d["kind"] for d in truth["decoys"]} == DECOYS
     assert all(set(d["not_alarms"]) <= set(EVENT_TYPES) and d["not_alarms"] for d in truth["decoys"])
@@ -201,3 +205,30 @@ def test_an_alarm_on_two_decoys_counts_once(tmp_path: Path) -> None:
     path.write_text(json.dumps(truth))
     result = evaluate(path, [_event("encounter", 7, 8, "01T05:00:00", "01T08:00:00")])
     assert len(result.decoy_alarms) == 1
+
+
+def test_an_unobservable_case_is_neither_a_case_nor_a_false_alarm(tmp_path: Path) -> None:
+    truth = dict(TRUTH)
+    truth["unobservable"] = [
+        {
+            "kind": "encounter",
+            "mmsi": 12,
+            "other_mmsi": 13,
+            "start": "2024-03-01T10:00:00+00:00",
+            "end": "2024-03-01T14:00:00+00:00",
+            "why": "MMSI 13 heard 1 times in the window",
+        }
+    ]
+    path = tmp_path / "truth.json"
+    path.write_text(json.dumps(truth))
+    events = [
+        _event("encounter", 13, 12, "01T11:00:00", "01T13:00:00"),  # found anyway: set aside
+        _event("encounter", 12, 13, "02T11:00:00", "02T13:00:00"),  # another time: a false alarm
+        _event("loitering", 12, None, "01T11:00:00", "01T13:00:00"),  # another type: a false alarm
+    ]
+    result = evaluate(path, events)
+    scores = {s.event_type: s for s in result.scores}
+    assert (scores["encounter"].cases, scores["encounter"].events) == (1, 1)
+    assert scores["loitering"].events == 1 and scores["loitering"].precision == 0.0
+    assert result.unobservable_alarms == [events[0]["event_id"]]
+    assert result.to_json()["unobservable_alarms"] == 1

@@ -59,9 +59,9 @@ def test_alerts_written_before_risk_score_was_named_read_with_their_decisions(tm
     path.parent.mkdir(parents=True)
     pq.write_table(old, path)
     (alert,) = alert_store.load(store)
-    assert alert["risk_score"] == 60.0 and alert["state"] == "dismissed" and alert["decided_by"] == "ana"
+    assert alert.risk_score == 60.0 and alert.state == "dismissed" and alert.decided_by == "ana"
     decided = alert_store.decide(store, alert_store.Decision("abc", "escalated", "new facts", "bo", T0))
-    assert decided["state"] == "escalated"
+    assert decided.state == "escalated" and decided.reasons == ("r",)
     assert "risk_score" in pq.read_table(path).column_names  # rewritten under the new name
     (entry,) = (json.loads(line) for line in store.path(layout.DECISIONS).read_text().splitlines())
     assert entry["status"] == "escalated" and entry["by"] == "bo"

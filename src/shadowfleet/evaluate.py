@@ -6,6 +6,9 @@ vessel (the same pair, in either order, for an encounter) and their time windows
 is the share of alarms that match a case, recall the share of cases matched, macro F1 the mean F1 of
 the event types. Besides, it counts the alarms on decoys (of the types the decoy names), encounter
 alarms at the truth's outer anchorages and gap alarms inside its coverage holes.
+
+A planted case the receivers heard too thinly to be seen (truth.json's "unobservable") is not a case;
+an alarm that matches one is set aside (neither a hit nor a false alarm) and counted apart.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class Evaluation:
     decoy_alarms: list[dict[str, Any]] = field(default_factory=list)
     anchorage_encounter_alarms: list[str] = field(default_factory=list)  # event ids
     hole_gap_alarms: list[str] = field(default_factory=list)  # event ids
+    unobservable_alarms: list[str] = field(default_factory=list)  # event ids matching an unobservable case
     reception: str | None = None
 
     @property
@@ -81,6 +85,7 @@ class Evaluation:
             "decoy_alarms": self.decoy_alarms,
             "anchorage_encounter_alarms": len(self.anchorage_encounter_alarms),
             "hole_gap_alarms": len(self.hole_gap_alarms),
+            "unobservable_alarms": len(self.unobservable_alarms),
         }
 
 
@@ -175,7 +180,10 @@ def _decoy_alarms(decoys: list[dict[str, Any]], alarms: list[dict[str, Any]]) ->
 def evaluate(truth_path: Path, events: list[dict[str, Any]]) -> Evaluation:
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     alarms = [e for e in events if is_alarm(e)]
-    result = Evaluation(reception=truth.get("reception"))
+    unseen = truth.get("unobservable", [])
+    aside = [e for e in alarms if any(e["event_type"] == c["kind"] and _matches(e, c) for c in unseen)]
+    alarms = [e for e in alarms if e not in aside]
+    result = Evaluation(reception=truth.get("reception"), unobservable_alarms=[e["event_id"] for e in aside])
     result.scores = [_score(kind, truth["cases"], alarms) for kind in EVENT_TYPES]
     result.decoy_alarms = _decoy_alarms(truth["decoys"], alarms)
     anchorages, holes = truth.get("anchorages", []), truth.get("coverage_holes", [])

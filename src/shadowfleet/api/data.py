@@ -32,14 +32,15 @@ from shadowfleet.store.store import Store
 SPEED_CLASSES = (2.0, 6.0, 12.0)  # knots: drifting or lying, slow, cruising, fast
 
 
-def _row(e: Event) -> dict[str, Any]:
-    """An event as the API returns it: the table's columns, details and evidence as JSON objects."""
+def _row(e: Event, store: Store) -> dict[str, Any]:
+    """An event as the API returns it: the table's columns, details and evidence as JSON objects (source
+    files as the store shows them: no path of the server's machine)."""
     row = {f.name: getattr(e, f.name) for f in fields(e)}
     row["event_type"] = e.event_type.value
     row["details"] = json.loads(e.details.to_json())
     row["evidence"] = {
         "positions": e.evidence.positions,
-        "sources": list(e.evidence.sources),
+        "sources": [store.shown(s) for s in e.evidence.sources],
         "refs": [{"source": r.source, "line": r.line} for r in e.evidence.refs],
     }
     row["listed"] = [asdict(party) for party in e.listed]
@@ -71,8 +72,8 @@ class EventIndex:
     other_mmsi: np.ndarray  # -1 where the event has one vessel
 
     @classmethod
-    def build(cls, records: list[Event]) -> EventIndex:
-        events = [_row(e) for e in records]
+    def build(cls, records: list[Event], store: Store) -> EventIndex:
+        events = [_row(e, store) for e in records]
         ordered = sorted(events, key=lambda e: (-e["score"], e["start_time"], e["event_id"]))
         nan = float("nan")
         return cls(
@@ -173,7 +174,7 @@ class StoreData:
         lists = Lists(store)
         versions = lists.current()
         screener = Screener(lists.entries(versions)) if versions else None
-        return Snapshot(view, EventIndex.build(view.events), risk, screener, stamp)
+        return Snapshot(view, EventIndex.build(view.events, store), risk, screener, stamp)
 
 
 def speed_class(sog: float | None) -> int:

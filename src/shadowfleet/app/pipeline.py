@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import pyarrow as pa
 
@@ -18,6 +18,7 @@ from shadowfleet.detect.events import Config
 from shadowfleet.detect.runner import Window
 from shadowfleet.detect.runner import run as run_duckdb
 from shadowfleet.risk import alerts as alert_store
+from shadowfleet.risk.alerts import Alert
 from shadowfleet.risk.scorer import score_all
 from shadowfleet.risk.view import StoreView, load_view
 from shadowfleet.screening.fleet import screen_events
@@ -39,7 +40,7 @@ class Detected:
 class Scored:
     view: StoreView  # what risk was computed from
     risk: pa.Table  # every vessel with a risk_score above 0, riskiest first
-    alerts: list[dict[str, Any]]  # every alert, riskiest first
+    alerts: list[Alert]  # every alert, riskiest first
 
 
 def detect(store: Store, settings: Config, window: Window, engine: Engine = "duckdb") -> Detected:

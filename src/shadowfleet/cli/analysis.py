@@ -7,7 +7,7 @@ import getpass
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,6 +20,7 @@ from shadowfleet.cli.render import print_cap, print_risk
 from shadowfleet.report.case import gather
 from shadowfleet.report.render import html, pdf
 from shadowfleet.risk import alerts as alert_store
+from shadowfleet.risk.alerts import Alert
 from shadowfleet.risk.cap import cap_report
 from shadowfleet.risk.view import StoreView, load_view
 from shadowfleet.store.store import Store, StoreError
@@ -81,14 +82,14 @@ def _write(table: pa.Table, path: Path) -> None:
         raise fail(f"--out {path}: use .csv, .parquet or .json")
 
 
-def _alert_rows(rows: list[dict[str, Any]], title: str) -> None:
+def _alert_rows(alerts: list[Alert], title: str) -> None:
     grid = Table(title=title, title_justify="left")
     for column in ("alert", "state", "risk", "band", "MMSI", "name", "reasons", "decided"):
         grid.add_column(column, overflow="fold")
-    for r in rows:
-        decided = f"{r['decided_by']} {r['decided_at']:%Y-%m-%d %H:%M}: {r['note']}" if r["decided_by"] else ""
-        grid.add_row(r["alert_id"], r["state"], f"{r['risk_score']:.0f}", r["band"], str(r["mmsi"]), r["name"] or "",
-                     "\n".join(r["reasons"]), decided)  # fmt: skip
+    for a in alerts:
+        decided = f"{a.decided_by} {a.decided_at:%Y-%m-%d %H:%M}: {a.note}" if a.decided_by and a.decided_at else ""
+        grid.add_row(a.alert_id, a.state, f"{a.risk_score:.0f}", a.band, str(a.mmsi), a.name or "",
+                     "\n".join(a.reasons), decided)  # fmt: skip
     out.print(grid)
 
 
@@ -103,9 +104,9 @@ def alerts_list(
     if ctx.invoked_subcommand:
         return
     rows = _scored(need_store(store)).alerts
-    shown = rows if show_all else [r for r in rows if r["state"] in alert_store.OPEN]
+    shown = rows if show_all else [a for a in rows if a.open]
     if as_json:
-        sys.stdout.write(json.dumps(shown, default=str) + "\n")
+        sys.stdout.write(json.dumps([a.row() for a in shown], default=str) + "\n")
         return
     _alert_rows(shown, f"{len(shown)} {'' if show_all else 'new or changed '}alert(s) of {len(rows)}")
 
@@ -122,15 +123,15 @@ def alerts_set(
     """Record an analyst's decision on an alert."""
     decision = alert_store.Decision(alert_id, status, note, by or getpass.getuser(), alert_store.utc_now())
     try:
-        row = alert_store.decide(Store.open(store), decision)
+        alert = alert_store.decide(Store.open(store), decision)
     except KeyError:
         raise fail(f"no alert {alert_id!r} in {store}; `shadowfleet alerts --store {store} --all` lists them") from None
     except (ValueError, StoreError) as exc:
         raise fail(str(exc)) from exc
     if as_json:
-        sys.stdout.write(json.dumps(row, default=str) + "\n")
+        sys.stdout.write(json.dumps(alert.row(), default=str) + "\n")
     else:
-        out.print(f"alert {alert_id} (MMSI {row['mmsi']}) {status} by {decision.by}: {note}", highlight=False)
+        out.print(f"alert {alert_id} (MMSI {alert.mmsi}) {status} by {decision.by}: {note}", highlight=False)
 
 
 def report_command(

@@ -223,7 +223,7 @@ def simulate_command(
     vessels: Annotated[int, typer.Option(help="Background vessels (the planted cases and decoys come on top).")] = 200,
     days: Annotated[float, typer.Option(help="Days of traffic (at least 3; 4 in the East China Sea).")] = 4,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same traffic.")] = 1,
-    region: Annotated[str, typer.Option(help="yellow_sea or east_china_sea.")] = "yellow_sea",
+    region: Annotated[str, typer.Option(help="yellow_sea, east_china_sea or sea_of_japan.")] = "yellow_sea",
     reception: Annotated[
         str, typer.Option(help="mixed (shore stations near the coast, satellite passes offshore) or terrestrial.")
     ] = "mixed",

@@ -183,7 +183,8 @@ def print_evaluation(console: Console, result: Evaluation) -> None:
     console.print(
         f"macro F1 {result.macro_f1:.2f} ({result.reception or 'unknown'} reception); "
         f"encounter alarms at outer anchorages: {len(result.anchorage_encounter_alarms)}; "
-        f"gap alarms inside coverage holes: {len(result.hole_gap_alarms)}",
+        f"gap alarms inside coverage holes: {len(result.hole_gap_alarms)}; "
+        f"alarms on unobservable cases (set aside): {len(result.unobservable_alarms)}",
         highlight=False,
     )
     if result.decoy_alarms:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -66,18 +65,6 @@ class CaseFile:
     flags: list[Flag]
     list_versions: list[str]
     store_name: str = ""  # the store directory's name, not its path
-
-
-def shown_path(path: str, store_root: Path) -> str:
-    """What a viewer sees of a server path: relative to the store inside it, else the file name alone
-    (an archive member keeps its `::member`). The sha256 next to it identifies the file."""
-    file, sep, member = path.partition("::")
-    candidate = Path(file)
-    try:
-        shown = str(candidate.resolve().relative_to(store_root.resolve()))
-    except (ValueError, OSError):
-        shown = candidate.name
-    return shown + sep + member
 
 
 def resolve(view: StoreView, ref: int) -> int:
@@ -183,14 +170,14 @@ def gather(view: StoreView, ref: int, generated: datetime) -> CaseFile:
     sha_of = {p: sha for sha, s in manifest.sources.items() for p in s.paths}
 
     def sources(e: Event) -> tuple[Source, ...]:
-        return tuple(Source(shown_path(p, view.store.root), sha_of.get(p)) for p in e.evidence.sources)
+        return tuple(Source(view.store.shown(p), sha_of.get(p)) for p in e.evidence.sources)
 
     events = [CaseEvent(n, e, sources(e), tuple(supporting[e.event_id])) for n, e in enumerate(mine, 1)]
     lists = Lists(view.store)
     versions = lists.current()
     matches = _matches(view, mmsi, lists, versions)
     for m in matches:
-        m["entry_source"] = shown_path(str(m["entry_source"]), view.store.root)
+        m["entry_source"] = view.store.shown(str(m["entry_source"]))
     by_feature = {f.feature: f.to_json() for f in findings}
     vessel = view.vessel(mmsi)
     return CaseFile(

@@ -9,7 +9,7 @@ decision log (who, when, what, on which evidence) and never rewritten.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,67 +38,109 @@ def alert_id(mmsi: int) -> str:
     return hashlib.sha256(f"{SCORER_VERSION}|{mmsi}".encode()).hexdigest()[:16]
 
 
-def fingerprint(row: dict[str, Any], matches: list[dict[str, Any]]) -> str:
-    evidence = sorted(row["events"]) + sorted(f"{m['list_name']}:{m['entry_id']}" for m in matches)
+@dataclass(frozen=True)
+class Alert:
+    """One row of the store's alerts table (`core.schema.ALERTS`), as the CLI, the API and the pipeline pass it."""
+
+    alert_id: str
+    mmsi: int
+    name: str | None
+    risk_score: float  # 0-100
+    band: str
+    reasons: tuple[str, ...]
+    fingerprint: str
+    state: str  # new, changed, reviewed, dismissed or escalated
+    first_seen: datetime
+    changed_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Alert:
+        """A row read back from the table (`to_pylist`)."""
+        return cls(**{**row, "reasons": tuple(row["reasons"])})
+
+    def row(self) -> dict[str, object]:
+        """The table's row (and the JSON of `alerts --json` and the API)."""
+        return {**asdict(self), "reasons": list(self.reasons)}
+
+    @property
+    def open(self) -> bool:
+        return self.state in OPEN
+
+
+def fingerprint(events: list[str], matches: list[dict[str, Any]]) -> str:
+    evidence = sorted(events) + sorted(f"{m['list_name']}:{m['entry_id']}" for m in matches)
     return hashlib.sha256("|".join(evidence).encode()).hexdigest()[:16]
 
 
-def load(store: Store) -> list[dict[str, Any]]:
+def load(store: Store) -> list[Alert]:
     table = store.read(layout.ALERTS)
-    return [] if table is None else list(table.to_pylist())
+    return [] if table is None else [Alert.of(r) for r in table.to_pylist()]
 
 
-def _save(store: Store, rows: list[dict[str, Any]]) -> None:
-    rows = sorted(rows, key=lambda r: (-float(r["risk_score"]), r["alert_id"]))
+def _ranked(alerts: list[Alert]) -> list[Alert]:
+    return sorted(alerts, key=lambda a: (-a.risk_score, a.alert_id))
+
+
+def _save(store: Store, alerts: list[Alert]) -> None:
+    rows = [a.row() for a in _ranked(alerts)]
     store.write(layout.ALERTS, pa.Table.from_pylist(rows, schema=ALERTS.schema))
 
 
-def refresh(
-    store: Store, risk: pa.Table, matches: dict[int, list[dict[str, Any]]], now: datetime
-) -> list[dict[str, Any]]:
+def refresh(store: Store, risk: pa.Table, matches: dict[int, list[dict[str, Any]]], now: datetime) -> list[Alert]:
     """Raise, update or bring back alerts from a fresh risk table; returns every alert."""
     with store.lock():
-        old = {r["alert_id"]: r for r in load(store)}
+        old = {a.alert_id: a for a in load(store)}
         current = dict(old)
         for row in risk.to_pylist():
             if row["risk_score"] < MIN_SCORE:
                 continue
-            ident, print_ = alert_id(row["mmsi"]), fingerprint(row, matches.get(row["mmsi"], []))
+            mmsi = int(row["mmsi"])
+            ident, print_ = alert_id(mmsi), fingerprint(row["events"], matches.get(mmsi, []))
             before = old.get(ident)
-            fresh = {k: row[k] for k in ("mmsi", "name", "risk_score", "band", "reasons")}
+            fresh = {"name": row["name"], "risk_score": float(row["risk_score"]), "band": row["band"],
+                     "reasons": tuple(row["reasons"])}  # fmt: skip
             if before is None:
-                current[ident] = {**fresh, "alert_id": ident, "fingerprint": print_, "state": "new", "first_seen": now,
-                                  "changed_at": now, "decided_by": None, "decided_at": None, "note": None}  # fmt: skip
-            elif before["fingerprint"] != print_:
-                current[ident] = {**before, **fresh, "fingerprint": print_, "state": "changed", "changed_at": now}
+                current[ident] = Alert(ident, mmsi, fingerprint=print_, state="new", first_seen=now, changed_at=now,
+                                       **fresh)  # fmt: skip
+            elif before.fingerprint != print_:
+                current[ident] = replace(before, **fresh, fingerprint=print_, state="changed", changed_at=now)
             else:
-                current[ident] = {**before, **fresh}
+                current[ident] = replace(before, **fresh)
         _save(store, list(current.values()))
-    return sorted(current.values(), key=lambda r: (-float(r["risk_score"]), r["alert_id"]))
+    return _ranked(list(current.values()))
 
 
-def decide(store: Store, decision: Decision) -> dict[str, Any]:
+def decide(store: Store, decision: Decision) -> Alert:
     """Record an analyst's decision on one alert; raises KeyError for an unknown id."""
     if decision.status not in STATUSES:
         raise ValueError(f"status {decision.status!r}: use {', '.join(STATUSES)}")
     with store.lock():
-        rows = {r["alert_id"]: r for r in load(store)}
-        if decision.alert_id not in rows:
+        alerts = {a.alert_id: a for a in load(store)}
+        if decision.alert_id not in alerts:
             raise KeyError(decision.alert_id)
-        row = rows[decision.alert_id]
-        row.update(state=decision.status, decided_by=decision.by, decided_at=decision.at, note=decision.note)
+        alert = replace(
+            alerts[decision.alert_id],
+            state=decision.status,
+            decided_by=decision.by,
+            decided_at=decision.at,
+            note=decision.note,
+        )
+        alerts[alert.alert_id] = alert
         entry: dict[str, object] = {
             "alert_id": decision.alert_id,
-            "mmsi": row["mmsi"],
+            "mmsi": alert.mmsi,
             "status": decision.status,
             "note": decision.note,
             "by": decision.by,
             "at": decision.at.isoformat(),
-            "fingerprint": row["fingerprint"],
+            "fingerprint": alert.fingerprint,
         }
         store.append_decision(entry)
-        _save(store, list(rows.values()))
-    return row
+        _save(store, list(alerts.values()))
+    return alert
 
 
 def history(store: Store, ident: str | None = None) -> list[dict[str, object]]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import pairwise
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
@@ -17,6 +19,7 @@ from shadowfleet.screening.scripts import HAN
 from shadowfleet.screening.tokens import GENERIC_ANY, INDUSTRY_ANY, acronym_of, is_country_word
 
 PRIMARY, ALIAS, FORMER = "name", "alias", "former name"
+NamedKey = tuple[str, str, NameKey]  # (kind, raw name, its key)
 
 
 @dataclass(frozen=True)
@@ -31,13 +34,13 @@ class Party:
     flag: str | None = None
     countries: frozenset[str] = field(default_factory=frozenset)
 
-    def keys(self, schema: str) -> list[tuple[str, str, NameKey]]:
+    def keys(self, schema: str) -> list[NamedKey]:
         if schema == self.schema:
             return self.own_keys
         return [(kind, raw, name_key(raw, schema)) for kind, raw in self.names if raw.strip()]
 
     @cached_property
-    def own_keys(self) -> list[tuple[str, str, NameKey]]:
+    def own_keys(self) -> list[NamedKey]:
         """The names' keys for this party's own schema, built once (a listed party is compared often)."""
         return [(kind, raw, name_key(raw, self.schema)) for kind, raw in self.names if raw.strip()]
 
@@ -105,6 +108,23 @@ def match_names(a: NameKey, b: NameKey, bridge: bool = False) -> NameMatch:
     return NameMatch(found.sim, (*rewrites, *found.notes))
 
 
+def worth_comparing(a: NameKey, b: NameKey) -> bool:
+    """False when `match_names(a, b)` is sure to stay below NAME_FLOOR: the screener's cheap first stage,
+    which most of the index's candidates do not pass (no alignment, no explanation built for them)."""
+    if a.joined == b.joined or (a.korean and b.korean) or (a.chinese and b.chinese):
+        return True
+    if len(a.tokens) > 1 and a.backwards == b.sorted_tokens:
+        return True
+    if a.schema == ORGANIZATION and (len(a.tokens) == 1 or len(b.tokens) == 1):
+        return True  # an acronym
+    return _worth_aligning(a, b, _quick(a, b))
+
+
+def _quick(a: NameKey, b: NameKey) -> float:
+    """The whole-string measure: the words in sorted order, or run together."""
+    return max(fuzz.ratio(a.sorted_text, b.sorted_text), fuzz.ratio(a.joined, b.joined)) / 100.0
+
+
 def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
     """Whether a name the quick measure rules out may still match word by word: a name dropped, a
     disguised word, a spelling variant, an abjad's consonants, initials or a title (cheap tests first)."""
@@ -125,7 +145,7 @@ def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
 
 
 def _words(a: NameKey, b: NameKey) -> NameMatch:
-    quick = max(fuzz.token_sort_ratio(a.text, b.text), fuzz.ratio(a.joined, b.joined)) / 100.0
+    quick = _quick(a, b)
     if not _worth_aligning(a, b, quick):
         return NameMatch(quick)
     person = a.schema == PERSON
@@ -286,7 +306,15 @@ def _near(a: str, b: str) -> float:
 
 def _merge_splits(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
     """Join neighbours that the other name writes as one word ("kum un san" -> "kumunsan")."""
-    words, merged, i = set(other), [], 0
+    if len(tokens) < 2 or len(other) < 1:
+        return tokens
+    words = set(other)
+    joins = (x + y for x, y in pairwise(tokens))
+    if not any(w in words for w in joins) and not any(
+        x + y + z in words for x, y, z in zip(tokens, tokens[1:], tokens[2:], strict=False)
+    ):
+        return tokens  # no two or three neighbours are one word of the other name
+    merged, i = [], 0
     while i < len(tokens):
         for width in (3, 2):
             if i + width <= len(tokens) and "".join(tokens[i : i + width]) in words:
@@ -301,12 +329,14 @@ def _merge_splits(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str,
 
 def word_similarity(x: str, y: str) -> float:
     """Two words are one mistyped when they differ by one edit per four letters (a swap is one edit)."""
-    budget = max(1, max(len(x), len(y)) // 4)
-    if OSA.distance(x, y, score_cutoff=budget) > budget:
-        return 0.0
-    return float(OSA.normalized_similarity(x, y))
+    longest = max(len(x), len(y))
+    budget = max(1, longest // 4)
+    distance = OSA.distance(x, y, score_cutoff=budget)
+    return 0.0 if distance > budget else 1.0 - distance / longest
 
 
+# Words recur across names (Mohammad, Ali, Kim, Trading): a pair of words is judged once.
+@lru_cache(maxsize=1 << 18)
 def _relation(x: str, y: str, person: bool) -> tuple[float, str]:
     """How two words correspond: spelling, or an initial, a reversed or scrambled word."""
     sim = word_similarity(x, y)
@@ -321,6 +351,7 @@ def _relation(x: str, y: str, person: bool) -> tuple[float, str]:
     return sim, ""
 
 
+@lru_cache(maxsize=1 << 18)
 def _exact(x: str, y: str) -> tuple[float, str]:
     """Equal words; words of five letters or more may still differ by a typo."""
     if x == y:
@@ -332,21 +363,19 @@ def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False,
     """Words paired best-first (each used once); the share of letters covered, averaged over both names
     and over the better-covered one. `exact`: only equal words pair."""
     a, b = _merge_splits(left, right), _merge_splits(right, left)
-    pairs = sorted(
-        (
-            (*(_exact(x, y) if exact else _relation(x, y, person)), min(x, y), max(x, y), i, j)
-            for i, x in enumerate(a)
-            for j, y in enumerate(b)
-        ),
-        key=lambda p: (-p[0], p[2], p[3]),
-    )
+    pairs = []
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            sim, kind = _exact(x, y) if exact else _relation(x, y, person)
+            if sim >= TOKEN_FLOOR:  # the rest never pair
+                pairs.append((-sim, min(x, y), max(x, y), i, j, kind))
+    pairs.sort()
     used_a: set[int] = set()
     used_b: set[int] = set()
     kinds: set[str] = set()
     cover_a = cover_b = 0.0
-    for sim, kind, _, _, i, j in pairs:
-        if sim < TOKEN_FLOOR:
-            break
+    for negative, _, _, i, j, kind in pairs:
+        sim = -negative
         if i in used_a or j in used_b:
             continue
         used_a.add(i)
@@ -386,12 +415,13 @@ def neighbours(imo: int) -> list[int]:
     return sorted(found)
 
 
-def name_parts(query: Party, listed: Party, bridge: bool = False) -> list[Part]:
-    """The best name pair's share, its rewrites and penalties, and the numbers rule applied to it."""
+def name_parts(query: Party, listed: Party, bridge: bool = False, only: Sequence[NamedKey] | None = None) -> list[Part]:
+    """The best name pair's share, its rewrites and penalties, and the numbers rule applied to it;
+    `only`: the listed names to look at (those the screener's index found), else all of them."""
     schema = listed.schema
     best: tuple[float, NameMatch, str, str, str, NameKey, NameKey] | None = None
     for _, qraw, qkey in query.keys(schema):
-        for kind, raw, key in listed.keys(schema):
+        for kind, raw, key in listed.keys(schema) if only is None else only:
             found = match_names(qkey, key, bridge)
             net = found.sim + sum(FEATURES[f].weight * v for f, v, _ in found.notes)
             if best is None or net > best[0]:
@@ -451,10 +481,11 @@ def identifier_parts(query: Party, listed: Party) -> list[Part]:
     return _vessel_parts(query, listed) if listed.schema == VESSEL else _party_parts(query, listed)
 
 
-def compare(query: Party, listed: Party, bridge: bool = False) -> list[Part]:
+def compare(query: Party, listed: Party, bridge: bool = False, only: Sequence[NamedKey] | None = None) -> list[Part]:
     """Every feature that fires for this pair (the identifiers first, then the names); `bridge` also looks
-    kana names up in rigour's name table (milliseconds a pair: for pair scoring, not for screening)."""
-    names = name_parts(query, listed, bridge)
+    kana names up in rigour's name table (milliseconds a pair: for pair scoring, not for screening);
+    `only`: the listed names worth comparing (None: all)."""
+    names = name_parts(query, listed, bridge, only)
     ids = identifier_parts(query, listed)
     strong = {"imo_exact", "mmsi_exact", "company_imo_exact", "imo_one_digit"}
     if not names and not any(p.feature in strong for p in ids):

@@ -7,6 +7,8 @@ tokens and split syllables, and only those are compared in full.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from shadowfleet.screening.names import NameKey
@@ -32,9 +34,12 @@ class GramIndex:
                 cols.append(self.vocab.setdefault(gram, len(self.vocab)))
                 rows.append(row)
         order = np.argsort(np.asarray(cols, dtype=np.int64), kind="stable")
-        self.postings = np.asarray(rows, dtype=np.int32)[order]
-        self.indptr = np.searchsorted(np.asarray(cols, dtype=np.int64)[order], np.arange(len(self.vocab) + 1))
-        self.sizes = np.bincount(np.asarray(rows, dtype=np.int64), minlength=len(keys)).astype(np.float32)
+        postings = np.asarray(rows, dtype=np.int32)[order]
+        bounds = np.searchsorted(np.asarray(cols, dtype=np.int64)[order], np.arange(len(self.vocab) + 1)).tolist()
+        # one view per trigram: slicing with numpy scalars costs more than the counting
+        self.postings = [postings[start:end] for start, end in pairwise(bounds)]
+        self.sizes = np.bincount(np.asarray(rows, dtype=np.int64), minlength=len(keys)).astype(np.float64)
+        self.shortest = float(self.sizes.min()) if len(keys) else 0.0
 
     def candidates(self, key: NameKey, limit: int, min_dice: float) -> list[int]:
         """Up to `limit` names sharing the most trigrams with `key` (Dice >= min_dice), best first."""
@@ -42,9 +47,11 @@ class GramIndex:
         ids = [i for g in query if (i := self.vocab.get(g)) is not None]
         if not ids:
             return []
-        hits = np.concatenate([self.postings[self.indptr[i] : self.indptr[i + 1]] for i in ids])
-        rows, counts = np.unique(hits, return_counts=True)
-        dice = 2.0 * counts / (len(query) + self.sizes[rows])
+        counts = np.bincount(np.concatenate([self.postings[i] for i in ids]), minlength=len(self.sizes))
+        # Dice >= min_dice needs at least this many shared trigrams even against the shortest name:
+        # a cheap integer cut before the division
+        rows = np.flatnonzero(counts >= max(1.0, min_dice * (len(query) + self.shortest) / 2.0))
+        dice = counts[rows] * 2.0 / (len(query) + self.sizes[rows])
         keep = dice >= min_dice
         rows, dice = rows[keep], dice[keep]
         if len(rows) > limit:

@@ -65,7 +65,7 @@ class NameKey:
         """Without spaces: romanisations split syllables differently (Kumunsan, Kumun San)."""
         return self.text.replace(" ", "")
 
-    @property
+    @cached_property
     def sorted_text(self) -> str:
         return " ".join(sorted(self.tokens))
 

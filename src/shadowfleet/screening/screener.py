@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.core.schema import LIST_ENTRIES, check
-from shadowfleet.screening.compare import ALIAS, FORMER, PRIMARY, Party, compare, neighbours
+from shadowfleet.screening.compare import ALIAS, FORMER, PRIMARY, NamedKey, Party, compare, neighbours, worth_comparing
 from shadowfleet.screening.features import SCORER_VERSION, Part, explain, total
 from shadowfleet.screening.index import GramIndex
 from shadowfleet.screening.names import ORGANIZATION, SCHEMATA, VESSEL, name_key
@@ -105,32 +105,39 @@ class Screener:
             for number, table in ((p.imo, self.by_imo), (p.company_imo, self.by_company_imo), (p.mmsi, self.by_mmsi)):
                 if number:
                     table.setdefault(number, []).append(i)
-        self.name_rows: dict[str, list[int]] = {s: [] for s in SCHEMATA}
-        keys: dict[str, list[Any]] = {s: [] for s in SCHEMATA}
+        self.name_rows: dict[str, list[int]] = {s: [] for s in SCHEMATA}  # index row -> party
+        self.name_keys: dict[str, list[NamedKey]] = {s: [] for s in SCHEMATA}  # index row -> its name
         for i, p in enumerate(self.parties):
-            for _, _, key in p.keys(p.schema):
+            for named in p.keys(p.schema):
                 self.name_rows[p.schema].append(i)
-                keys[p.schema].append(key)
-        self.indexes = {s: GramIndex(keys[s]) for s in SCHEMATA}
-        for schema_keys in keys.values():
-            for key in schema_keys:  # the forms comparison reaches for, once per listed name
-                key.joined, key.spelt_joined, key.reversed_words, key.token_set, key.sorted_tokens  # noqa: B018
+                self.name_keys[p.schema].append(named)
+        self.indexes = {s: GramIndex([key for _, _, key in self.name_keys[s]]) for s in SCHEMATA}
+        for schema_keys in self.name_keys.values():
+            for _, _, key in schema_keys:  # the forms comparison reaches for, once per listed name
+                key.joined, key.spelt_joined, key.reversed_words, key.token_set, key.sorted_tokens, key.sorted_text  # noqa: B018
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def candidates(self, query: Query) -> set[int]:
-        found: set[int] = set()
+    def candidates(self, query: Query) -> dict[int, list[NamedKey] | None]:
+        """The parties worth comparing, each with the names the index found (None: all its names, for
+        a party found by an identifier)."""
+        found: dict[int, list[NamedKey] | None] = {}
         if query.imo:
             for number in (query.imo, *neighbours(query.imo)):
-                found.update(self.by_imo.get(number, ()))
-            found.update(self.by_company_imo.get(query.imo, ()))
+                found.update(dict.fromkeys(self.by_imo.get(number, ())))
+            found.update(dict.fromkeys(self.by_company_imo.get(query.imo, ())))
         if query.mmsi:
-            found.update(self.by_mmsi.get(query.mmsi, ()))
+            found.update(dict.fromkeys(self.by_mmsi.get(query.mmsi, ())))
         if query.name:
             for schema in (query.schema,) if query.schema else SCHEMATA:
                 rows = self.indexes[schema].candidates(name_key(query.name, schema), CANDIDATES, MIN_DICE)
-                found.update(self.name_rows[schema][r] for r in rows)
+                for r in rows:
+                    party = self.name_rows[schema][r]
+                    if party not in found:
+                        found[party] = [self.name_keys[schema][r]]
+                    elif (names := found[party]) is not None:
+                        names.append(self.name_keys[schema][r])
         return found
 
     def screen(self, query: Query, threshold: float | None = None) -> list[Match]:
@@ -138,11 +145,17 @@ class Screener:
         cut = self.threshold if threshold is None else threshold
         matches = []
         asked = {s: query.party(s) for s in ((query.schema,) if query.schema else SCHEMATA)}
-        for i in self.candidates(query):
+        for i, found in self.candidates(query).items():
             listed = self.parties[i]
             if listed.schema not in asked:
                 continue
-            parts = compare(asked[listed.schema], listed)
+            names = found
+            if found is not None:  # found by name only: the cheap first stage decides which names to compare
+                key = name_key(query.name or "", listed.schema)
+                names = [named for named in found if worth_comparing(key, named[2])]
+                if not names:
+                    continue
+            parts = compare(asked[listed.schema], listed, only=names)
             if not parts:
                 continue
             score, parts = total(parts)

@@ -1,10 +1,12 @@
-"""`shadowfleet simulate`: synthetic AIS of the Yellow Sea or East China Sea with planted evasion
+"""`shadowfleet simulate`: synthetic AIS of the Yellow Sea, East China Sea or Sea of Japan with planted evasion
 cases and decoys, heard the way real receivers hear it, and the truth of what was planted.
 
 Ships transmit from their true positions (`traffic`); receivers hear some of it (`reception`:
 shore stations everywhere, or shore stations near the coast and satellite passes offshore, with
 coverage holes); planted cases (`planted`) and decoys (`decoys`: outer anchorages, ships silenced
-by a hole, ...) are listed in `truth.json` with the reports heard of each (`writer`).
+by a hole, ...) are listed in `truth.json` with the reports heard of each (`writer`); a planted case
+too thinly heard to be seen is listed apart, as unobservable (`observed`). Every figure of a scenario
+(ranges, durations, counts) is drawn from its seed (`details`).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from shadowfleet.simulate.decoys import anchorages, background, classic_decoys, hole_silenced
+from shadowfleet.simulate.observed import Heard, unobservable
 from shadowfleet.simulate.planted import LISTED_TANKER, plant_all
-from shadowfleet.simulate.reception import Coverage, Reception, ensure_heard, hear, plan_coverage
+from shadowfleet.simulate.reception import Reception, hear, plan_coverage
 from shadowfleet.simulate.traffic import Simulator
-from shadowfleet.simulate.truth import ENCOUNTER, EVENT_TYPES, LOITERING, Truth
+from shadowfleet.simulate.truth import EVENT_TYPES, Truth
 from shadowfleet.simulate.world import REGIONS
-from shadowfleet.simulate.writer import received, write_csv, write_truth
+from shadowfleet.simulate.writer import received, settle_gaps, write_csv, write_truth
 
 __all__ = ["EVENT_TYPES", "LISTED_TANKER", "REGIONS", "Reception", "simulate"]
 START = datetime(2024, 3, 1, tzinfo=UTC)
@@ -48,32 +51,12 @@ def simulate(
     classic_decoys(sim, coverage, truth)
     fixes = [v.fixes() for v in sim.vessels]
     heard = hear(sim, coverage, fixes, [v.cls for v in sim.vessels], np.random.default_rng([seed, 2]))
-    _audible(sim, coverage, truth, fixes, heard, np.random.default_rng([seed, 3]))
     reports = [received(v, h, f) for v, h, f in zip(sim.vessels, heard, fixes, strict=True)]
+    settle_gaps(truth, reports)
+    logged = Heard(sim, reports)
+    hidden = {i: why for i, case in enumerate(truth.cases) if (why := unobservable(case, logged)) is not None}
     out.mkdir(parents=True, exist_ok=True)
     csv_path, truth_path = out / "ais.csv", out / "truth.json"
     rows = write_csv(sim, reports, csv_path)
-    write_truth(sim, coverage, truth, reports, truth_path)
+    write_truth(sim, coverage, truth, reports, truth_path, hidden)
     return csv_path, truth_path, rows
-
-
-SPARSE_MINIMUM = 3  # heard fixes of each vessel of a planted transfer or loitering under mixed reception
-
-
-def _audible(
-    sim: Simulator,
-    coverage: Coverage,
-    truth: Truth,
-    fixes: list[np.ndarray],
-    heard: list[np.ndarray],
-    rng: np.random.Generator,
-) -> None:
-    """Planted transfers and loitering are heard a few times, however the collisions fell."""
-    index = {v.mmsi: i for i, v in enumerate(sim.vessels)}
-    for case in truth.cases:
-        if case.decoy or case.kind not in (ENCOUNTER, LOITERING):
-            continue
-        for mmsi in (case.mmsi, case.other_mmsi):
-            if mmsi is not None:
-                i = index[mmsi]
-                ensure_heard(coverage, fixes[i], heard[i], (case.start_s, case.end_s), SPARSE_MINIMUM, rng)

@@ -7,11 +7,11 @@ import numpy as np
 
 from shadowfleet.simulate.places import coastal_spot, open_sea_spot, outer_anchorage
 from shadowfleet.simulate.reception import Coverage, Reception
-from shadowfleet.simulate.traffic import COASTAL, Simulator, Waters, offset
+from shadowfleet.simulate.traffic import COASTAL, Simulator, Vessel, Waters, offset
 from shadowfleet.simulate.truth import AIS_GAP, DRAUGHT_CHANGE, ENCOUNTER, LOITERING, Truth
 
 H = 3600.0
-QINGDAO_ANCHORAGE = (36.0, 120.33)  # 7 km from Qingdao Gang (World Port Index), 2 nm off the coast
+INNER_ANCHORAGE_RADIUS_M = 2000.0
 
 
 def background(sim: Simulator, count: int) -> None:
@@ -23,18 +23,23 @@ def background(sim: Simulator, count: int) -> None:
 
 
 def anchorages(sim: Simulator, truth: Truth) -> None:
-    """Two or three big ports' outer anchorages, 12-25 ships each waiting 6-30 h, some side by side."""
+    """Two or three big ports' outer anchorages, each with the scenario's number of ships waiting for
+    hours, some side by side (sizes, counts, waits and the share alongside are the scenario's).
+    Planted scenes keep clear of them and of the inner anchorage of the anchorage-pair decoy."""
+    sim.keep_clear.append((*sim.region.inner_anchorage, INNER_ANCHORAGE_RADIUS_M))
     ports = list(
-        sim.rng.choice(sim.region.ports, size=min(len(sim.region.ports), int(sim.rng.integers(2, 4))), replace=False)
+        sim.rng.choice(sim.region.ports, size=min(len(sim.region.ports), sim.details.anchorages), replace=False)
     )
     for port in ports:
         anchorage = outer_anchorage(sim, str(port))
         truth.anchorages.append(anchorage)
+        sim.keep_clear.append((anchorage.lat, anchorage.lon, anchorage.radius_m))
         centre = (anchorage.lat, anchorage.lon)
         waiting: list[tuple[tuple[float, float], float, float]] = []
-        for _ in range(int(sim.rng.integers(12, 26))):
+        d = sim.details
+        for _ in range(d.anchorage_ships.count(sim.rng)):
             v = sim.vessel(int(sim.rng.choice([70, 70, 80, 80, 60])))
-            if waiting and sim.rng.random() < 0.3:  # drops anchor beside a ship already waiting
+            if waiting and sim.rng.random() < d.alongside_share:  # drops anchor beside a ship already waiting
                 beside, since, until = waiting[int(sim.rng.integers(0, len(waiting)))]
                 at = offset(beside, float(sim.rng.uniform(80, 300)), float(sim.rng.uniform(-100, 100)))
                 t0 = float(sim.rng.uniform(since, max(until - 3 * H, since + 1)))
@@ -43,7 +48,7 @@ def anchorages(sim: Simulator, truth: Truth) -> None:
                 angle = float(sim.rng.uniform(0, 2 * np.pi))
                 at = offset(centre, r * np.cos(angle), r * np.sin(angle))
                 t0 = float(sim.rng.uniform(6, sim.days * 24 - 8)) * H
-            t1 = min(t0 + float(sim.rng.uniform(6, 30)) * H, sim.end)
+            t1 = min(t0 + d.anchorage_wait_h.draw(sim.rng) * H, sim.end)
             waiting.append((at, t0, t1))
             sim.arrive(v, at, t0, float(sim.rng.uniform(8, 12)), origin_box=_around(centre))
             sim.stay(v, t0, t1, at, drift_m=40)
@@ -61,7 +66,7 @@ def hole_silenced(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
     them, and their silence is the satellites', not theirs."""
     for hole in coverage.holes:
         box = (hole.lat_min + 0.1, hole.lat_max - 0.1, hole.lon_min + 0.1, hole.lon_max - 0.1)
-        for _ in range(int(sim.rng.integers(1, 3))):
+        for _ in range(sim.details.hole_fishers.count(sim.rng)):
             v = sim.vessel(30, cls=str(sim.rng.choice(["A", "B"])))
             sim.sail(v, 0.0, sim.end, sim.sea_point(box, 0.0), float(sim.rng.uniform(2.5, 4.0)), Waters(box, 0.0))
             if coverage.model is Reception.MIXED:
@@ -69,42 +74,79 @@ def hole_silenced(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
 
 
 def classic_decoys(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """A pair at a port anchorage, two ships crossing at speed, pair trawlers, a tug assist, a short
-    dropout and a crew's typo draught that flips back and forth."""
+    """A pair at a port's inner anchorage, ships crossing at speed, pair trawlers, tug assists, short
+    dropouts and crews' typo draughts that flip back and forth (how many of each: the scenario's)."""
+    d = sim.details
     a, b = sim.vessel(70), sim.vessel(70)
     t = float(sim.rng.uniform(0, 12)) * H
-    sim.stay(a, t, t + 8 * H, QINGDAO_ANCHORAGE)
-    sim.stay(b, t, t + 8 * H, offset(QINGDAO_ANCHORAGE, 150))
-    truth.decoy("anchorage_pair", a.mmsi, t, t + 8 * H, (ENCOUNTER,), b.mmsi)
+    sim.stay(a, t, t + 8 * H, sim.region.inner_anchorage)
+    sim.stay(b, t, t + 8 * H, offset(sim.region.inner_anchorage, 150))
+    truth.decoy("anchorage_pair", a.mmsi, t, t + 8 * H, (ENCOUNTER,), b.mmsi, at=sim.region.inner_anchorage)
+    pairs = [a, b]
+    for _ in range(d.crossings):
+        pairs += _crossing(sim, coverage, truth)
+    for _ in range(d.trawler_pairs):
+        pairs += _trawlers(sim, coverage, truth)
+    for _ in range(d.tug_assists):
+        pairs += _tug_assist(sim, truth)
+    for v in pairs:
+        sim.carry_on(v, 0)
+    for _ in range(d.dropouts):
+        _dropout(sim, truth)
+    for _ in range(d.typo_draughts):
+        _typo_draught(sim, truth)
+
+
+def _crossing(sim: Simulator, coverage: Coverage, truth: Truth) -> list[Vessel]:
     c, d = sim.vessel(70), sim.vessel(70)
     spot = open_sea_spot(sim, coverage, sim.region.sea)
     t = float(sim.rng.uniform(1, sim.days * 24 - 6)) * H
     west, east = offset(spot, 0, -40_000), offset(spot, 0, 40_000)
+    apart = float(sim.rng.uniform(60, 300))
     sim.leg(c, t, west, east, 14)
-    sim.leg(d, t, offset(east, 110), offset(west, 110), 14)
+    sim.leg(d, t, offset(east, apart), offset(west, apart), 14)
     truth.decoy("fast_crossing", c.mmsi, t, t + 3.2 * H, (ENCOUNTER,), d.mmsi)
+    return [c, d]
+
+
+def _trawlers(sim: Simulator, coverage: Coverage, truth: Truth) -> list[Vessel]:
     e, f = sim.vessel(30), sim.vessel(30)
     trawl = open_sea_spot(sim, coverage, sim.region.sea)
     t = float(sim.rng.uniform(0, sim.days * 24 - 10)) * H
-    sim.leg(e, t, trawl, offset(trawl, 0, 45_000), 3)
-    sim.leg(f, t, offset(trawl, 200), offset(trawl, 200, 45_000), 3)
-    truth.decoy("pair_trawlers", e.mmsi, t, t + 8 * H, (ENCOUNTER, LOITERING), f.mmsi)
+    knots, apart = float(sim.rng.uniform(2.5, 4.0)), float(sim.rng.uniform(150, 400))
+    sim.leg(e, t, trawl, offset(trawl, 0, 45_000), knots)
+    sim.leg(f, t, offset(trawl, apart), offset(trawl, apart, 45_000), knots)
+    hours = 45_000 / (knots * 1852)
+    truth.decoy("pair_trawlers", e.mmsi, t, t + hours * H, (ENCOUNTER, LOITERING), f.mmsi)
+    return [e, f]
+
+
+def _tug_assist(sim: Simulator, truth: Truth) -> list[Vessel]:
     g, h = sim.vessel(52), sim.vessel(70)
     tug = coastal_spot(sim)
     t = float(sim.rng.uniform(4, sim.days * 24 - 4)) * H
+    hours = float(sim.rng.uniform(0.5, 1.2))  # shorter than the 2 h of an encounter (reference.md section 1)
     sim.arrive(g, tug, t, 10)
     sim.arrive(h, offset(tug, 60), t, 10)
-    sim.stay(g, t, t + 0.8 * H, tug)
-    sim.stay(h, t, t + 0.8 * H, offset(tug, 60))
-    truth.decoy("tug_assist", g.mmsi, t, t + 0.8 * H, (ENCOUNTER,), h.mmsi)
-    for v in (a, b, c, d, e, f, g, h):
-        sim.carry_on(v, 0)
-    drop = sim.vessel(70)  # a natural dropout of 40 min in coastal waters
+    sim.stay(g, t, t + hours * H, tug)
+    sim.stay(h, t, t + hours * H, offset(tug, 60))
+    truth.decoy("tug_assist", g.mmsi, t, t + hours * H, (ENCOUNTER,), h.mmsi)
+    return [g, h]
+
+
+def _dropout(sim: Simulator, truth: Truth) -> None:
+    """A natural dropout in coastal waters, far shorter than any gap that matters."""
+    drop = sim.vessel(70)
     sim.sail(drop, 0, sim.end, coastal_spot(sim), 12, COASTAL)
     t = float(sim.rng.uniform(6, sim.days * 24 - 6)) * H
-    drop.off.append((t, t + 2400))
-    truth.decoy("short_dropout", drop.mmsi, t, t + 2400, (AIS_GAP,))
-    typo = sim.vessel(80)  # 11.2 m and 8.6 m alternate every few minutes (as MMSI 367102000 did), then settle
+    seconds = sim.details.dropout_minutes.draw(sim.rng) * 60
+    drop.off.append((t, t + seconds))
+    truth.decoy("short_dropout", drop.mmsi, t, t + seconds, (AIS_GAP,))
+
+
+def _typo_draught(sim: Simulator, truth: Truth) -> None:
+    """11.2 m and 8.6 m alternate every few minutes (as MMSI 367102000 did), then settle."""
+    typo = sim.vessel(80)
     sim.sail(typo, 0, sim.end, coastal_spot(sim), 11, COASTAL)
     t = float(sim.rng.uniform(6, sim.days * 24 - 8)) * H
     flips = np.arange(t, t + float(sim.rng.uniform(1, 3)) * H, 180.0)

@@ -12,7 +12,15 @@ import math
 import numpy as np
 
 from shadowfleet.core.geo import NM_M
-from shadowfleet.simulate.places import clear_of_ports, coastal_spot, dprk_chord, dprk_spot, offshore_nm, open_sea_spot
+from shadowfleet.simulate.places import (
+    clear_of_ports,
+    clear_spot,
+    coastal_spot,
+    dprk_chord,
+    dprk_spot,
+    offshore_nm,
+    open_sea_spot,
+)
 from shadowfleet.simulate.reception import Coverage, in_hole
 from shadowfleet.simulate.traffic import COASTAL, Simulator, Vessel, Waters, offset
 from shadowfleet.simulate.truth import (
@@ -26,13 +34,11 @@ from shadowfleet.simulate.truth import (
     ZONE_VISIT,
     Truth,
 )
-from shadowfleet.simulate.world import NAMPO
+from shadowfleet.simulate.world import PortCall
 
 H = 3600.0
 # A DPRK tanker on the OFAC SDN list (DPRK4, IMO 8660313), DPRK-flagged (MID 445): the receiving ship.
 LISTED_TANKER = ("CHON MA SAN", 8660313, 445_286_000)
-KOREA_BAY_APPROACH = (35.5, 37.5, 122.5, 124.5)  # zone visitors of either region come up the Yellow Sea
-NAMPO_APPROACH = [(36.0, 124.0), (38.4, 124.6), (38.72, 125.30), NAMPO]
 
 
 def plant_all(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
@@ -47,25 +53,29 @@ def plant_all(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
     zone_visits(sim, truth)
 
 
-def _meet_point(sim: Simulator) -> tuple[float, float]:
-    """Where the listed tanker meets A: heard by shore stations, in the hot spot, with a clear run north."""
-    lat_min, lat_max, lon_min, lon_max = sim.region.hotspot
-    box = (lat_min, min(lat_max, 38.0), lon_min, lon_max)
-    first = NAMPO_APPROACH[0] if sim.region.name == "yellow_sea" else (32.5, 124.5)
+def _port_call(sim: Simulator) -> PortCall:
+    calls = sim.region.coast.calls
+    return calls[int(sim.rng.integers(0, len(calls)))] if len(calls) > 1 else calls[0]
+
+
+def _meet_point(sim: Simulator, call: PortCall) -> tuple[float, float]:
+    """Where the listed tanker meets A: heard by shore stations, with a clear run towards its DPRK port."""
     for _ in range(200):
-        spot = coastal_spot(sim, box)
-        if sim.world.clear(spot, first, keep_out_of_dprk=False):
+        spot = coastal_spot(sim, sim.region.meeting)
+        if sim.world.clear(spot, call.route[0], keep_out_of_dprk=False):
             return spot
-    raise ValueError("no meeting point with a clear run towards Nampo")
+    raise ValueError("no meeting point with a clear run towards the DPRK port")
 
 
 def listed_chain(sim: Simulator, truth: Truth) -> None:
     """C feeds A at sea; A transfers to the listed tanker B across midnight (B's draught rises 2 m);
-    B sails to Nampo and stays. C is two encounters from a listed ship."""
+    B sails to a DPRK port (Nampo; Rajin or Chongjin from the Sea of Japan) and stays. C is two
+    encounters from a listed ship."""
     a, c = sim.vessel(80), sim.vessel(80)
     b = sim.vessel(80, mmsi=LISTED_TANKER[2], imo=LISTED_TANKER[1])
     b.name = LISTED_TANKER[0]
-    meet = _meet_point(sim)
+    call = _port_call(sim)
+    meet = _meet_point(sim, call)
     feed = coastal_spot(sim, (meet[0] - 0.6, meet[0] + 0.6, meet[1] - 0.6, meet[1] + 0.6))
     t_feed = float(sim.rng.uniform(6, 9)) * H
     t0, t1 = float(sim.rng.uniform(21, 23)) * H, float(sim.rng.uniform(26, 28)) * H
@@ -86,13 +96,10 @@ def listed_chain(sim: Simulator, truth: Truth) -> None:
     b.draughts = [(0.0, 5.0), (t1 - 1800, 7.0)]
     truth.case(ENCOUNTER, a.mmsi, t0, t1, b.mmsi, detail="listed", at=meet)
     truth.case(DRAUGHT_CHANGE, b.mmsi, t0, t1, detail="after_sts")
-    route = [offset(meet, 120)] + (
-        NAMPO_APPROACH if sim.region.name == "yellow_sea" else [(32.5, 124.5), *NAMPO_APPROACH]
-    )
-    arrive = sim.through(b, t1 + 60, route, 11)
+    arrive = sim.through(b, t1 + 60, [offset(meet, 120), *call.route], 11)
     stay_end = min(arrive + 12 * H, sim.end)
-    sim.stay(b, arrive, stay_end, NAMPO)
-    truth.case(ZONE_VISIT, b.mmsi, _entered_dprk(sim, b), stay_end, detail="port_call", at=NAMPO)
+    sim.stay(b, arrive, stay_end, call.berth)
+    truth.case(ZONE_VISIT, b.mmsi, _entered_dprk(sim, b), stay_end, detail="port_call", at=call.berth)
     sim.carry_on(a, t1)
 
 
@@ -115,13 +122,27 @@ def _sts_pair(
     return a, b
 
 
+def _night_start(sim: Simulator, longest_h: float) -> float:
+    """A start time for a transfer: three in four in the evening or at night (UTC+8/+9 local time
+    is 18:00-02:00 at 10:00-18:00 UTC), the others any time; the whole transfer fits in the scenario."""
+    latest = sim.days * 24 - longest_h - 3
+    if sim.rng.random() < 0.75:
+        days = [day for day in range(int(sim.days)) if day * 24 + 10 <= latest]
+        if days:
+            day = int(sim.rng.choice(days))
+            return (day * 24 + float(sim.rng.uniform(10, min(18, latest - day * 24)))) * H
+    return float(sim.rng.uniform(8, latest)) * H
+
+
 def sparse_transfers(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """Two or three STS transfers of 4-9 h in open sea, often at night; half change a draught after."""
-    for _ in range(int(sim.rng.integers(2, 4))):
+    """Two to four STS transfers of several hours in open sea, most of them at night (reference.md
+    section 2); half change a draught after. Durations and separations are the scenario's."""
+    d = sim.details
+    for _ in range(d.sts_transfers):
         spot = open_sea_spot(sim, coverage, sim.region.hotspot)
-        t0 = float(sim.rng.uniform(14, sim.days * 24 - 16)) * H
-        t1 = t0 + float(sim.rng.uniform(4, 9)) * H
-        a, b = _sts_pair(sim, truth, spot, t0, t1, float(sim.rng.uniform(40, 300)))
+        t0 = _night_start(sim, d.sts_hours.hi)
+        t1 = t0 + d.sts_hours.draw(sim.rng) * H
+        a, b = _sts_pair(sim, truth, spot, t0, t1, d.sts_apart_m.draw(sim.rng))
         if sim.rng.random() < 0.5:
             rise = float(sim.rng.uniform(1.2, 2.5))
             b.draughts = [(0.0, b.draught), (t1 + float(sim.rng.uniform(0.2, 2)) * H, b.draught + rise)]
@@ -131,13 +152,15 @@ def sparse_transfers(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
 
 
 def hotspot_meeting(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """Three tankers meet in a patch of open sea for 4-8 h: every pair is an encounter (and the patch,
-    busy with tankers for hours, is not an anchorage)."""
+    """Three tankers meet in a patch of open sea for several hours: every pair is an encounter (and the
+    patch, busy with tankers for hours, is not an anchorage)."""
+    d = sim.details
     spot = open_sea_spot(sim, coverage, sim.region.hotspot)
-    t0 = float(sim.rng.uniform(10, sim.days * 24 - 14)) * H
-    t1 = t0 + float(sim.rng.uniform(4, 8)) * H
+    t0 = _night_start(sim, d.sts_hours.hi)
+    t1 = t0 + max(d.sts_hours.draw(sim.rng), 4.0) * H
     tankers = [sim.vessel(80) for _ in range(3)]
-    spots = [spot, offset(spot, 150), offset(spot, 75, 130)]
+    side = min(d.sts_apart_m.draw(sim.rng), 250.0)  # every pair within 500 m
+    spots = [spot, offset(spot, side), offset(spot, side / 2, side * 0.87)]
     for v, at in zip(tankers, spots, strict=True):
         sim.arrive(v, at, t0, float(sim.rng.uniform(9, 12)))
         sim.stay(v, t0, t1, at, drift_m=20)
@@ -148,11 +171,12 @@ def hotspot_meeting(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
 
 
 def loitering(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """Two or three lone ships loiter 6-12 h in open sea (waiting for a dark partner?)."""
-    for _ in range(int(sim.rng.integers(2, 4))):
+    """Two to four lone ships loiter for hours in open sea (waiting for a dark partner?)."""
+    d = sim.details
+    for _ in range(d.loiterers):
         spot = open_sea_spot(sim, coverage, sim.region.sea)
         t0 = float(sim.rng.uniform(6, sim.days * 24 - 16)) * H
-        t1 = t0 + float(sim.rng.uniform(6, 12)) * H
+        t1 = t0 + d.loiter_hours.draw(sim.rng) * H
         v = sim.vessel(int(sim.rng.choice([80, 70, 30])))
         sim.arrive(v, spot, t0, 11)
         sim.stay(v, t0, t1, spot, drift_m=float(sim.rng.uniform(200, 800)), sog=float(sim.rng.uniform(0.3, 1.5)))
@@ -161,8 +185,8 @@ def loitering(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
 
 
 def dark_periods(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
-    """AIS switched off for 12-20 h where the ship would have been heard: one in open sea (satellites
-    hear it before and after, and others there all along), one in coastal waters."""
+    """AIS switched off for 12 h or more (the scenario's span) where the ship would have been heard: one
+    in open sea (satellites hear it before and after, and others there all along), one in coastal waters."""
     for where in ("offshore", "coastal"):
         for _ in range(50):
             v = sim.vessel(80)
@@ -170,10 +194,13 @@ def dark_periods(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
             limits = Waters(min_shore_nm=offshore_nm(coverage)) if where == "offshore" else COASTAL
             sim.sail(v, 0, sim.end, start, float(sim.rng.uniform(8, 12)), limits)
             off0 = float(sim.rng.uniform(14, sim.days * 24 - 24)) * H
-            off1 = off0 + float(sim.rng.uniform(12, 20)) * H
+            off1 = off0 + sim.details.dark_hours.draw(sim.rng) * H
             rows = np.concatenate(v.chunks)
             near = (rows[:, 0] > off0 - 12 * H) & (rows[:, 0] < off1 + 2 * H)
-            if not in_hole(coverage, rows[near, 0], rows[near, 1], rows[near, 2]).any():
+            ends = [v.position(off0), v.position(off1)]  # where it fell silent and came back: not at anchor
+            if not in_hole(coverage, rows[near, 0], rows[near, 1], rows[near, 2]).any() and all(
+                clear_spot(sim, *end) for end in ends
+            ):
                 v.off.append((off0, off1))
                 truth.case(AIS_GAP, v.mmsi, off0, off1, detail=where)
                 break
@@ -181,9 +208,9 @@ def dark_periods(sim: Simulator, coverage: Coverage, truth: Truth) -> None:
 
 
 def excursions(sim: Simulator, truth: Truth) -> None:
-    """Two coastal ships whose positions run 150-300 km away for 0.5-2 h, then come back (spoofed
-    GNSS or a manipulated feed): a position_jump, not two ships at once."""
-    for _ in range(2):
+    """One to three coastal ships whose positions run 150-300 km away for 0.5-2 h, then come back
+    (spoofed GNSS or a manipulated feed): a position_jump, not two ships at once."""
+    for _ in range(sim.details.excursions):
         v = sim.vessel(70)
         home = coastal_spot(sim)
         along = Waters((home[0] - 0.5, home[0] + 0.5, home[1] - 0.5, home[1] + 0.5), 4.0, 12.0)
@@ -208,7 +235,7 @@ def _in_coastal_waters(sim: Simulator, v: Vessel, seconds: float) -> tuple[float
     for _ in range(500):
         t0 = float(sim.rng.uniform(10 * H, sim.end - 10 * H))
         near = (rows[:, 0] >= t0 - 0.5 * H) & (rows[:, 0] <= t0 + seconds + 0.5 * H)
-        if near.any() and shore[near].max() <= 15 * NM_M:  # the shortest shore range, less its edge
+        if near.any() and shore[near].max() <= 13 * NM_M:  # the shortest shore range, less its edge
             return float(round(t0)), float(round(t0 + seconds))  # whole seconds, as the CSV states times
     raise ValueError("the coastal route never stays near the coast long enough")
 
@@ -295,7 +322,7 @@ def zone_visits(sim: Simulator, truth: Truth) -> None:
     a, b = dprk_chord(sim)
     transit = sim.vessel(70)
     when = float(sim.rng.uniform(0.5, 0.8)) * sim.end
-    sim.arrive(transit, a, when, 11, origin_box=KOREA_BAY_APPROACH)
+    sim.arrive(transit, a, when, 11, origin_box=sim.region.coast.approach)
     sim.leg(transit, when, a, b, 11)
     _zone_case(sim, truth, transit, "transit")
     sim.carry_on(transit, sim.end)
@@ -303,10 +330,10 @@ def zone_visits(sim: Simulator, truth: Truth) -> None:
     stop = sim.vessel(80)
     t0 = float(sim.rng.uniform(0.3, 0.6)) * sim.end
     t1 = t0 + float(sim.rng.uniform(3, 8)) * H
-    sim.arrive(stop, spot, t0, 10, into_dprk=True, origin_box=KOREA_BAY_APPROACH)
+    sim.arrive(stop, spot, t0, 10, into_dprk=True, origin_box=sim.region.coast.approach)
     sim.stay(stop, t0, t1, spot, drift_m=100, sog=0.4)
     for _ in range(200):
-        exit_to = sim.sea_point((37.3, 39.7, 123.4, 124.6))
+        exit_to = sim.sea_point(sim.region.coast.exits)
         if sim.world.clear(spot, exit_to, keep_out_of_dprk=False) and clear_of_ports(*exit_to):
             break
     sim.leg(stop, t1 + 60, spot, exit_to, 10)

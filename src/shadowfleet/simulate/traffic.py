@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from shadowfleet.core.geo import NM_M, haversine_m
+from shadowfleet.simulate.details import Details, draw_details
 from shadowfleet.simulate.world import Region, World, world
 
 KNOT_M_S = NM_M / 3600
@@ -31,7 +32,7 @@ class Waters:
     max_shore_nm: float = math.inf
 
 
-COASTAL = Waters(min_shore_nm=4.0, max_shore_nm=14.0)  # always heard by shore stations (20 nm less its edge)
+COASTAL = Waters(min_shore_nm=4.0, max_shore_nm=12.0)  # heard by shore stations (20 nm less a 7-nm edge)
 
 
 @dataclass
@@ -78,11 +79,14 @@ class Simulator:
 
     def __init__(self, seed: int, days: float, start: datetime, region: Region) -> None:
         self.rng = np.random.default_rng(seed)
+        self.details: Details = draw_details(seed)
         self.days, self.start, self.region = days, start, region
         self.end = days * 86400.0
         self.world: World = world()
         self.vessels: list[Vessel] = []
         self.next_mmsi = int(self.rng.integers(412_100_000, 412_400_000))
+        # anchorages planted scenes keep clear of: (lat, lon, radius_m), filled before any case is placed
+        self.keep_clear: list[tuple[float, float, float]] = []
 
     def iso(self, t: float) -> str:
         return (self.start + timedelta(seconds=round(t))).isoformat()
@@ -92,8 +96,11 @@ class Simulator:
     def vessel(
         self, ship_type: int = 70, cls: str = "A", mmsi: int | None = None, imo: int | None = None, mid: int = 0
     ) -> Vessel:
-        """A new transmitter; `mid` picks another flag than China's 412/413."""
+        """A new transmitter; `mid` picks another flag than China's 412/413 (the region's flags, if any,
+        are drawn from when neither a number nor a MID is given)."""
         self.next_mmsi += int(self.rng.integers(1, 500))
+        if mmsi is None and not mid and self.region.flags:
+            mid = int(self.rng.choice(self.region.flags))
         number = mmsi if mmsi is not None else (mid * 1_000_000 + self.next_mmsi % 1_000_000 if mid else self.next_mmsi)
         length = float(self.rng.uniform(60, 180))
         v = Vessel(

@@ -1,5 +1,8 @@
 """The geography a scenario is played in: its sea, its coast (for shore reception), DPRK waters, ports.
 
+Three regions: the Yellow Sea and the East China Sea (zone visitors go to Nampo, on the DPRK west coast)
+and the Sea of Japan (Rajin and Chongjin, on the east coast).
+
 Distances to shore are looked up in a 0.05-degree grid built once per process from the bundled
 Natural Earth coastline (segmented to ~1 km): exact to a few km, which is what a receiver range of
 20-40 nm needs, and fast enough to place a million fixes in a second.
@@ -18,19 +21,71 @@ from shadowfleet.detect.zones import dprk_waters
 
 GRID_DEG = 0.05
 FAR_DEG, FAR_M = 1.2, 1e6  # beyond ~120 km from the coast every rule here sees "far from shore"
-GRID_BOX = (24.0, 41.5, 117.0, 131.0)  # lat_min, lat_max, lon_min, lon_max: both regions and the DPRK coast
+GRID_BOX = (24.0, 45.5, 117.0, 142.0)  # lat_min, lat_max, lon_min, lon_max: every region and the DPRK coasts
+
+
+Box = tuple[float, float, float, float]  # lat_min, lat_max, lon_min, lon_max
+Point = tuple[float, float]  # lat, lon
+
+
+@dataclass(frozen=True)
+class PortCall:
+    """A DPRK port the listed tanker sails to after its transfer: the route in from open water (its first
+    point must be reachable on a straight leg from the meeting) and where it lies in port."""
+
+    port: str  # World Port Index name
+    route: tuple[Point, ...]
+    berth: Point
+
+
+@dataclass(frozen=True)
+class DprkCoast:
+    """The DPRK coast a region's zone visitors go to: port calls, where a ship stops in DPRK waters
+    (`stops`), where a transit's ends lie (`chords`), where visitors come from and where a stop leaves to."""
+
+    calls: tuple[PortCall, ...]
+    stops: Box
+    chords: Box
+    approach: Box
+    exits: Box
+
+
+NAMPO = (38.72, 125.38)
+_NAMPO_ROUTE = ((36.0, 124.0), (38.4, 124.6), (38.72, 125.30), NAMPO)
+WEST_COAST = DprkCoast(
+    (PortCall("Nampo", _NAMPO_ROUTE, NAMPO),),
+    (37.7, 39.6, 124.2, 125.3),
+    (37.4, 39.7, 123.6, 125.0),
+    (35.5, 37.5, 122.5, 124.5),  # zone visitors of either region come up the Yellow Sea
+    (37.3, 39.7, 123.4, 124.6),
+)
+EAST_COAST = DprkCoast(
+    (  # Rajin (Najin) and Chongjin: the east-coast ports of the coal and oil trade with Russia (reference.md 2)
+        PortCall("Najin", ((42.10, 130.50), (42.20, 130.33)), (42.20, 130.33)),
+        PortCall("Ch'ongjin", ((41.70, 129.95), (41.74, 129.84)), (41.74, 129.84)),
+    ),
+    (39.3, 41.6, 127.9, 129.9),
+    (39.2, 42.0, 128.0, 130.8),
+    (38.8, 41.8, 129.5, 132.0),
+    (39.0, 41.8, 129.3, 131.0),
+)
 
 
 @dataclass(frozen=True)
 class Region:
-    """A sea area: where background traffic sails, which big ports have outer anchorages, and the STS
-    hot spot (reference.md section 2) the planted transfers are played in."""
+    """A sea area: where background traffic sails, which big ports have outer anchorages, the STS
+    hot spot (reference.md section 2) the sparse transfers are played in, where the listed tanker meets
+    its supplier (`meeting`, within shore range) and which DPRK coast the zone visitors go to."""
 
     name: str
-    sea: tuple[float, float, float, float]  # lat_min, lat_max, lon_min, lon_max
+    sea: Box
     ports: tuple[str, ...]  # World Port Index names of the big ports with busy outer anchorages
-    hotspot: tuple[float, float, float, float]  # reference.md section 2
-    min_days: float  # long enough for the listed tanker to reach Nampo and stay
+    hotspot: Box  # reference.md section 2
+    min_days: float  # long enough for the listed tanker to reach its DPRK port and stay
+    meeting: Box
+    coast: DprkCoast
+    inner_anchorage: Point  # a port's inner anchorage, 5-10 km from its WPI point (the anchorage-pair decoy)
+    flags: tuple[int, ...] = ()  # MIDs of the traffic; none: Chinese MMSIs (412)
 
 
 REGIONS = {
@@ -40,6 +95,9 @@ REGIONS = {
         ("Qingdao Gang", "Dalian", "Lianyungang", "Yantai", "Rizhao"),
         (34.0, 39.5, 120.5, 125.5),
         3.0,
+        (34.0, 38.0, 120.5, 125.5),
+        WEST_COAST,
+        (36.0, 120.33),  # 7 km from Qingdao Gang (World Port Index), 2 nm off the coast
     ),
     "east_china_sea": Region(
         "east_china_sea",
@@ -47,9 +105,28 @@ REGIONS = {
         ("Shanghai", "Ningbo", "Zhoushan"),
         (27.0, 32.0, 122.5, 126.0),
         4.0,
+        (27.0, 32.0, 122.5, 126.0),
+        DprkCoast(
+            tuple(PortCall(c.port, ((32.5, 124.5), *c.route), c.berth) for c in WEST_COAST.calls),
+            *(WEST_COAST.stops, WEST_COAST.chords, WEST_COAST.approach, WEST_COAST.exits),
+        ),
+        (36.0, 120.33),
+    ),
+    # The DPRK coal trade runs from the east-coast ports; Russian tankers have supplied DPRK ones off
+    # Vladivostok and Nakhodka (reference.md section 2, "Russian Far East"); transfers in the open sea
+    # south of Peter the Great Gulf are beyond every shore station.
+    "sea_of_japan": Region(
+        "sea_of_japan",
+        (35.0, 43.3, 128.5, 138.0),
+        ("Vladivostok", "Nakhodka", "Vostochnyy", "Busan", "Ulsan"),
+        (39.5, 42.4, 130.8, 135.5),
+        3.0,
+        (42.5, 43.3, 131.3, 133.2),  # reference.md section 2: Russian Far East hot spot, within shore range
+        EAST_COAST,
+        (43.02, 131.90),  # Vladivostok's inner anchorage: 10 km from the WPI point, 6 nm off the coast
+        (273, 273, 440, 441, 431, 412, 351, 636, 511, 667),
     ),
 }
-NAMPO = (38.72, 125.38)
 
 
 class World:

@@ -131,12 +131,13 @@ def _settle_gap(case: Case, times: np.ndarray) -> None:
         case.end_s = float(after.min())
 
 
-def _entry(sim: Simulator, case: Case, heard: dict[int, np.ndarray]) -> dict[str, Any]:
+def _entry(sim: Simulator, case: Case, heard: dict[int, np.ndarray], why: str | None = None) -> dict[str, Any]:
     vessels = [m for m in (case.mmsi, case.other_mmsi) if m is not None]
-    counts = {}
+    counts, silences = {}, {}
     for m in vessels:
         times = heard.get(m, np.zeros(0))
         counts[str(m)] = int(((times >= case.start_s) & (times <= case.end_s)).sum())
+        silences[str(m)] = longest_silence_min(times, case.start_s, case.end_s)
     entry: dict[str, Any] = {
         "kind": case.kind,
         "mmsi": case.mmsi,
@@ -145,20 +146,39 @@ def _entry(sim: Simulator, case: Case, heard: dict[int, np.ndarray]) -> dict[str
         "end": sim.iso(case.end_s),
         "detail": case.detail,
         "fixes_heard": counts,
+        "longest_silence_min": silences,
     }
     if case.decoy:
         entry["not_alarms"] = list(case.not_alarms)
     if case.at is not None:
         entry["lat"], entry["lon"] = round(case.at[0], 5), round(case.at[1], 5)
+    if why is not None:
+        entry["why"] = why
     return entry
 
 
-def write_truth(sim: Simulator, coverage: Coverage, truth: Truth, reports: list[Received], path: Path) -> None:
+def longest_silence_min(times: np.ndarray, start: float, end: float) -> float:
+    """The longest stretch of a window without a report (its ends count as edges)."""
+    inside = times[(times >= start) & (times <= end)]
+    edges = np.concatenate([[start], inside, [end]])
+    return round(float(np.diff(edges).max()) / 60, 1)
+
+
+def settle_gaps(truth: Truth, reports: list[Received]) -> None:
+    """Planted dark periods as the data shows them (before anything is judged on them)."""
     heard = _heard_times(reports)
     for case in truth.cases:
         if case.kind == AIS_GAP and not case.decoy and case.mmsi in heard:
             _settle_gap(case, heard[case.mmsi])
+
+
+def write_truth(
+    sim: Simulator, coverage: Coverage, truth: Truth, reports: list[Received], path: Path, hidden: dict[int, str]
+) -> None:
+    """`hidden`: the planted cases (by index in `truth.cases`) nobody could see, and why."""
+    heard = _heard_times(reports)
     mixed = coverage.model is Reception.MIXED
+    planted = [(i, c) for i, c in enumerate(truth.cases) if not c.decoy]
     document = {
         "generator": "shadowfleet simulate",
         "region": sim.region.name,
@@ -166,7 +186,9 @@ def write_truth(sim: Simulator, coverage: Coverage, truth: Truth, reports: list[
         "start": sim.start.isoformat(),
         "days": sim.days,
         "shore_range_nm": round(coverage.shore_range_nm, 1) if mixed else None,
+        "shore_range_min_nm": round(float(coverage.ranges_nm.min()), 1) if mixed else None,
         "satellite_passes": len(coverage.passes_s) if mixed else 0,
+        "details": sim.details.to_json(),
         "coverage_holes": [
             {
                 "lat_min": h.lat_min,
@@ -179,7 +201,8 @@ def write_truth(sim: Simulator, coverage: Coverage, truth: Truth, reports: list[
             for h in (coverage.holes if mixed else [])
         ],
         "anchorages": [a.__dict__ for a in truth.anchorages],
-        "cases": [_entry(sim, c, heard) for c in truth.cases if not c.decoy],
+        "cases": [_entry(sim, c, heard) for i, c in planted if i not in hidden],
+        "unobservable": [_entry(sim, c, heard, hidden[i]) for i, c in planted if i in hidden],
         "decoys": [_entry(sim, c, heard) for c in truth.cases if c.decoy],
     }
     path.write_text(json.dumps(document, indent=1), encoding="utf-8")

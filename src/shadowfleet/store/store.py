@@ -33,7 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -160,6 +160,12 @@ class Store:
             return f"read_parquet([{', '.join(_sql_text(f) for f in files)}])"
         nulls = ", ".join(f"NULL::{_duckdb_type(c.type)} AS {c.name}" for c in spec.columns)
         return f"(SELECT {nulls} WHERE FALSE)"
+
+    def shown(self, path: str) -> str:
+        """What a viewer sees of a path on this machine (a source file, a list entry's `file:line`): relative
+        to the store inside it, else the file name alone (an archive member keeps its `::member`). The path
+        itself stays in the store and its manifest, with the file's sha256, for whoever runs the server."""
+        return shown_path(path, str(self.root))
 
     def path(self, relative: str) -> Path:
         """A path inside the store, from `store.layout`."""
@@ -361,6 +367,18 @@ def _guard(root: Path) -> _Guard:
     key = str(root.resolve())
     with _GUARDS_LOCK:
         return _GUARDS.setdefault(key, _Guard())
+
+
+@lru_cache(maxsize=1 << 16)
+def shown_path(path: str, store_root: str) -> str:
+    """`Store.shown`, cached: the API shows the sources of every event of a store."""
+    file, sep, member = path.partition("::")
+    candidate = Path(file)
+    try:
+        shown = str(candidate.resolve().relative_to(Path(store_root).resolve()))
+    except (ValueError, OSError):
+        shown = candidate.name
+    return shown + sep + member
 
 
 def _sql_text(text: str) -> str:

@@ -75,7 +75,8 @@ def screen(_: Viewer, snap: Snap, request: ScreenRequest) -> list[dict[str, Any]
         raise HTTPException(409, "no sanctions list is loaded in this store")
     code = country_code(request.country) if request.country else None
     query = ScreenQuery(request.name or None, schema_of(request.type), request.imo, request.mmsi, code)
-    return [m.to_json() for m in snap.screener.screen(query, request.threshold)]
+    found = [m.to_json() for m in snap.screener.screen(query, request.threshold)]
+    return [{**m, "source": snap.view.store.shown(m["source"])} for m in found]
 
 
 @router.get("/cap", tags=["cap"], response_model=CapReport, responses=responses(*READ))

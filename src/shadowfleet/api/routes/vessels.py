@@ -64,15 +64,19 @@ def _known(snap: Snapshot, mmsi: int) -> None:
 def vessel(_: Viewer, snap: Snap, mmsi: MMSI) -> dict[str, Any]:
     """A vessel's profile: identity history, risk with every finding, list matches with explanations."""
     _known(snap, mmsi)
-    v = snap.view.vessel(mmsi)
+    v, store = snap.view.vessel(mmsi), snap.view.store
     risk = dict(snap.risk.get(mmsi) or {"risk_score": 0.0, "band": "low", "reasons": [], "findings": "[]"})
     risk["findings"] = json.loads(risk["findings"])
     keys = ("list_name", "list_version", "entry_id", "entry_name", "score", "flags", "entry_source")
     matches = [
-        {**{k: m[k] for k in keys}, "explanation": json.loads(m["explanation"])}
+        {
+            **{k: m[k] for k in keys},
+            "entry_source": store.shown(m["entry_source"]),
+            "explanation": json.loads(m["explanation"]),
+        }
         for m in snap.view.matches.get(mmsi, [])
     ]
-    history = [{**h, "first": h["first"].isoformat(), "last": h["last"].isoformat()}
+    history = [{**h, "first": h["first"].isoformat(), "last": h["last"].isoformat(), "source": store.shown(h["source"])}
                for h in identity_history(snap.view, mmsi)]  # fmt: skip
     return {**_summary(snap, mmsi), "names": v.names, "imos": v.imos, "identity_history": history, "risk": risk,
             "matches": matches, "events": len(snap.view.events_of(mmsi))}  # fmt: skip
