@@ -9,15 +9,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
+import polars as pl
 import pytest
 
 from shadowfleet.core.events import EventType, JumpKind, details_of
-from shadowfleet.detect.events import Config, Params, sources_of
-import duckdb
-import polars as pl
-
 from shadowfleet.core.frames import frame_of
+from shadowfleet.detect.events import Config, Params, sources_of
 from shadowfleet.detect.plan import Edges, Plan, Window, edges_sql, explained_away
 from shadowfleet.detect.registry import Scope, detectors
 from tracks import Tracks, find_encounters, run_detector
