@@ -9,12 +9,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
+import polars as pl
 import pytest
 
 from shadowfleet.core.events import EventType, JumpKind, details_of
+from shadowfleet.core.frames import frame_of
 from shadowfleet.detect.events import Config, Params, sources_of
-from shadowfleet.detect.plan import Plan, Window, explained_away
+from shadowfleet.detect.plan import Edges, Plan, Window, edges_sql, explained_away
 from shadowfleet.detect.registry import Scope, detectors
 from tracks import Tracks, find_encounters, run_detector
 
@@ -124,6 +127,33 @@ def test_plan_cuts_the_same_way_for_any_engine() -> None:
     assert plan.chunks() == [0, 2 * hour, 4 * hour, 100 * hour]  # the first two sources merge across 4 h
     inside = plan.window.inside(np.array([35.0, 40.0, np.nan]), np.array([124.0, 124.0, np.nan]))
     assert inside.tolist() == [True, False, True]  # an event without a position is never boxed out
+
+
+def test_a_chunk_sees_each_vessel_just_across_its_edges() -> None:
+    """Stitching: a chunk gets each vessel's last fix within the margin before it and first fix within the
+    margin after it, found from the per-chunk first and last fixes (not by reading the margin's fixes)."""
+    hour, chunk, margin = 3_600_000_000, 7_200_000_000, 6 * 3_600_000_000
+    fleet = Tracks(T0)
+    fleet.vessel(1, SEA, T0).stay(hours=1, every_min=30).silent(hours=8).stay(hours=1, every_min=30)  # 0-1 h, 9-10 h
+    fleet.vessel(2, SEA, T0).stay(hours=0, every_min=30).silent(hours=4.5).stay(hours=0.5, every_min=30)  # 0, 4.5-5
+    fleet.vessel(3, SEA, T0).stay(hours=12, every_min=60)  # every hour
+    fixes = fleet.frame()
+    con = duckdb.connect()
+    con.register("fixes", fixes.to_arrow())
+    edges = Edges(frame_of(con.sql(edges_sql("fixes", chunk)).to_arrow_table()), chunk, margin)
+    lo = int(T0.timestamp() * 1_000_000) + 4 * hour  # the chunk [4 h, 6 h)
+    inside = fixes.filter(pl.col("ts").is_between(lo, lo + chunk - 1))
+    seen = edges.around(inside, lo)
+    before = fixes.filter(pl.col("ts") < lo).group_by("mmsi", maintain_order=True).last()
+    after = fixes.filter(pl.col("ts") >= lo + chunk).group_by("mmsi", maintain_order=True).first()
+    expected = (
+        pl.concat([inside, before.select(fixes.columns), after.select(fixes.columns)])
+        .filter(pl.col("ts").is_between(lo - margin, lo + chunk + margin - 1))
+        .sort("mmsi", "ts", "line")
+    )
+    assert seen.equals(expected)
+    assert seen.filter(pl.col("mmsi") == 1)["ts"].to_list() == [lo - 3 * hour, lo + 5 * hour]  # silent across it
+    assert seen.filter(pl.col("mmsi") == 2).height == 3  # its fix at 0 h, both inside, none after
 
 
 def test_a_user_override_reaches_the_detector(tmp_path: Path) -> None:

@@ -99,6 +99,29 @@ def test_loitering_on_sparse_fixes() -> None:
     assert details.fixes == 4 and details.longest_bridged_gap_h == pytest.approx(2.5)
 
 
+def test_loitering_between_passes_runs_from_arrival_to_departure() -> None:
+    """Heard sailing in at 11 kn, then slow at three passes over 3.3 h, then sailing off: it sailed to its
+    spot in minutes and waited there from then (reported speeds say so), 5-6 h of loitering, not 3.3."""
+    fleet = Tracks(T0)
+    v = fleet.vessel(412000051, metres_north((36.7, 124.5), -9_000))
+    v.move(hours=0.25, every_min=15, knots=11, course_deg=0)  # the pass before: sailing in
+    v.silent(hours=1.5, knots=0).sends()
+    v.lat, v.lon = 36.7, 124.5
+    v.sog_kn = 1.2
+    for _ in range(3):
+        v.fix().silent(hours=1.1)
+    v.fix()
+    v.silent(hours=2.0)
+    v.lat, v.lon = metres_north((36.7, 124.5), 12_000)
+    v.move(hours=0.25, every_min=15, knots=11, course_deg=0)  # the pass after: sailing off
+    (event,) = run_detector(EventType.LOITERING, fleet.partition())
+    assert 5.0 < event["duration_h"] < 6.5 and "bridged" in event["reason"]
+    no_speeds = Tracks(T0, fleet.vessels)
+    for vessel in no_speeds.vessels:
+        vessel.fixes = [(*f[:4], None) for f in vessel.fixes]
+    assert run_detector(EventType.LOITERING, no_speeds.partition()) == []  # 3.3 h of fixes alone is too short
+
+
 def anchorage_params() -> AnchorageParams:
     return Config.load().params(AnchorageParams, SECTION)
 

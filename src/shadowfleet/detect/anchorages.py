@@ -83,23 +83,23 @@ def stationary_periods(tracks: pl.DataFrame, params: AnchorageParams) -> pl.Data
     allows) long enough to qualify go through the exact, sequential rule."""
     if not tracks.height:
         return pl.DataFrame(schema=STATIONARY)
-    thin = (
-        tracks.select("mmsi", "ts", "lat", "lon")
-        .with_columns((pl.col("ts") // (_US_PER_H // 4)).alias("q"))
-        .unique(subset=["mmsi", "q"], keep="first", maintain_order=True)
-    )
-    mmsi, ts = thin["mmsi"].to_numpy(), thin["ts"].to_numpy()
-    lat, lon = thin["lat"].to_numpy(), thin["lon"].to_numpy()
+    mmsi, ts = tracks["mmsi"].to_numpy(), tracks["ts"].to_numpy()
+    quarter = ts // (_US_PER_H // 4)
+    first_of_quarter = np.ones(len(ts), bool)  # tracks are sorted by vessel and time
+    first_of_quarter[1:] = (mmsi[1:] != mmsi[:-1]) | (quarter[1:] != quarter[:-1])
+    keep = np.flatnonzero(first_of_quarter)
+    mmsi, ts = mmsi[keep], ts[keep]
+    lat, lon = tracks["lat"].to_numpy()[keep], tracks["lon"].to_numpy()[keep]
     radius, longest = params.stationary_radius_m, params.min_stationary_h * _US_PER_H
     step, _ = steps(lat, lon, ts, mmsi)
     joined = np.zeros(len(ts), bool)  # joined[i]: fix i continues the chain of fix i - 1
     joined[1:] = (mmsi[1:] == mmsi[:-1]) & (step[1:] <= 2 * radius)
     chain_starts = np.flatnonzero(~joined)
     chain_ends = np.append(chain_starts[1:], len(ts))
+    long_enough = ts[chain_ends - 1] - ts[chain_starts] >= longest
     found: list[tuple[int, int, int, float, float]] = []
-    for first, end in zip(chain_starts.tolist(), chain_ends.tolist(), strict=True):
-        if ts[end - 1] - ts[first] >= longest:
-            found += _runs_within(mmsi, ts, lat, lon, first, end, radius, longest)
+    for first, end in zip(chain_starts[long_enough].tolist(), chain_ends[long_enough].tolist(), strict=True):
+        found += _runs_within(mmsi, ts, lat, lon, first, end, radius, longest)
     return pl.DataFrame(found, schema=STATIONARY, orient="row")
 
 

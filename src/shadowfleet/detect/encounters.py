@@ -47,12 +47,21 @@ def resample(
     speed, then waited: "arrive"), or the reverse ("leave"). A ship does not crawl 15 km in three hours;
     it sails there in 45 minutes and waits, and between two satellite passes that wait is the encounter."""
     max_bridge_us, slow_kn = bridge
-    t = tracks.with_columns(
-        pl.col("ts").shift(-1).over("mmsi").alias("t1"),
-        pl.col("lat").shift(-1).over("mmsi").alias("lat1"),
-        pl.col("lon").shift(-1).over("mmsi").alias("lon1"),
-        pl.col("sog_kn").shift(-1).over("mmsi").alias("sog1"),
-    ).filter(pl.col("t1").is_not_null())
+    same = pl.col("mmsi").shift(-1) == pl.col("mmsi")  # tracks are sorted by vessel and time
+    # only the steps that span a slot boundary inside [lo, hi) give points: drop the rest before any arithmetic
+    t = (
+        tracks.lazy()
+        .with_columns(
+            pl.when(same).then(pl.col(c).shift(-1)).alias(alias)
+            for c, alias in (("ts", "t1"), ("lat", "lat1"), ("lon", "lon1"), ("sog_kn", "sog1"))
+        )
+        .filter(pl.col("t1").is_not_null())
+        .with_columns(
+            (((pl.col("ts") + slot_us - 1) // slot_us) * slot_us).clip(lower_bound=lo).alias("s0"),
+            ((pl.col("t1") // slot_us) * slot_us).clip(upper_bound=hi - 1).alias("s1"),
+        )
+        .filter(pl.col("s1") >= pl.col("s0"))
+    )
     gap = pl.col("t1") - pl.col("ts")
     north = (pl.col("lat1") - pl.col("lat")) * 111_195.0
     east = (((pl.col("lon1") - pl.col("lon") + 540) % 360) - 180) * 111_195.0 * pl.col("lat").radians().cos()
@@ -80,22 +89,22 @@ def resample(
         .then(pl.col("t1"))
         .alias("b"),
     ).filter(pl.col("a").is_not_null())
-    first_slot = ((pl.col("ts") + slot_us - 1) // slot_us) * slot_us
-    t = t.with_columns(first_slot.alias("s0"), ((pl.col("t1") // slot_us) * slot_us).alias("s1"))
-    t = t.filter(pl.col("s1") >= pl.col("s0"))
     t = t.with_columns(pl.int_ranges(pl.col("s0"), pl.col("s1") + 1, slot_us).alias("slot")).explode("slot")
-    t = t.filter((pl.col("slot") >= lo) & (pl.col("slot") < hi))
     f = ((pl.col("slot") - pl.col("a")) / (pl.col("b") - pl.col("a")).clip(lower_bound=1)).clip(0, 1)
     dlon = ((pl.col("lon1") - pl.col("lon") + 540) % 360) - 180  # the short way across the antimeridian
-    return t.select(
-        "mmsi",
-        "slot",
-        (pl.col("lat") + f * (pl.col("lat1") - pl.col("lat"))).alias("lat"),
-        (((pl.col("lon") + f * dlon) + 540) % 360 - 180).alias("lon"),
-        "source",
-        "line",
-        gap.alias("gap"),
-    ).unique(subset=["mmsi", "slot"], keep="first", maintain_order=True)
+    return (
+        t.select(
+            "mmsi",
+            "slot",
+            (pl.col("lat") + f * (pl.col("lat1") - pl.col("lat"))).alias("lat"),
+            (((pl.col("lon") + f * dlon) + 540) % 360 - 180).alias("lon"),
+            "source",
+            "line",
+            gap.alias("gap"),
+        )
+        .unique(subset=["mmsi", "slot"], keep="first", maintain_order=True)
+        .collect()
+    )
 
 
 def close_slots(points: pl.DataFrame, max_distance_m: float) -> pl.DataFrame:

@@ -57,6 +57,7 @@ class _Spell:
     refs: list[tuple[str, int]]
     fixes: int
     longest_silence_us: int
+    qualifies: bool = True  # long enough by the hourly rule alone
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,13 @@ def detect_loitering(part: Partition, params: LoiterParams, out: EventBuilder) -
     )[1:]
     speed[1:] = np.where((elapsed > 1) & sailing, np.inf, speed[1:])
     slow = speed <= params.max_speed_kn  # slow[i]: hour i-1 -> i was slow
-    spells = _spells(hours, slow, int(params.min_duration_h))
+    stretch = _Stretch(part.tracks, params)
+    spells = [
+        stretched
+        for spell in _spells(hours, slow, int(params.min_duration_h))
+        if (stretched := stretch(spell)).qualifies
+        or stretched.end - stretched.start >= params.min_duration_h * _US_PER_H
+    ]
     if not spells:
         return
     lats, lons = np.array([s.lat for s in spells]), np.array([s.lon for s in spells])
@@ -97,19 +104,19 @@ def detect_loitering(part: Partition, params: LoiterParams, out: EventBuilder) -
 
 
 def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spell]:
-    """Chains of consecutive slow hours at least `min_hours` long."""
+    """Chains of consecutive slow hours, marked whether they are at least `min_hours` long."""
     spells = []
     edges = np.flatnonzero(np.diff(np.concatenate([[0], slow.astype(np.int8), [0]])))
     columns = ("mmsi", "t0", "t1", "lat", "lon", "source", "line", "source_last", "line_last", "fixes", "hour")
     rows = hours.select(columns).rows()
     for first, last in zip(edges[::2], edges[1::2], strict=True):
         a, b = int(first) - 1, int(last) - 1  # hours a..b, joined by the slow steps first..last-1
-        if rows[b][10] - rows[a][10] < min_hours:
-            continue
         chain = rows[a : b + 1]
         bridged = any(nxt[10] - prev[10] > 1 for prev, nxt in itertools.pairwise(chain))
-        if bridged and chain[-1][2] - chain[0][1] < min_hours * _US_PER_H:
-            continue  # across silences, the real fixes themselves must span the minimum
+        # across silences, the real fixes themselves must span the minimum
+        long_enough = rows[b][10] - rows[a][10] >= min_hours and not (
+            bridged and chain[-1][2] - chain[0][1] < min_hours * _US_PER_H
+        )
         spells.append(
             _Spell(
                 chain[0][0],
@@ -121,9 +128,53 @@ def _spells(hours: pl.DataFrame, slow: np.ndarray, min_hours: int) -> list[_Spel
                 [(chain[0][5], chain[0][6]), (chain[-1][7], chain[-1][8])],
                 int(sum(r[9] for r in chain)),
                 max((int(nxt[1] - prev[2]) for prev, nxt in itertools.pairwise(chain)), default=0),
+                long_enough,
             )
         )
     return spells
+
+
+class _Stretch:
+    """A spell heard only between satellite passes began when the vessel arrived and ended when it left:
+    reported sailing into the silence before its first slow fix, it sailed on at its reported speed to
+    where it was next heard and waited there (as an encounter's bridge reasons, detect/encounters.py); the
+    same for leaving. Across silences of 1 h to `max_bridge_h` only, and only when that sailing fits in
+    the silence."""
+
+    def __init__(self, tracks: pl.DataFrame, params: LoiterParams) -> None:
+        self.mmsi, self.ts = tracks["mmsi"].to_numpy(), tracks["ts"].to_numpy()
+        self.lat, self.lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
+        self.sog = tracks["sog_kn"].cast(pl.Float64).fill_null(float("nan")).to_numpy()
+        self.source, self.line = tracks["source"], tracks["line"]
+        self.params = params
+
+    def __call__(self, spell: _Spell) -> _Spell:
+        lo = int(np.searchsorted(self.mmsi, spell.mmsi, "left"))
+        hi = int(np.searchsorted(self.mmsi, spell.mmsi, "right"))
+        first = lo + int(np.searchsorted(self.ts[lo:hi], spell.start, "left"))
+        last = lo + int(np.searchsorted(self.ts[lo:hi], spell.end, "right")) - 1
+        start, end, silence, refs = spell.start, spell.end, spell.longest_silence_us, list(spell.refs)
+        if first > lo and (sailed := self._sailed_us(first - 1, first, first - 1)) is not None:
+            start = int(self.ts[first - 1] + sailed)
+            silence = max(silence, int(self.ts[first] - self.ts[first - 1]))
+            refs.insert(0, self._ref(first - 1))
+        if last + 1 < hi and (sailed := self._sailed_us(last, last + 1, last + 1)) is not None:
+            end = int(self.ts[last + 1] - sailed)
+            silence = max(silence, int(self.ts[last + 1] - self.ts[last]))
+            refs.append(self._ref(last + 1))
+        return dataclasses.replace(spell, start=start, end=end, longest_silence_us=silence, refs=refs)
+
+    def _ref(self, i: int) -> tuple[str, int]:
+        return str(self.source[i]), int(self.line[i])
+
+    def _sailed_us(self, a: int, b: int, moving: int) -> float | None:
+        """Time to sail from fix a to fix b at the speed fix `moving` reported, if it was sailing and that fits."""
+        gap, knots = float(self.ts[b] - self.ts[a]), float(self.sog[moving])
+        if not (_US_PER_H < gap <= self.params.max_bridge_h * _US_PER_H) or not knots > self.params.max_speed_kn:
+            return None
+        metres = float(haversine_m(self.lat[a], self.lon[a], self.lat[b], self.lon[b]))
+        sailing = metres / NM_M / knots * _US_PER_H
+        return sailing if sailing <= gap else None
 
 
 def _emit(spell: _Spell, shore_m: float, params: LoiterParams, config: Config, out: EventBuilder) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 
 from shadowfleet.core.events import EventType
@@ -97,6 +98,51 @@ class Plan:
             lon = events.column("lon").to_numpy(zero_copy_only=False).astype(float)
             events = events.filter(pa.array(self.window.inside(lat, lon)))
         return events.sort_by([("start_time", "ascending"), ("event_id", "ascending")])
+
+
+EDGE_FIX = ("ts", "lat", "lon", "source", "line", "sog_kn")  # a fix as the encounter finder reads it (TRACK_FRAME)
+
+
+def edges_sql(fixes: str, chunk_us: int) -> str:
+    """One DuckDB aggregate over `fixes` (TRACK_FRAME columns, ts in µs): each vessel's first and last fix
+    in each time chunk, all that stitching a chunk to its neighbours needs (see `Edges`)."""
+    fix = f"struct_pack({', '.join(f'{c} := {c}' for c in EDGE_FIX)})"
+    return (
+        f"SELECT ts // {chunk_us} AS chunk, mmsi, min_by({fix}, ts) AS first, max_by({fix}, ts) AS last "
+        f"FROM {fixes} GROUP BY ALL"
+    )
+
+
+class Edges:
+    """Each vessel's first and last fix per time chunk (`edges_sql`). A chunk's encounter finder needs,
+    beyond its own fixes, each vessel's last fix within the margin before it and first fix within the margin
+    after it (interpolation or a bridge across the chunk's edges): those are the last fix of the latest
+    chunk before, and the first fix of the earliest chunk after, if they lie within the margin."""
+
+    def __init__(self, edges: pl.DataFrame, chunk_us: int, margin_us: int) -> None:
+        self.chunk_us, self.margin_us = chunk_us, margin_us
+        self.last = edges.select("chunk", "mmsi", pl.col("last").struct.unnest()).sort("mmsi", "chunk")
+        self.first = edges.select("chunk", "mmsi", pl.col("first").struct.unnest()).sort("mmsi", "chunk")
+
+    def around(self, inside: pl.DataFrame, lo: int) -> pl.DataFrame:
+        """The chunk [lo, lo + chunk) of fixes `inside`, with the fixes just across its edges, sorted by
+        vessel, time and line."""
+        chunk, hi, margin = lo // self.chunk_us, lo + self.chunk_us, self.margin_us
+        before = (
+            self.last.filter(pl.col("chunk").is_between((lo - margin) // self.chunk_us, chunk - 1))
+            .group_by("mmsi", maintain_order=True)
+            .last()
+            .filter(pl.col("ts") >= lo - margin)
+        )
+        after = (
+            self.first.filter(pl.col("chunk").is_between(chunk + 1, (hi + margin - 1) // self.chunk_us))
+            .group_by("mmsi", maintain_order=True)
+            .first()
+            .filter(pl.col("ts") < hi + margin)
+        )
+        columns = inside.columns
+        parts = [inside, before.select(columns).cast(inside.schema), after.select(columns).cast(inside.schema)]
+        return pl.concat(parts).sort("mmsi", "ts", "line")
 
 
 def empty() -> pa.Table:

@@ -22,7 +22,7 @@ from shadowfleet.detect.anchorages import SECTION, AnchorageParams, Nearby, gath
 from shadowfleet.detect.encounters import EncounterFinder
 from shadowfleet.detect.events import Config, EventBuilder
 from shadowfleet.detect.partition import detect_vessels
-from shadowfleet.detect.plan import ROWS_PER_PARTITION, Plan, Window, empty
+from shadowfleet.detect.plan import ROWS_PER_PARTITION, Edges, Plan, Window, edges_sql, empty
 from shadowfleet.detect.reception import Reception, cells_sql
 from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, Request, summaries
 from shadowfleet.store.store import Store
@@ -86,22 +86,20 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
     stays = []
     stationary = config.params(AnchorageParams, SECTION)
     with tempfile.TemporaryDirectory(prefix=".scratch-", dir=store.root) as scratch:
-        # one pass writes the window's fixes partitioned twice (by vessel bucket and by time chunk), so each
-        # partition below reads its own files instead of scanning the whole store again
+        # one pass writes the window's fixes partitioned by vessel bucket and time chunk (bucket=B/chunk=C/),
+        # so each vessel partition and each time chunk below reads only its own files
         fixes = (
             f"SELECT mmsi, epoch_us(ts) AS ts, lat, lon, source, line, {_SOG} FROM {positions} WHERE {_where(window)}"
         )
-        for name, key in (("bucket", f"hash(mmsi) % {plan.buckets}"), ("chunk", f"ts // {plan.chunk_us}")):
-            con.execute(
-                f"COPY (SELECT {key} AS {name}, * FROM ({fixes})) TO '{scratch}/{name}' "
-                f"(FORMAT parquet, PARTITION_BY ({name}))"
-            )
-        # who was heard where and when, over the whole window: a vessel's neighbours are in other buckets
-        reception = Reception.from_frame(
-            _frame(con, cells_sql(f"SELECT mmsi, ts, lat, lon FROM read_parquet('{scratch}/bucket/*/*.parquet')"))
+        con.execute(
+            f"COPY (SELECT hash(mmsi) % {plan.buckets} AS bucket, ts // {plan.chunk_us} AS chunk, * FROM ({fixes})) "
+            f"TO '{scratch}/fixes' (FORMAT parquet, PARTITION_BY (bucket, chunk))"
         )
+        folder = Path(scratch) / "fixes"
+        # who was heard where and when, over the whole window: a vessel's neighbours are in other buckets
+        reception = Reception.from_frame(_frame(con, cells_sql(f"SELECT mmsi, ts, lat, lon FROM {_scan(folder)}")))
         for bucket in range(plan.buckets):
-            tracks = _partition(con, Path(scratch) / "bucket", [bucket])
+            tracks = _read(con, _files(folder, f"bucket={bucket}/chunk=*"))
             static = _static(con, store, window, bucket, plan.buckets)
             detect_vessels(tracks, static, plan.coverage, config, out, reception)
             stays.append(stationary_periods(tracks, stationary))
@@ -110,25 +108,26 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
         anchorages = gather(pl.concat(stays), config)
         save(store, anchorages)
         nearby = Nearby(anchorages)
-        _encounters(con, Path(scratch) / "chunk", store, plan, config, nearby, out)
+        _encounters(con, folder, store, plan, config, nearby, out)
     return plan.finish(out.rows, nearby)
 
 
 def _encounters(
     con: duckdb.DuckDBPyConnection,
-    chunks: Path,
+    folder: Path,
     store: Store,
     plan: Plan,
     config: Config,
     anchorages: Nearby,
     out: EventBuilder,
 ) -> None:
-    """Pairwise: all vessels of one time chunk at a time, with the plan's stitching margin."""
+    """Pairwise: all vessels of one time chunk at a time, with each vessel's fixes just across its edges."""
     finder = EncounterFinder(config, anchorages)
+    edges = Edges(_frame(con, edges_sql(_scan(folder), plan.chunk_us)), plan.chunk_us, plan.margin_us)
     for lo in plan.chunks():
-        frame = _chunk_frame(con, chunks, plan.chunk_us, lo, plan.margin_us)
-        if frame.height:
-            finder.add(frame, lo, lo + plan.chunk_us)
+        inside = _files(folder, f"bucket=*/chunk={lo // plan.chunk_us}")
+        if inside:
+            finder.add(edges.around(_read(con, inside, sort=False), lo), lo, lo + plan.chunk_us)
     requests = finder.requests()
     if requests:
         fixes, draughts = _request_frames(con, store, plan.window, requests)
@@ -162,39 +161,21 @@ def _request_frames(
     return fixes.cast(REQUEST_FIXES), draughts.cast(DRAUGHTS)  # type: ignore[arg-type]
 
 
-def _files(folder: Path, name: str, keys: list[int]) -> list[str]:
-    return [str(f) for k in keys for f in sorted((folder / f"{name}={k}").glob("*.parquet"))]
+def _files(folder: Path, pattern: str) -> list[str]:
+    return [str(f) for f in sorted(folder.glob(f"{pattern}/*.parquet"))]
 
 
-def _partition(con: duckdb.DuckDBPyConnection, folder: Path, keys: list[int]) -> pl.DataFrame:
-    files = _files(folder, folder.name, keys)
+def _scan(folder: Path) -> str:
+    return f"read_parquet('{folder}/*/*/*.parquet', hive_partitioning = false)"
+
+
+def _read(con: duckdb.DuckDBPyConnection, files: list[str], sort: bool = True) -> pl.DataFrame:
+    """The fixes of these scratch files (TRACK_FRAME), sorted by vessel, time and line unless told not to."""
     if not files:
         return pl.DataFrame(schema=TRACK_FRAME)
-    return _frame(
-        con, f"SELECT mmsi, ts, lat, lon, source, line, sog_kn FROM read_parquet({files}) ORDER BY mmsi, ts, line"
-    )
-
-
-def _chunk_frame(con: duckdb.DuckDBPyConnection, folder: Path, chunk: int, lo: int, margin: int) -> pl.DataFrame:
-    """The fixes of [lo, lo + chunk), plus each vessel's last fix in the margin before and first in the
-    margin after: interpolation across the chunk's edges needs those alone, not the whole margin."""
-    inside = _files(folder, "chunk", [lo // chunk])
-    if not inside:
-        return _partition(con, folder, [])
-    before = _files(folder, "chunk", list(range((lo - margin) // chunk, lo // chunk)))
-    after = _files(folder, "chunk", list(range((lo + chunk) // chunk, (lo + chunk + margin - 1) // chunk + 1)))
-    fix = "struct_pack(ts := ts, lat := lat, lon := lon, source := source, line := line, sog_kn := sog_kn)"
-    parts = [f"SELECT mmsi, ts, lat, lon, source, line, sog_kn FROM read_parquet({inside})"]
-    for files, pick, start, end in (
-        (before, "arg_max", lo - margin, lo),
-        (after, "arg_min", lo + chunk, lo + chunk + margin),
-    ):
-        if files:
-            parts.append(
-                f"SELECT mmsi, unnest({pick}({fix}, ts)) FROM read_parquet({files}) "
-                f"WHERE ts >= {start} AND ts < {end} GROUP BY mmsi"
-            )
-    return _frame(con, f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY mmsi, ts, line")
+    query = f"SELECT {', '.join(TRACK_FRAME)} FROM read_parquet({files}, hive_partitioning = false)"
+    frame = _frame(con, query).cast(TRACK_FRAME)  # type: ignore[arg-type]
+    return frame.sort("mmsi", "ts", "line") if sort else frame
 
 
 def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pl.DataFrame:
