@@ -189,6 +189,22 @@ def test_an_imo_with_two_zeros_appended_is_named_and_context() -> None:
     assert imo[31]["score"] >= 0.3
 
 
+def test_an_imo_field_that_is_not_seven_digits_is_context() -> None:
+    """Real MarineCadastre reports carry 526 or 101259957 in the IMO field: no IMO number at all, unlike a
+    7-digit one with a wrong check digit (a red flag of the advisories)."""
+    fleet = Tracks(T0)
+    for mmsi in (32, 33, 34):
+        fleet.vessel(mmsi, at=north(SEA, mmsi)).move(hours=1, every_min=6, knots=10, course_deg=90)
+    fleet.static(32, T0, imo=526, name="SHORT")
+    fleet.static(33, T0, imo=101259957, name="LONG")
+    fleet.static(34, T0, imo=9074728, name="ONE OFF")
+    found = events_of(fleet, EventType.INVALID_IDENTITY)[EventType.INVALID_IDENTITY]
+    imo = {e["mmsi"]: e for e in found if e["details"]["check"] == "imo"}
+    assert imo[32]["score"] < 0.3 and "not an IMO number" in imo[32]["reason"]
+    assert imo[33]["score"] < 0.3 and "9 digits" in imo[33]["reason"]
+    assert imo[34]["score"] >= 0.3
+
+
 def test_a_burst_of_far_fixes_over_minutes_at_sea_is_noise_context() -> None:
     """Real logs hold bursts of 2-4 fixes far off for a minute or two, then back: noise as likely as a spoof
     (reference.md §7), so context; the same run for half an hour is an excursion alarm (the parametrised

@@ -104,7 +104,16 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
         if imo_valid(imo):
             continue
         padded = imo >= 100_000_000 and imo % 100 == 0 and imo_valid(imo // 100)
+        # a value that is not 7 digits is no attempt at an IMO number: real MarineCadastre reports carry 526,
+        # 801801 or 101259957 (a national register's number or a placeholder); a 7-digit one that fails is
+        # the advisories' red flag ("IMO one digit off", reference.md §3) and stays an alarm
+        not_an_imo = not padded and not 1_000_000 <= imo <= 9_999_999
         reason = f"IMO {imo} broadcast by MMSI {mmsi} fails the IMO check digit"
+        if not_an_imo:
+            reason += (
+                f"; context, not an alarm: {len(str(imo))} digits is not an IMO number (another register's or a "
+                "placeholder)"
+            )
         if padded:
             # real DMA data: 900327500, 925190100, 915847200 are IMO 9003275, 9251901, 9158472 with "00" typed
             # after them when the transponder was set up (pyais decodes the same values: not our decoder)
@@ -119,7 +128,7 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
             last,
             lat=None,
             lon=None,
-            score=0.2 if padded else 0.6,
+            score=0.2 if padded or not_an_imo else 0.6,
             reason=reason,
             refs=[(source, line)],
             version=version,
