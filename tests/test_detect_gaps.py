@@ -122,6 +122,22 @@ def test_a_vessel_often_missed_around_its_gap_is_context() -> None:
     assert 0.3 < gap["details"]["own_hit_rate"] < 0.7
 
 
+def test_hours_with_nobody_near_are_judged_by_its_own_hourly_rate() -> None:
+    """Off an empty coast (a passer-by every 3 h, nobody between) a ship heard every 5 minutes before and after
+    falls silent for 13 h: the empty hours count at its own rate, heard or not by others, so it is an alarm
+    (simulated Jeju, seed 3, terrestrial: it was context, judged on the 4 hours others were heard)."""
+    dark = fixes(1, without(every(0, 40, 5), 10, 23), SEA)
+    before = fixes(2, every(0, 9.5, 10), near(SEA, 10))
+    after = fixes(3, every(23.5, 40, 10), near(SEA, 12))
+    passers = [fixes(10 + k, every(h + 0.1, h + 0.6, 10), near(SEA, 15 + k)) for k, h in enumerate((11, 14, 17, 20))]
+    gap = gaps_of(dark, before, after, *passers)[1]
+    assert gap["details"]["reception"] == "heard" and gap["score"] >= 0.3
+    # with the passers-by heard in every hour instead, the same silence was already an alarm; with nobody
+    # present in those hours and a ship heard only every other hour around the gap, it stays context
+    sparse = fixes(1, without(every(0, 40, 120), 10, 23), SEA)
+    assert gaps_of(sparse, before, after, *passers).get(1, {"score": 0.0})["score"] < 0.3
+
+
 def test_a_sparse_track_cannot_show_a_silence() -> None:
     # one fix every 4 h before a 7-h silence: that is its rhythm, not a gap
     sparse = fixes(1, [0, 4, 8, 12, 19, 23], SEA)

@@ -184,10 +184,13 @@ class _Gap:
     def _odds(self) -> str:
         heard, share, rate = self.of("heard_h"), self.of("share"), self.of("rate")
         was, could, sticky, chance = self.of("was"), self.of("could"), self.of("sticky"), self.of("chance")
+        empty = self.of("empty_h")
         return (
             f"others near it were heard in {heard:.0f} h of it ({share:.0%} of those present on average); around the "
             f"gap, as far out at sea, it was heard in {was:.0f} of {could:.0f} such hours (rate {rate:.2f}) and missed "
-            f"one after a miss at {sticky:.2f}: missing all {heard:.0f} h by chance has a {chance:.2g} chance"
+            f"one after a miss at {sticky:.2f}"
+            + (f"; {empty:.0f} h of it with nobody else near, judged at its rate in every hour" if empty else "")
+            + f": missing all {heard + empty:.0f} h by chance has a {chance:.2g} chance"
         )
 
 

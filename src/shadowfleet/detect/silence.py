@@ -32,6 +32,7 @@ class Silences:
     """Per gap (in the gaps frame's row order): what the reception map says about its silence."""
 
     heard_h: np.ndarray  # whole hours of the gap in which others near it were heard
+    empty_h: np.ndarray  # whole hours of the gap with no other vessel present near it
     dead_h: np.ndarray  # hours of the gap inside runs with nobody near heard, longer than a revisit
     examined_h: np.ndarray  # whole hours of the gap examined
     vessels: np.ndarray  # the most others heard near it in one hour of the gap
@@ -82,8 +83,42 @@ def silences(
         )
         .with_columns(_shore(), (pl.col("vessels").cast(pl.Int64) - pl.col("own").cast(pl.Int64) > 0).alias("others"))
         .join(nearest, on="gap", how="left")
-        .filter(pl.col("others") & (pl.col("shore_m") >= pl.col("nearest_m").fill_null(0.0) - shore_slack_m))
+        .filter(pl.col("shore_m") >= pl.col("nearest_m").fill_null(0.0) - shore_slack_m)
     )
+    could, was, rate, sticky = _hit_rate(around.filter(pl.col("others")), n)
+    heard = during.filter(pl.col("vessels") > 0)
+    heard_h = _per_gap(heard, pl.len(), n)
+    # hours with nobody else near it at all say nothing of the reception there: judged by how often it was
+    # heard in every hour around the gap, others or not (a ship heard every hour near an empty coast is not
+    # missed for 9 h by chance; one heard only at satellite passes is)
+    empty_h = _per_gap(during.filter(pl.col("present").cast(pl.Int64) - pl.col("me").cast(pl.Int64) <= 0), pl.len(), n)
+    _, _, rate_all, sticky_all = _hit_rate(around, n)
+    missed = np.where(heard_h > 0, (1.0 - rate) * sticky ** np.maximum(heard_h - 1, 0), 1.0)
+    alone = np.where(
+        heard_h > 0,
+        sticky_all**empty_h,
+        np.where(empty_h > 0, (1.0 - rate_all) * sticky_all ** np.maximum(empty_h - 1, 0), 1.0),
+    )
+    dead_h, examined_h, vessels = _dead_air(during, n, max_unheard_h)
+    return Silences(
+        heard_h=heard_h,
+        empty_h=empty_h,
+        dead_h=dead_h,
+        examined_h=examined_h,
+        vessels=vessels,
+        share=_per_gap(heard, pl.col("share").mean(), n),
+        rate=rate,
+        was=was,
+        could=could,
+        expected_h=rate * heard_h,
+        sticky=sticky,
+        chance=missed * alone,
+    )
+
+
+def _hit_rate(around: pl.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per gap, from the hours around it: the hours, those it was heard in, its rate of being heard, and the
+    chance to miss the next hour after missing one."""
     could = _per_gap(around, pl.len(), n)
     was = _per_gap(around, pl.col("own").sum(), n)
     rate = np.minimum((was + 1) / (could + 2), MAX_RATE)  # Laplace's rule of succession: no evidence reads 1/2
@@ -98,22 +133,7 @@ def silences(
     # the prior (two hours' weight): halfway, geometrically, between independent misses (1 - rate) and certain
     # ones (1), until its own runs say otherwise
     sticky = np.maximum((again + 2 * np.sqrt(1.0 - rate)) / (runs + 2), 1.0 - rate)
-    heard = during.filter(pl.col("vessels") > 0)
-    heard_h = _per_gap(heard, pl.len(), n)
-    dead_h, examined_h, vessels = _dead_air(during, n, max_unheard_h)
-    return Silences(
-        heard_h=heard_h,
-        dead_h=dead_h,
-        examined_h=examined_h,
-        vessels=vessels,
-        share=_per_gap(heard, pl.col("share").mean(), n),
-        rate=rate,
-        was=was,
-        could=could,
-        expected_h=rate * heard_h,
-        sticky=sticky,
-        chance=np.where(heard_h > 0, (1.0 - rate) * sticky ** np.maximum(heard_h - 1, 0), 1.0),
-    )
+    return could, was, rate, sticky
 
 
 def _shore() -> pl.Expr:
@@ -191,6 +211,9 @@ def _around_probes(gaps: pl.DataFrame, tracks: pl.DataFrame, hours_around: float
         .sort("hour_end")
     )
     own = tracks.select("mmsi", (pl.col("ts") // US_PER_H).alias("hour")).unique().with_columns(own=pl.lit(True))
+    # hours after its last fix are not misses: it left the data (or the data ended)
+    last = tracks.group_by("mmsi").agg((pl.col("ts").max() // US_PER_H).alias("last_hour"))
+    hours = hours.join(last, on="mmsi", how="left").filter(pl.col("hour") <= pl.col("last_hour")).drop("last_hour")
     located = hours.join_asof(
         tracks.select("mmsi", "ts", pl.col("lat").alias("at_lat"), pl.col("lon").alias("at_lon")).sort("ts"),
         left_on="hour_end",
