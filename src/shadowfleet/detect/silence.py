@@ -93,12 +93,9 @@ def silences(
     # missed for 9 h by chance; one heard only at satellite passes is)
     empty_h = _per_gap(during.filter(pl.col("present").cast(pl.Int64) - pl.col("me").cast(pl.Int64) <= 0), pl.len(), n)
     _, _, rate_all, sticky_all = _hit_rate(around, n)
-    missed = np.where(heard_h > 0, (1.0 - rate) * sticky ** np.maximum(heard_h - 1, 0), 1.0)
-    alone = np.where(
-        heard_h > 0,
-        sticky_all**empty_h,
-        np.where(empty_h > 0, (1.0 - rate_all) * sticky_all ** np.maximum(empty_h - 1, 0), 1.0),
-    )
+    missed = _missed_run(heard_h, 1.0 - rate, sticky)
+    # the empty hours continue the run of misses, or start it where no hour had others heard
+    alone = np.where(heard_h > 0, sticky_all**empty_h, _missed_run(empty_h, 1.0 - rate_all, sticky_all))
     dead_h, examined_h, vessels = _dead_air(during, n, max_unheard_h)
     return Silences(
         heard_h=heard_h,
@@ -114,6 +111,11 @@ def silences(
         sticky=sticky,
         chance=missed * alone,
     )
+
+
+def _missed_run(hours: np.ndarray, first: np.ndarray, then: np.ndarray) -> np.ndarray:
+    """Chance of missing `hours` hours in a row: the first at `first`, each next one at `then` (1 for none)."""
+    return np.where(hours > 0, first * then ** np.maximum(hours - 1, 0), 1.0)
 
 
 def _hit_rate(around: pl.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
