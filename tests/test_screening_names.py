@@ -18,6 +18,7 @@ from shadowfleet.screening.pair_metrics import COMPARE_THRESHOLD, label_of
 
 SHAPES = Path(__file__).parent / "data" / "screening_pairs_shapes.csv"
 PAIRS = Path(__file__).parent / "data" / "screening_pairs.csv"
+OTHER_NAMES = Path(__file__).parent / "data" / "screening_pairs_other_names.csv"
 
 
 def _score(schema: str, a: str, b: str) -> tuple[float, set[str]]:
@@ -130,9 +131,16 @@ def test_the_shapes_file_scores_f1_above_0_9() -> None:
 def test_the_list_drawn_pairs_hold_their_level() -> None:
     rows = [r for r in _scored(PAIRS) if str(r["group"]).startswith("list_")]
     assert len(rows) >= 300
-    assert _f1(rows) >= 0.76  # type: ignore[arg-type]  # 0.776 now: aliases that are other names keep it low
-    decidable = [r for r in rows if r["group"] != "list_alias_other_name"]  # see SCREENING_PAIRS.md
-    assert _f1(decidable) >= 0.89  # type: ignore[arg-type]  # 0.910 now
+    assert _f1(rows) >= 0.88  # type: ignore[arg-type]  # see SCREENING_PAIRS.md for the measured figure
+
+
+def test_the_aliases_that_are_other_names_are_scored_apart() -> None:
+    """Split out of the headline file (SCREENING_PAIRS.md): a name comparison cannot decide them, but what
+    it finds of them must not fall, and every one of them stays labelled a match."""
+    rows = _scored(OTHER_NAMES)
+    assert len(rows) >= 80 and {r["group"] for r in rows} == {"list_alias_other_name"}
+    assert all(r["label"] for r in rows)
+    assert sum(bool(r["hit"]) for r in rows) >= 8
 
 
 def test_a_un_entry_is_found_by_its_name_in_its_own_script() -> None:
