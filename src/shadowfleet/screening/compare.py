@@ -50,8 +50,8 @@ _GATE = 0.7  # below this the quick whole-string measure already rules a name ou
 _FAMILY_GATE = 0.6  # ... unless the names share a family name (every labelled match of that kind is >= 0.63)
 # Scripts whose names rigour's Wikidata name table bridges better than a transliteration does
 # (katakana "ウラジーミル" is "Vladimir"; Arabic "علي" is "Ali").
-# Looking a name up there costs milliseconds (and seconds to load), so only pair scoring does it.
-_KANA = frozenset({"Katakana", "Hiragana", "Han+Katakana", "Han+Hiragana", "Hiragana+Katakana"})
+# Loading the table takes seconds, so pair scoring and the screener's kana queries alone use it.
+KANA = frozenset({"Katakana", "Hiragana", "Han+Katakana", "Han+Hiragana", "Hiragana+Katakana"})
 _PARTICLES = frozenset({"al", "el", "bin", "ibn", "bint", "abu", "abd", "ben", "de", "da", "van", "von", "ul"})
 
 Note = tuple[str, float, str]  # (feature, value, detail): a part of the explanation
@@ -102,7 +102,7 @@ def match_names(a: NameKey, b: NameKey, bridge: bool = False) -> NameMatch:
                 why = f"{short.tokens[0].upper()} is the acronym of {long.text!r}"
                 return NameMatch(0.9, (*rewrites, ("acronym", 1.0, why)))
     found = _words(a, b)
-    if bridge and found.sim < NAME_FLOOR and (a.script in _KANA or b.script in _KANA):
+    if bridge and found.sim < NAME_FLOOR and (a.script in KANA or b.script in KANA):
         by_symbols = _symbols(a, b)
         if by_symbols.sim > found.sim:
             found = by_symbols
@@ -222,6 +222,7 @@ _KIND_DETAIL = {
     "initials": "an initial stands for a name",
     "reversed_word": "a word is written backwards",
     "scrambled_word": "a word's letters are scrambled",
+    "initials_crossed": "each name's initial stands for a given name the other spells out: two people",
 }
 
 
@@ -281,12 +282,29 @@ def _penalties(a: NameKey, b: NameKey, found: _Aligned, typo: bool = False) -> l
         if len(letters_a) >= 2 and sorted(letters_a) == sorted(letters_b) and letters_a != letters_b:
             order = f"{'.'.join(letters_a).upper()} vs {'.'.join(letters_b).upper()}"
             notes.append(("initials_reordered", 1.0, order))
+    if a.schema == PERSON:
+        notes.extend(_family_swapped(a, b))
     if a.schema == PERSON and not typo:
         differ_a = [w for w in only_a if len(w) > 1 and w not in _PARTICLES]
         differ_b = [w for w in only_b if len(w) > 1 and w not in _PARTICLES]
         if differ_a and differ_b:
             notes.append(("name_part_differs", 1.0, f"{'/'.join(differ_a)} vs {'/'.join(differ_b)}"))
     return notes
+
+
+def _family_swapped(a: NameKey, b: NameKey) -> list[Note]:
+    """Both names mark their family name (a comma), of three words or more, the family names share no
+    word and each is among the other's given names: 'ALI, Hassan Ahmad' and 'HASSAN, Ali Ahmad' are two
+    people. Arabic names carry no fixed family name ('BIN MUHAMMAD, Ayadi' is 'AYADI, Ben Muhammad'), so a
+    family name with a particle is left alone."""
+    fa, fb = a.family, b.family
+    if not fa or not fb or fa & fb or (fa | fb) & _PARTICLES or min(len(a.tokens), len(b.tokens)) < 3:
+        return []
+    if not fa <= b.token_set or not fb <= a.token_set:
+        return []
+    return [
+        ("family_name_swapped", 1.0, f"family name {' '.join(sorted(fa)).upper()} vs {' '.join(sorted(fb)).upper()}")
+    ]
 
 
 def _legal_forms(a: NameKey, b: NameKey) -> list[Note]:
@@ -301,7 +319,7 @@ def _iso_country(token: str) -> bool:
 
 
 @lru_cache(maxsize=50_000)
-def _name_symbols(raw: str, schema: str) -> tuple[frozenset[str], ...]:
+def name_symbols(raw: str, schema: str) -> tuple[frozenset[str], ...]:
     """rigour's Wikidata name ids for each part of a name (its parts across scripts share them)."""
     tag = NameTypeTag.PER if schema == PERSON else NameTypeTag.ORG
     parts: dict[str, set[str]] = {}
@@ -316,13 +334,15 @@ def _name_symbols(raw: str, schema: str) -> tuple[frozenset[str], ...]:
 
 
 def _symbols(a: NameKey, b: NameKey) -> NameMatch:
-    """The share of each name's parts that meet a part of the other in rigour's name table."""
-    left, right = _name_symbols(a.raw, a.schema), _name_symbols(b.raw, b.schema)
+    """How many of each name's parts meet a part of the other in rigour's name table."""
+    left, right = name_symbols(a.raw, a.schema), name_symbols(b.raw, b.schema)
     if not left or not right:
         return NameMatch(0.0)
     hit_a = sum(1 for s in left if any(s & t for t in right))
     hit_b = sum(1 for t in right if any(s & t for s in left))
-    sim = 0.95 * 0.5 * (hit_a / len(left) + hit_b / len(right))
+    share_a, share_b = hit_a / len(left), hit_b / len(right)
+    # as `aligned` scores words: both names' shares, and the better one (a patronymic left out costs less)
+    sim = 0.95 * 0.5 * (0.5 * (share_a + share_b) + max(share_a, share_b))
     shared = f"{hit_a} of {len(left)} and {hit_b} of {len(right)} parts"
     why = f"{a.raw!r} ~ {b.raw!r}: {shared} share a name in rigour's table"
     return NameMatch(round(sim, 4), (("name_symbols", 1.0, why),))
@@ -406,6 +426,7 @@ def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False,
     used_b: set[int] = set()
     kinds: set[str] = set()
     cover_a = cover_b = 0.0
+    initial_sides: set[bool] = set()  # which name's initial stood for the other's word (True: left)
     for negative, _, _, i, j, kind in pairs:
         sim = -negative
         if i in used_a or j in used_b:
@@ -414,8 +435,12 @@ def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False,
         used_b.add(j)
         if kind:
             kinds.add(kind)
+        if kind == "initials":
+            initial_sides.add(len(a[i]) == 1)
         cover_a += sim * len(a[i])
         cover_b += sim * len(b[j])
+    if len(initial_sides) == 2:  # "Abeni O." / "Oluwole A.": each initial stands for the other's given name
+        kinds.add("initials_crossed")
     rest_a = tuple(t for i, t in enumerate(a) if i not in used_a)
     rest_b = tuple(t for j, t in enumerate(b) if j not in used_b)
     matched = tuple(sorted((a[i], "") for i in used_a))

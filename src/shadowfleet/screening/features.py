@@ -72,6 +72,18 @@ FEATURES = {
             "legal_form_differs", -0.35, frozenset({ORGANIZATION}), "an LLC and a JSC of one name are two companies"
         ),
         Feature("initials_reordered", -0.4, frozenset({ORGANIZATION}), "'A.B.C. Trading' is not 'C.B.A. Trading'"),
+        Feature(
+            "initials_crossed",
+            -0.35,
+            frozenset({PERSON}),
+            "'OGUNGBUYI, Abeni O.' is not 'OGUNGBUYI, Oluwole A.': the initials pair with different given names",
+        ),
+        Feature(
+            "family_name_swapped",
+            -0.35,
+            frozenset({PERSON}),
+            "'ALI, Hassan Ahmad' is not 'HASSAN, Ali Ahmad': the lists' comma marks the family name",
+        ),
         Feature("name_part_differs", -0.3, frozenset({PERSON}), "'Ri Song Chol' is not 'Ri Song Hyok': a part differs"),
         Feature("flag_match", 0.05, _V, "same flag: weak, flags hop (2020 advisory red flag 7)"),
         Feature("flag_mismatch", -0.15, _V, "another flag: a name alone then stays below the threshold"),
