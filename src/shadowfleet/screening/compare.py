@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -15,7 +16,7 @@ from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.screening.features import FEATURES, NAME_FLOOR, Part, part
 from shadowfleet.screening.korean import compare_korean
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key
-from shadowfleet.screening.scripts import HAN
+from shadowfleet.screening.scripts import HAN, HANGUL
 from shadowfleet.screening.tokens import GENERIC_ANY, INDUSTRY_ANY, acronym_of, is_country_word
 
 PRIMARY, ALIAS, FORMER = "name", "alias", "former name"
@@ -144,6 +145,8 @@ def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
         for short, long in ((a, b), (b, a)):
             if (short.initials or short.honorific) and short.longest in long.token_set:
                 return True
+    if a.schema == PERSON and a.sound_set & b.sound_set and sounds_alike(a, b).score * SOUND_FACTOR >= NAME_FLOOR:
+        return True  # the same metaphone keys
     # a family name in common: given names may be spelt apart or one left out
     return a.schema == PERSON and quick >= _FAMILY_GATE and _family_in_common(a, b)
 
@@ -182,19 +185,7 @@ def _words(a: NameKey, b: NameKey) -> NameMatch:
     extra: list[Note] = []
     if HAN in (a.script, b.script):
         return _han(a, b)
-    if sim < 0.95 and (a.spelt != a.tokens or b.spelt != b.tokens):
-        spelt = aligned(a.spelt, b.spelt, exact=True)  # short words must then agree: "li" is not "liu"
-        if spelt.score * 0.98 > sim:
-            sim, found = round(spelt.score * 0.98, 4), spelt
-            extra.append(
-                ("spelling_variant", 1.0, f"{a.text!r} ~ {b.text!r} read by sound (w/v, ij/y, kh/h, ou/u ...)")
-            )
-    if (a.abjad or b.abjad) and sim < 0.95:
-        skeleton = aligned(a.skeleton, b.skeleton, person)
-        if skeleton.score * 0.95 > sim:
-            sim, found = round(skeleton.score * 0.95, 4), skeleton
-            why = f"{a.text!r} ~ {b.text!r} compared by consonants ({a.script}/{b.script})"
-            extra = [("consonants", 1.0, why)]
+    sim, found, extra = _readings(a, b, sim, found)
     if (a.abjad or b.abjad) and sim < NAME_FLOOR and min(len(a.skeleton_joined), len(b.skeleton_joined)) >= 6:
         ratio = fuzz.ratio(a.skeleton_joined, b.skeleton_joined) / 100.0
         if ratio >= 0.88:  # words split differently ("abd al-rahman" / "abderrahmane")
@@ -216,6 +207,68 @@ def _words(a: NameKey, b: NameKey) -> NameMatch:
         # a whole-name typo budget that the words' alignment missed: the left-over words are that typo
         notes.extend(_penalties(a, b, found, typo=near >= sim and near > found.score))
     return NameMatch(round(sim, 4), tuple(notes))
+
+
+def _readings(a: NameKey, b: NameKey, sim: float, found: _Aligned) -> tuple[float, _Aligned, list[Note]]:
+    """The names read by sound, by an abjad's consonants, or (persons) by their metaphone keys, when
+    that brings them closer than their letters do."""
+    extra: list[Note] = []
+    if sim < 0.95 and (a.spelt != a.tokens or b.spelt != b.tokens):
+        spelt = aligned(a.spelt, b.spelt, exact=True)  # short words must then agree: "li" is not "liu"
+        if spelt.score * 0.98 > sim:
+            sim, found = round(spelt.score * 0.98, 4), spelt
+            extra.append(
+                ("spelling_variant", 1.0, f"{a.text!r} ~ {b.text!r} read by sound (w/v, ij/y, kh/h, ou/u ...)")
+            )
+    if (a.abjad or b.abjad) and sim < 0.95:
+        skeleton = aligned(a.skeleton, b.skeleton, a.schema == PERSON)
+        if skeleton.score * 0.95 > sim:
+            sim, found = round(skeleton.score * 0.95, 4), skeleton
+            why = f"{a.text!r} ~ {b.text!r} compared by consonants ({a.script}/{b.script})"
+            extra = [("consonants", 1.0, why)]
+    if a.schema == PERSON and sim < NAME_FLOOR:
+        sound = sounds_alike(a, b)
+        if sound.score * SOUND_FACTOR > sim:
+            sim, found = round(sound.score * SOUND_FACTOR, 4), sound
+            keys = ", ".join(
+                f"{x}={k.upper()}" for x, k in zip(a.tokens, a.sound, strict=True) if x not in sound.left_over_a
+            )
+            extra = [("sounds_alike", 1.0, f"{a.text!r} ~ {b.text!r}: the same metaphone keys ({keys})")]
+    return sim, found, extra
+
+
+SOUND_FACTOR = 0.9  # a name met by its sound only is a little less sure than one met by its letters
+
+
+def sounds_alike(a: NameKey, b: NameKey) -> _Aligned:
+    """Words of two persons' names paired by their metaphone key, each word once ("KHAYRBIK"/"KHEIRBEK"
+    KHRBK, "GHANI"/"QANI" KN), scored as `aligned` scores words: the letters covered, over both names and
+    the better-covered one. Dictionary look-ups only, so that the screener's cheap stage computes it whole.
+    Names from Hangul or Han are left to the Korean and Chinese models (their syllables are short)."""
+    if min(len(a.tokens), len(b.tokens)) < 2 or {a.script, b.script} & {HAN, HANGUL}:
+        return _Aligned(0.0, a.tokens, b.tokens, (), frozenset())
+    rest_a, rest_b = _unpaired(a, b), _unpaired(b, a)
+    hit_a = len(a.joined) - sum(map(len, rest_a))
+    hit_b = len(b.joined) - sum(map(len, rest_b))
+    if not hit_a or not hit_b:
+        return _Aligned(0.0, a.tokens, b.tokens, (), frozenset())
+    cover_a, cover_b = hit_a / len(a.joined), hit_b / len(b.joined)
+    both = (hit_a + hit_b) / (len(a.joined) + len(b.joined))
+    matched = tuple((t, "") for t in a.tokens if t not in rest_a)
+    short = cover_a if not rest_a else cover_b if not rest_b else 0.0
+    return _Aligned(round(0.5 * (both + max(cover_a, cover_b)), 4), rest_a, rest_b, matched, frozenset(), short)
+
+
+def _unpaired(a: NameKey, b: NameKey) -> tuple[str, ...]:
+    """`a`'s words whose metaphone key is not left among `b`'s keys (each of `b`'s keys pairs once)."""
+    left = Counter(k for k in b.sound if len(k) >= 2)
+    rest = []
+    for t, k in zip(a.tokens, a.sound, strict=True):
+        if left[k] > 0:
+            left[k] -= 1
+        else:
+            rest.append(t)
+    return tuple(rest)
 
 
 _KIND_DETAIL = {

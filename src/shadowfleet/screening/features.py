@@ -51,6 +51,7 @@ FEATURES = {
         Feature("korean_name", 0.0, frozenset({PERSON}), "MR, RR and DPRK spellings read syllable by syllable"),
         Feature("chinese_name", 0.0, frozenset({PERSON}), "pinyin and Wade-Giles spellings of one name"),
         Feature("spelling_variant", 0.0, _ALL, "'Medwedew' is 'Medvedev': one sound, several Latin spellings"),
+        Feature("sounds_alike", 0.0, frozenset({PERSON}), "'KHAYRBIK'/'KHEIRBEK', 'GHANI'/'QANI': one metaphone key"),
         Feature("consonants", 0.0, _ALL, "Arabic, Hebrew and Khmer spell few vowels: their consonants compared"),
         Feature("name_symbols", 0.0, _ALL, "rigour's Wikidata name table: one name in several scripts"),
         Feature("name_dropped", 0.0, frozenset({PERSON}), "a middle name or patronymic left out of one record"),

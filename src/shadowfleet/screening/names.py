@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from rigour.names import extract_org_types, remove_obj_prefixes, remove_org_types
+from rigour.text import metaphone
 
 from shadowfleet.screening.chinese import wade_plain
 from shadowfleet.screening.hanja import hangul_reading
@@ -88,6 +89,15 @@ class NameKey:
     @cached_property
     def spelt_joined(self) -> str:
         return "".join(self.spelt)
+
+    @cached_property
+    def sound(self) -> tuple[str, ...]:
+        """Each word's metaphone key (rigour): "qadhafi" and "gaddafi" both KTF-like, "ghani" and "qani" KN."""
+        return tuple(metaphone(t).lower() or t for t in self.tokens)
+
+    @cached_property
+    def sound_set(self) -> frozenset[str]:
+        return frozenset(self.sound)
 
     @cached_property
     def skeleton(self) -> tuple[str, ...]:
