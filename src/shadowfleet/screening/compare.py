@@ -145,8 +145,8 @@ def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
         for short, long in ((a, b), (b, a)):
             if (short.initials or short.honorific) and short.longest in long.token_set:
                 return True
-    if a.schema == PERSON and a.sound_set & b.sound_set and sounds_alike(a, b).score * SOUND_FACTOR >= NAME_FLOOR:
-        return True  # the same metaphone keys
+    if a.schema == PERSON and a.sound_set & b.sound_set and _sound_bound(a, b) * SOUND_FACTOR >= NAME_FLOOR:
+        return sounds_alike(a, b).score * SOUND_FACTOR >= NAME_FLOOR  # the same metaphone keys
     # a family name in common: given names may be spelt apart or one left out
     return a.schema == PERSON and quick >= _FAMILY_GATE and _family_in_common(a, b)
 
@@ -257,6 +257,15 @@ def sounds_alike(a: NameKey, b: NameKey) -> _Aligned:
     matched = tuple((t, "") for t in a.tokens if t not in rest_a)
     short = cover_a if not rest_a else cover_b if not rest_b else 0.0
     return _Aligned(round(0.5 * (both + max(cover_a, cover_b)), 4), rest_a, rest_b, matched, frozenset(), short)
+
+
+def _sound_bound(a: NameKey, b: NameKey) -> float:
+    """At least `sounds_alike(a, b).score`: the words whose key is anywhere in the other name, as if each
+    paired (set look-ups, no counting: most candidates stop here)."""
+    hit_a = sum(len(t) for t, k in zip(a.tokens, a.sound, strict=True) if k in b.sound_set)
+    hit_b = sum(len(t) for t, k in zip(b.tokens, b.sound, strict=True) if k in a.sound_set)
+    len_a, len_b = len(a.joined), len(b.joined)
+    return 0.5 * ((hit_a + hit_b) / (len_a + len_b) + max(hit_a / len_a, hit_b / len_b))
 
 
 def _unpaired(a: NameKey, b: NameKey) -> tuple[str, ...]:
