@@ -112,6 +112,12 @@ def test_the_screener_finds_hanja_and_katakana_names() -> None:
     assert not screener().screen(Query("ウラジーミル・ゼレンスキー", PERSON))
 
 
+def test_accented_latin_letters_are_read_not_dropped() -> None:
+    # "José" was split at the é ("jos"), and "GmbH" read as two words run together
+    assert name_key("José Martínez", PERSON).tokens == ("jose", "martinez")
+    assert name_key("Müller Straße GmbH", ORGANIZATION).tokens == ("muller", "strasse")
+
+
 def test_korean_syllables_agree_across_romanisations() -> None:
     assert {canonical(s) for s in ("chol", "cheol", "chul")} == {"jol"}
     assert canonical("ryong") == canonical("yong") and canonical("un") == canonical("eun")

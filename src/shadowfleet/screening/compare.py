@@ -145,8 +145,8 @@ def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
         for short, long in ((a, b), (b, a)):
             if (short.initials or short.honorific) and short.longest in long.token_set:
                 return True
-    if a.schema == PERSON and a.sound_set & b.sound_set and _sound_bound(a, b) * SOUND_FACTOR >= NAME_FLOOR:
-        return sounds_alike(a, b).score * SOUND_FACTOR >= NAME_FLOOR  # the same metaphone keys
+    if a.schema == PERSON and (shared := a.sound_set & b.sound_set) and _sounds_reach_floor(a, b, shared):
+        return True  # the same metaphone keys
     # a family name in common: given names may be spelt apart or one left out
     return a.schema == PERSON and quick >= _FAMILY_GATE and _family_in_common(a, b)
 
@@ -259,11 +259,16 @@ def sounds_alike(a: NameKey, b: NameKey) -> _Aligned:
     return _Aligned(round(0.5 * (both + max(cover_a, cover_b)), 4), rest_a, rest_b, matched, frozenset(), short)
 
 
-def _sound_bound(a: NameKey, b: NameKey) -> float:
+def _sounds_reach_floor(a: NameKey, b: NameKey, shared: frozenset[str]) -> bool:
+    bound = _sound_bound(a, b, shared) * SOUND_FACTOR >= NAME_FLOOR
+    return bound and sounds_alike(a, b).score * SOUND_FACTOR >= NAME_FLOOR
+
+
+def _sound_bound(a: NameKey, b: NameKey, shared: frozenset[str]) -> float:
     """At least `sounds_alike(a, b).score`: the words whose key is anywhere in the other name, as if each
-    paired (set look-ups, no counting: most candidates stop here)."""
-    hit_a = sum(len(t) for t, k in zip(a.tokens, a.sound, strict=True) if k in b.sound_set)
-    hit_b = sum(len(t) for t, k in zip(b.tokens, b.sound, strict=True) if k in a.sound_set)
+    paired (dictionary look-ups, no counting: most candidates stop here)."""
+    hit_a = sum(a.sound_letters[k] for k in shared)
+    hit_b = sum(b.sound_letters[k] for k in shared)
     len_a, len_b = len(a.joined), len(b.joined)
     return 0.5 * ((hit_a + hit_b) / (len_a + len_b) + max(hit_a / len_a, hit_b / len_b))
 

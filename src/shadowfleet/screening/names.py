@@ -100,6 +100,14 @@ class NameKey:
         return frozenset(self.sound)
 
     @cached_property
+    def sound_letters(self) -> dict[str, int]:
+        """Letters of the words behind each metaphone key: the cheap stage's bound adds these up."""
+        found: dict[str, int] = {}
+        for t, k in zip(self.tokens, self.sound, strict=True):
+            found[k] = found.get(k, 0) + len(t)
+        return found
+
+    @cached_property
     def skeleton(self) -> tuple[str, ...]:
         """Consonants only, doubled letters once: what an abjad writes ("khamenei" -> "kmn")."""
         return tuple(_DOUBLED.sub(r"\1", _VOWELISH.sub("", t)) or t for t in self.tokens)

@@ -68,8 +68,8 @@ def _is_han(ch: str) -> bool:
 def to_latin(text: str) -> tuple[str, str]:
     """(the name in ASCII letters, its script)."""
     script = script_of(text)
-    if script == LATIN:
-        return text, LATIN
+    if script == LATIN:  # accents off ("José Martínez" -> "Jose Martinez"), else the words break at them
+        return (text if text.isascii() else anyascii(text)), LATIN
     if script == HANGUL:
         return hangul_syllables(text), script
     if script == HAN:  # Chinese; Japanese mixes Han with kana and goes through ICU below

@@ -17,7 +17,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _LETTERS_AND_DIGITS = re.compile(r"^(?=.*[a-z].*[a-z])(?=.*[0-9@$])[a-z0-9@$]+$")
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(st|nd|rd|th)$")
 _ROMAN = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z])(?<!\bGmb)(?<!\bmb)(?=[A-Z])")  # "GmbH", "mbH" are one legal form
 
 
 def _set(words: str) -> frozenset[str]:
