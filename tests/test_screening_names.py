@@ -51,6 +51,7 @@ def _score(schema: str, a: str, b: str) -> tuple[float, set[str]]:
         (PERSON, "金正恩", "Kim Jong Un", "korean_name"),
         (PERSON, "KHAYRBIK, Muhammad Nasif", "KHEIRBEK, Mohammad Nasif", "sounds_alike"),
         (PERSON, "GHANI, Esmail", "QANI, Esmail", "sounds_alike"),
+        (ORGANIZATION, "Sepah-e Pasdaran-e Enghelab-e Eslami", "Islamic Revolutionary Guard Corps", "translated_word"),
         (PERSON, "崔龍海", "Choe Ryong Hae", "korean_name"),
         (PERSON, "李克强", "Li Keqiang", "transliterated"),
         (ORGANIZATION, "Ocean Star II", "Ocean Star 2", "roman_numeral"),

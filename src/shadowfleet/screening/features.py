@@ -47,6 +47,12 @@ FEATURES = {
         Feature("roman_numeral", 0.0, _ALL, "'VII' is 7, so that 'Fund VI' and 'Fund VII' differ by number"),
         Feature("honorific", 0.0, frozenset({PERSON}), "a title ('Ayatollah', 'Sheikh', 'General') says rank, not who"),
         Feature("joined_words", 0.0, _ALL, "'RosneftPJSC': words run together in a field"),
+        Feature(
+            "translated_word",
+            0.0,
+            frozenset({ORGANIZATION}),
+            "'SEPAH PASDARAN' is the Guard Corps: a word of a Persian, Arabic or Russian name in English",
+        ),
         Feature("abbreviation", 0.0, _PO, "'TV' is 'Television', 'Mohd' is 'Muhammad': one word, two spellings"),
         Feature("korean_name", 0.0, frozenset({PERSON}), "MR, RR and DPRK spellings read syllable by syllable"),
         Feature("chinese_name", 0.0, frozenset({PERSON}), "pinyin and Wade-Giles spellings of one name"),

@@ -21,6 +21,7 @@ from shadowfleet.screening.tokens import (
     ABBREVIATIONS,
     HONORIFICS,
     NUMBER_WORDS,
+    TRANSLATIONS,
     camel_split,
     numbers_joined,
     roman_value,
@@ -172,6 +173,11 @@ def _rewrite(tokens: list[str], schema: str, notes: list[tuple[str, str]]) -> li
     if any(t in short for t in tokens):
         notes.append(("abbreviation", ", ".join(f"{t.upper()}={short[t]}" for t in tokens if t in short)))
         tokens = [short.get(t, t) for t in tokens]
+    if schema == ORGANIZATION and any(t in TRANSLATIONS for t in tokens):
+        notes.append(
+            ("translated_word", ", ".join(f"{t.upper()}={TRANSLATIONS[t]}" for t in tokens if t in TRANSLATIONS))
+        )
+        tokens = [TRANSLATIONS.get(t, t) for t in tokens]
     if any(_ROMAN_LETTERS.issuperset(t) for t in tokens):
         roman = []
         for i, t in enumerate(tokens):

@@ -106,6 +106,20 @@ ABBREVIATIONS = {
     "Person": {"mohd": "muhammad", "muhd": "muhammad", "mhd": "muhammad"},
 }  # fmt: skip
 
+# Words of organisation names in Persian, Arabic and Russian (as the lists transliterate them) with the
+# English word the lists' translations use: "SEPAH PASDARAN" is the Guard Corps, "BONYAD" a foundation,
+# "KATA'IB" brigades, "ROSSIISKII NATSIONALNYI" Russian National. Sources: the OFAC SDN aliases that give
+# both forms (IRGC, Bonyad Mostazafan, Kata'ib Hizballah) and the Russian legal names beside their English.
+TRANSLATIONS = {
+    "sepah": "corps", "sepahe": "corps", "pasdaran": "guard", "pasdarane": "guard", "enghelab": "revolution",
+    "enqelab": "revolution", "eslami": "islamic", "islami": "islamic", "bonyad": "foundation",
+    "sanati": "industrial", "sanaye": "industries", "kataib": "brigades", "katibat": "battalion",
+    "rossiiskii": "russian", "rossiyskiy": "russian", "rossiski": "russian", "rossiiskaya": "russian",
+    "natsionalny": "national", "natsionalnyi": "national", "kommercheski": "commercial",
+    "kommercheskii": "commercial", "tsentralnaya": "central", "komissiya": "commission",
+    "respubliki": "republic", "gosudarstvennoe": "state", "gosudarstvennaya": "state",
+}  # fmt: skip
+
 # Words that say nothing of which company it is: a brand is its full name without them.
 GENERIC = _set(
     "group holding holdings international intl global general company co corporation corp enterprise "
