@@ -607,7 +607,8 @@ def identifier_parts(query: Party, listed: Party) -> list[Part]:
 
 def compare(query: Party, listed: Party, bridge: bool = False, only: Sequence[NamedKey] | None = None) -> list[Part]:
     """Every feature that fires for this pair (the identifiers first, then the names); `bridge` also looks
-    kana names up in rigour's name table (milliseconds a pair: for pair scoring, not for screening);
+    kana names up in rigour's name table (pair scoring, and the screener for the names its kana route
+    found: the table takes seconds to load);
     `only`: the listed names worth comparing (None: all)."""
     names = name_parts(query, listed, bridge, only)
     ids = identifier_parts(query, listed)
