@@ -1,4 +1,5 @@
-"""Writes tests/data/screening_pairs.csv: the hand-made shapes plus pairs drawn from the bundled lists.
+"""Writes tests/data/screening_pairs.csv: the hand-made shapes plus pairs drawn from the bundled lists;
+and tests/data/screening_pairs_other_names.csv: the OFAC aliases that are other names (split out).
 
     python tests/make_screening_pairs.py
 
@@ -6,7 +7,9 @@ Groups drawn from the lists (deterministic: sorted, every k-th record):
 - `list_original_script` (UN consolidated 2026-02-27): an entry's Latin name vs its NAME_ORIGINAL_SCRIPT
   (Arabic, Cyrillic); negatives pair one entry's original script with the next entry's Latin name.
 - `list_alias` (OFAC SDN watchman bench 2021-07-07, alt.csv `aka`/`fka`): the primary name vs an alias
-  that shares a word with it (aliases sharing none are other names, not spellings: no name matcher finds them).
+  that shares a word with it and is a spelling, transliteration, translation or acronym of it (`_decidable`).
+- `list_alias_other_name` (same file, own CSV): aliases sharing a word that are another name of the party
+  (aliases sharing none are other names too: no name matcher finds them).
 - `list_namesake` (same SDN file): two different entries of one type whose names share their first word
   and are otherwise different (negatives).
 """
@@ -14,10 +17,12 @@ Groups drawn from the lists (deterministic: sorted, every k-th record):
 from __future__ import annotations
 
 import csv
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from rapidfuzz import fuzz
+from rigour.text import metaphone
 
 HERE = Path(__file__).resolve().parent
 SANCTIONS = HERE.parents[1] / "shared" / "data" / "sanctions"
@@ -33,20 +38,47 @@ def _words(name: str) -> set[str]:
 _FILLER_WORDS = (
     "the of and for al el bin ibn abu abd ben de del la le company co ltd llc inc corp corporation limited sa sas "
     "group holding international trading foundation society organization organisation bank state "
-    "mohammed muhammad mohamed mohammad ahmad ahmed ali"
+    "mohammed muhammad mohamed mohammad ahmad ahmed ali "
+    "oao ojsc pao pjsc jsc ooo zao cjsc sarl gup fgup ltda plc pte cia"  # legal forms, in any language
 )
 _FILLER = frozenset(_FILLER_WORDS.split(" "))
+_SPLIT = re.compile(r"[\s,.\-/()&:]+")
+# Words of Persian and Arabic organisation names and their English translation as OFAC gives both
+# ("SEPAH PASDARAN" is the Guard Corps, "BONYAD" a foundation): a translated word is the same word.
+_GLOSSARY = {"sepah": "corps", "pasdaran": "guard", "bonyad": "foundation", "enghelab": "revolution"}
+_GLOSSARY |= {"eslami": "islamic", "sanati": "industrial", "kataib": "brigades"}
+
+
+def _tokens(name: str) -> list[str]:
+    return [w for w in _SPLIT.split(name.replace("'", "").lower()) if w]
+
+
+def _counterpart(word: str, other: list[str]) -> bool:
+    """A word of one name has a counterpart in the other: spelt alike (same first letter and rapidfuzz
+    ratio >= 70, or ratio >= 80), sounding alike (metaphone keys ratio >= 75: GHANI/QANI, KHAYRBIK/KHEIRBEK),
+    translated (the glossary), or the initials or the run-together form of neighbouring words (DSK,
+    GOHARIMOQADAM)."""
+    for v in other:
+        if (word[0] == v[0] and fuzz.ratio(word, v) >= 70) or fuzz.ratio(word, v) >= 80:
+            return True
+        if len(word) > 2 and len(v) > 2 and fuzz.ratio(metaphone(word), metaphone(v)) >= 75:
+            return True
+        if _GLOSSARY.get(word) == v or _GLOSSARY.get(v) == word:
+            return True
+    spans = (other[k : k + n] for k in range(len(other)) for n in range(2, 7) if k + n <= len(other))
+    return any(word in ("".join(w[0] for w in span), "".join(span)) for span in spans)
 
 
 def _decidable(name: str, alias: str) -> bool:
     """Whether a name comparison can tell that `alias` is `name`: every telling word of the shorter one
-    has a counterpart in the other (same first letter, rapidfuzz ratio >= 70, or an initial). Otherwise
-    the alias is another name that shares a word (a place, a sector, a common given name)."""
-    a, b = (_words(name) - _FILLER, _words(alias) - _FILLER)
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    if not short:
-        return False
-    return all(any(w[0] == v[0] and fuzz.ratio(w, v) >= 70 for v in long) for w in short)
+    (filler such as al, bin, company, foundation, Mohammed, legal forms left out) has a counterpart in the
+    other (`_counterpart`). Otherwise the alias is another name that shares a word (a place, a sector, a
+    common given name)."""
+    words_a, words_b = _tokens(name), _tokens(alias)
+    a = {w for w in words_a if len(w) > 2} - _FILLER
+    b = {w for w in words_b if len(w) > 2} - _FILLER
+    short, other = (a, words_b) if len(a) <= len(b) else (b, words_a)
+    return bool(short) and all(_counterpart(w, other) for w in short)
 
 
 def _un() -> list[tuple[str, str, str, str, str]]:
@@ -97,12 +129,14 @@ def main() -> None:
     with (HERE / "data" / "screening_pairs_shapes.csv").open(encoding="utf-8", newline="") as fh:
         shapes = [tuple(r) for r in csv.reader(fh)][1:]
     aliases, namesakes = _sdn()
-    rows = [*shapes, *_un(), *aliases, *namesakes]
-    with (HERE / "data" / "screening_pairs.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "group", "label", "schema", "name1", "name2"])
-        writer.writerows([i, *r] for i, r in enumerate(rows, 1))
-    print(f"{len(rows)} pairs")
+    rows = [*shapes, *_un(), *[r for r in aliases if r[0] == "list_alias"], *namesakes]
+    others = [r for r in aliases if r[0] != "list_alias"]
+    for name, written in (("screening_pairs.csv", rows), ("screening_pairs_other_names.csv", others)):
+        with (HERE / "data" / name).open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["id", "group", "label", "schema", "name1", "name2"])
+            writer.writerows([i, *r] for i, r in enumerate(written, 1))
+        print(f"{name}: {len(written)} pairs")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from shadowfleet.screening.pair_metrics import COMPARE_THRESHOLD, label_of
 
 SHAPES = Path(__file__).parent / "data" / "screening_pairs_shapes.csv"
 PAIRS = Path(__file__).parent / "data" / "screening_pairs.csv"
+OTHER_NAMES = Path(__file__).parent / "data" / "screening_pairs_other_names.csv"
 
 
 def _score(schema: str, a: str, b: str) -> tuple[float, set[str]]:
@@ -47,6 +48,14 @@ def _score(schema: str, a: str, b: str) -> tuple[float, set[str]]:
         (ORGANIZATION, "IRGC", "Islamic Revolutionary Guard Corps", "acronym"),
         (ORGANIZATION, "21st Century Shipping", "Twenty-First Century Shipping", "number_words"),
         (ORGANIZATION, "Rosneft", "PJSC Rosneft Oil Company", "brand_name"),
+        (PERSON, "金正恩", "Kim Jong Un", "korean_name"),
+        (PERSON, "KHAYRBIK, Muhammad Nasif", "KHEIRBEK, Mohammad Nasif", "sounds_alike"),
+        (PERSON, "GHANI, Esmail", "QANI, Esmail", "sounds_alike"),
+        (ORGANIZATION, "Sepah-e Pasdaran-e Enghelab-e Eslami", "Islamic Revolutionary Guard Corps", "translated_word"),
+        (PERSON, "崔龍海", "Choe Ryong Hae", "korean_name"),
+        (PERSON, "李克强", "Li Keqiang", "transliterated"),
+        (ORGANIZATION, "Ocean Star II", "Ocean Star 2", "roman_numeral"),
+        (PERSON, "HASSAN, Ali Ahmad", "Ali Ahmad Hassan", "party_name"),
         (ORGANIZATION, "ПАО НК Роснефть", "Rosneft Oil Company", "transliterated"),
     ],
 )
@@ -69,11 +78,45 @@ def test_one_party_in_another_script_or_spelling_is_a_match(schema: str, a: str,
         (PERSON, "Ri Song Chol", "Ri Song Hyok", None),
         (PERSON, "Abdullah bin Mohammed bin Ali", "Abdullah bin Mohammed bin Omar", "name_part_differs"),
         (PERSON, "成 朱", "CHEN, Zhu", None),
+        (PERSON, "金正恩", "Kim Jong Nam", None),
+        (PERSON, "우진 영미 이", "JON, Jin Yong", None),  # a metaphone key pairs one word once
+        (PERSON, "GHANI, Esmail", "QANI, Ismat", None),
+        (PERSON, "OGUNGBUYI, Abeni O.", "OGUNGBUYI, Oluwole A.", "initials_crossed"),
+        (PERSON, "ALI, Hassan Ahmad", "HASSAN, Ali Ahmad", "family_name_swapped"),
+        (ORGANIZATION, "Ocean Star II", "Ocean Star III", "number_mismatch"),
     ],
 )
 def test_near_namesakes_are_told_apart_with_the_word_named(schema: str, a: str, b: str, feature: str | None) -> None:
     score, features = _score(schema, a, b)
     assert score <= COMPARE_THRESHOLD + 0.05 and (feature is None or feature in features), (score, features)
+
+
+def test_a_hanja_name_is_read_in_korean_only_when_every_character_has_a_reading() -> None:
+    from shadowfleet.screening.hanja import hangul_reading
+
+    assert hangul_reading("金正恩") == "김정은"
+    assert hangul_reading("习近平") is None  # 习 is no Korean family name
+    assert name_key("毛泽东", PERSON).korean is None and name_key("金正恩", PERSON).korean is not None
+
+
+def test_the_screener_finds_hanja_and_katakana_names() -> None:
+    from screening_data import screener
+    from shadowfleet.screening.screener import Query
+
+    for query, listed, feature in (
+        ("金正恩", "KIM, Jong Un", "korean_name"),
+        ("ウラジーミル・プーチン", "PUTIN, Vladimir Vladimirovich", "name_symbols"),
+    ):
+        matches = screener().screen(Query(query, PERSON))
+        assert matches and matches[0].entry["name"] == listed
+        assert feature in {p.feature for p in matches[0].parts}
+    assert not screener().screen(Query("ウラジーミル・ゼレンスキー", PERSON))
+
+
+def test_accented_latin_letters_are_read_not_dropped() -> None:
+    # "José" was split at the é ("jos"), and "GmbH" read as two words run together
+    assert name_key("José Martínez", PERSON).tokens == ("jose", "martinez")
+    assert name_key("Müller Straße GmbH", ORGANIZATION).tokens == ("muller", "strasse")
 
 
 def test_korean_syllables_agree_across_romanisations() -> None:
@@ -130,9 +173,16 @@ def test_the_shapes_file_scores_f1_above_0_9() -> None:
 def test_the_list_drawn_pairs_hold_their_level() -> None:
     rows = [r for r in _scored(PAIRS) if str(r["group"]).startswith("list_")]
     assert len(rows) >= 300
-    assert _f1(rows) >= 0.76  # type: ignore[arg-type]  # 0.776 now: aliases that are other names keep it low
-    decidable = [r for r in rows if r["group"] != "list_alias_other_name"]  # see SCREENING_PAIRS.md
-    assert _f1(decidable) >= 0.89  # type: ignore[arg-type]  # 0.910 now
+    assert _f1(rows) >= 0.86  # type: ignore[arg-type]  # 0.875 now, see SCREENING_PAIRS.md
+
+
+def test_the_aliases_that_are_other_names_are_scored_apart() -> None:
+    """Split out of the headline file (SCREENING_PAIRS.md): a name comparison cannot decide them, but what
+    it finds of them must not fall, and every one of them stays labelled a match."""
+    rows = _scored(OTHER_NAMES)
+    assert len(rows) >= 80 and {r["group"] for r in rows} == {"list_alias_other_name"}
+    assert all(r["label"] for r in rows)
+    assert sum(bool(r["hit"]) for r in rows) >= 8
 
 
 def test_a_un_entry_is_found_by_its_name_in_its_own_script() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -15,7 +16,7 @@ from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.screening.features import FEATURES, NAME_FLOOR, Part, part
 from shadowfleet.screening.korean import compare_korean
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key
-from shadowfleet.screening.scripts import HAN
+from shadowfleet.screening.scripts import HAN, HANGUL
 from shadowfleet.screening.tokens import GENERIC_ANY, INDUSTRY_ANY, acronym_of, is_country_word
 
 PRIMARY, ALIAS, FORMER = "name", "alias", "former name"
@@ -50,8 +51,8 @@ _GATE = 0.7  # below this the quick whole-string measure already rules a name ou
 _FAMILY_GATE = 0.6  # ... unless the names share a family name (every labelled match of that kind is >= 0.63)
 # Scripts whose names rigour's Wikidata name table bridges better than a transliteration does
 # (katakana "ウラジーミル" is "Vladimir"; Arabic "علي" is "Ali").
-# Looking a name up there costs milliseconds (and seconds to load), so only pair scoring does it.
-_KANA = frozenset({"Katakana", "Hiragana", "Han+Katakana", "Han+Hiragana", "Hiragana+Katakana"})
+# Loading the table takes seconds, so pair scoring and the screener's kana queries alone use it.
+KANA = frozenset({"Katakana", "Hiragana", "Han+Katakana", "Han+Hiragana", "Hiragana+Katakana"})
 _PARTICLES = frozenset({"al", "el", "bin", "ibn", "bint", "abu", "abd", "ben", "de", "da", "van", "von", "ul"})
 
 Note = tuple[str, float, str]  # (feature, value, detail): a part of the explanation
@@ -102,7 +103,7 @@ def match_names(a: NameKey, b: NameKey, bridge: bool = False) -> NameMatch:
                 why = f"{short.tokens[0].upper()} is the acronym of {long.text!r}"
                 return NameMatch(0.9, (*rewrites, ("acronym", 1.0, why)))
     found = _words(a, b)
-    if bridge and found.sim < NAME_FLOOR and (a.script in _KANA or b.script in _KANA):
+    if bridge and found.sim < NAME_FLOOR and (a.script in KANA or b.script in KANA):
         by_symbols = _symbols(a, b)
         if by_symbols.sim > found.sim:
             found = by_symbols
@@ -144,6 +145,8 @@ def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
         for short, long in ((a, b), (b, a)):
             if (short.initials or short.honorific) and short.longest in long.token_set:
                 return True
+    if a.schema == PERSON and (shared := a.sound_set & b.sound_set) and _sounds_reach_floor(a, b, shared):
+        return True  # the same metaphone keys
     # a family name in common: given names may be spelt apart or one left out
     return a.schema == PERSON and quick >= _FAMILY_GATE and _family_in_common(a, b)
 
@@ -182,19 +185,7 @@ def _words(a: NameKey, b: NameKey) -> NameMatch:
     extra: list[Note] = []
     if HAN in (a.script, b.script):
         return _han(a, b)
-    if sim < 0.95 and (a.spelt != a.tokens or b.spelt != b.tokens):
-        spelt = aligned(a.spelt, b.spelt, exact=True)  # short words must then agree: "li" is not "liu"
-        if spelt.score * 0.98 > sim:
-            sim, found = round(spelt.score * 0.98, 4), spelt
-            extra.append(
-                ("spelling_variant", 1.0, f"{a.text!r} ~ {b.text!r} read by sound (w/v, ij/y, kh/h, ou/u ...)")
-            )
-    if (a.abjad or b.abjad) and sim < 0.95:
-        skeleton = aligned(a.skeleton, b.skeleton, person)
-        if skeleton.score * 0.95 > sim:
-            sim, found = round(skeleton.score * 0.95, 4), skeleton
-            why = f"{a.text!r} ~ {b.text!r} compared by consonants ({a.script}/{b.script})"
-            extra = [("consonants", 1.0, why)]
+    sim, found, extra = _readings(a, b, sim, found)
     if (a.abjad or b.abjad) and sim < NAME_FLOOR and min(len(a.skeleton_joined), len(b.skeleton_joined)) >= 6:
         ratio = fuzz.ratio(a.skeleton_joined, b.skeleton_joined) / 100.0
         if ratio >= 0.88:  # words split differently ("abd al-rahman" / "abderrahmane")
@@ -218,10 +209,87 @@ def _words(a: NameKey, b: NameKey) -> NameMatch:
     return NameMatch(round(sim, 4), tuple(notes))
 
 
+def _readings(a: NameKey, b: NameKey, sim: float, found: _Aligned) -> tuple[float, _Aligned, list[Note]]:
+    """The names read by sound, by an abjad's consonants, or (persons) by their metaphone keys, when
+    that brings them closer than their letters do."""
+    extra: list[Note] = []
+    if sim < 0.95 and (a.spelt != a.tokens or b.spelt != b.tokens):
+        spelt = aligned(a.spelt, b.spelt, exact=True)  # short words must then agree: "li" is not "liu"
+        if spelt.score * 0.98 > sim:
+            sim, found = round(spelt.score * 0.98, 4), spelt
+            extra.append(
+                ("spelling_variant", 1.0, f"{a.text!r} ~ {b.text!r} read by sound (w/v, ij/y, kh/h, ou/u ...)")
+            )
+    if (a.abjad or b.abjad) and sim < 0.95:
+        skeleton = aligned(a.skeleton, b.skeleton, a.schema == PERSON)
+        if skeleton.score * 0.95 > sim:
+            sim, found = round(skeleton.score * 0.95, 4), skeleton
+            why = f"{a.text!r} ~ {b.text!r} compared by consonants ({a.script}/{b.script})"
+            extra = [("consonants", 1.0, why)]
+    if a.schema == PERSON and sim < NAME_FLOOR:
+        sound = sounds_alike(a, b)
+        if sound.score * SOUND_FACTOR > sim:
+            sim, found = round(sound.score * SOUND_FACTOR, 4), sound
+            keys = ", ".join(
+                f"{x}={k.upper()}" for x, k in zip(a.tokens, a.sound, strict=True) if x not in sound.left_over_a
+            )
+            extra = [("sounds_alike", 1.0, f"{a.text!r} ~ {b.text!r}: the same metaphone keys ({keys})")]
+    return sim, found, extra
+
+
+SOUND_FACTOR = 0.9  # a name met by its sound only is a little less sure than one met by its letters
+
+
+def sounds_alike(a: NameKey, b: NameKey) -> _Aligned:
+    """Words of two persons' names paired by their metaphone key, each word once ("KHAYRBIK"/"KHEIRBEK"
+    KHRBK, "GHANI"/"QANI" KN), scored as `aligned` scores words: the letters covered, over both names and
+    the better-covered one. Dictionary look-ups only, so that the screener's cheap stage computes it whole.
+    Names from Hangul or Han are left to the Korean and Chinese models (their syllables are short)."""
+    if min(len(a.tokens), len(b.tokens)) < 2 or {a.script, b.script} & {HAN, HANGUL}:
+        return _Aligned(0.0, a.tokens, b.tokens, (), frozenset())
+    rest_a, rest_b = _unpaired(a, b), _unpaired(b, a)
+    hit_a = len(a.joined) - sum(map(len, rest_a))
+    hit_b = len(b.joined) - sum(map(len, rest_b))
+    if not hit_a or not hit_b:
+        return _Aligned(0.0, a.tokens, b.tokens, (), frozenset())
+    cover_a, cover_b = hit_a / len(a.joined), hit_b / len(b.joined)
+    both = (hit_a + hit_b) / (len(a.joined) + len(b.joined))
+    matched = tuple((t, "") for t in a.tokens if t not in rest_a)
+    short = cover_a if not rest_a else cover_b if not rest_b else 0.0
+    return _Aligned(round(0.5 * (both + max(cover_a, cover_b)), 4), rest_a, rest_b, matched, frozenset(), short)
+
+
+def _sounds_reach_floor(a: NameKey, b: NameKey, shared: frozenset[str]) -> bool:
+    bound = _sound_bound(a, b, shared) * SOUND_FACTOR >= NAME_FLOOR
+    return bound and sounds_alike(a, b).score * SOUND_FACTOR >= NAME_FLOOR
+
+
+def _sound_bound(a: NameKey, b: NameKey, shared: frozenset[str]) -> float:
+    """At least `sounds_alike(a, b).score`: the words whose key is anywhere in the other name, as if each
+    paired (dictionary look-ups, no counting: most candidates stop here)."""
+    hit_a = sum(a.sound_letters[k] for k in shared)
+    hit_b = sum(b.sound_letters[k] for k in shared)
+    len_a, len_b = len(a.joined), len(b.joined)
+    return 0.5 * ((hit_a + hit_b) / (len_a + len_b) + max(hit_a / len_a, hit_b / len_b))
+
+
+def _unpaired(a: NameKey, b: NameKey) -> tuple[str, ...]:
+    """`a`'s words whose metaphone key is not left among `b`'s keys (each of `b`'s keys pairs once)."""
+    left = Counter(k for k in b.sound if len(k) >= 2)
+    rest = []
+    for t, k in zip(a.tokens, a.sound, strict=True):
+        if left[k] > 0:
+            left[k] -= 1
+        else:
+            rest.append(t)
+    return tuple(rest)
+
+
 _KIND_DETAIL = {
     "initials": "an initial stands for a name",
     "reversed_word": "a word is written backwards",
     "scrambled_word": "a word's letters are scrambled",
+    "initials_crossed": "each name's initial stands for a given name the other spells out: two people",
 }
 
 
@@ -281,12 +349,29 @@ def _penalties(a: NameKey, b: NameKey, found: _Aligned, typo: bool = False) -> l
         if len(letters_a) >= 2 and sorted(letters_a) == sorted(letters_b) and letters_a != letters_b:
             order = f"{'.'.join(letters_a).upper()} vs {'.'.join(letters_b).upper()}"
             notes.append(("initials_reordered", 1.0, order))
+    if a.schema == PERSON:
+        notes.extend(_family_swapped(a, b))
     if a.schema == PERSON and not typo:
         differ_a = [w for w in only_a if len(w) > 1 and w not in _PARTICLES]
         differ_b = [w for w in only_b if len(w) > 1 and w not in _PARTICLES]
         if differ_a and differ_b:
             notes.append(("name_part_differs", 1.0, f"{'/'.join(differ_a)} vs {'/'.join(differ_b)}"))
     return notes
+
+
+def _family_swapped(a: NameKey, b: NameKey) -> list[Note]:
+    """Both names mark their family name (a comma), of three words or more, the family names share no
+    word and each is among the other's given names: 'ALI, Hassan Ahmad' and 'HASSAN, Ali Ahmad' are two
+    people. Arabic names carry no fixed family name ('BIN MUHAMMAD, Ayadi' is 'AYADI, Ben Muhammad'), so a
+    family name with a particle is left alone."""
+    fa, fb = a.family, b.family
+    if not fa or not fb or fa & fb or (fa | fb) & _PARTICLES or min(len(a.tokens), len(b.tokens)) < 3:
+        return []
+    if not fa <= b.token_set or not fb <= a.token_set:
+        return []
+    return [
+        ("family_name_swapped", 1.0, f"family name {' '.join(sorted(fa)).upper()} vs {' '.join(sorted(fb)).upper()}")
+    ]
 
 
 def _legal_forms(a: NameKey, b: NameKey) -> list[Note]:
@@ -301,7 +386,7 @@ def _iso_country(token: str) -> bool:
 
 
 @lru_cache(maxsize=50_000)
-def _name_symbols(raw: str, schema: str) -> tuple[frozenset[str], ...]:
+def name_symbols(raw: str, schema: str) -> tuple[frozenset[str], ...]:
     """rigour's Wikidata name ids for each part of a name (its parts across scripts share them)."""
     tag = NameTypeTag.PER if schema == PERSON else NameTypeTag.ORG
     parts: dict[str, set[str]] = {}
@@ -316,13 +401,15 @@ def _name_symbols(raw: str, schema: str) -> tuple[frozenset[str], ...]:
 
 
 def _symbols(a: NameKey, b: NameKey) -> NameMatch:
-    """The share of each name's parts that meet a part of the other in rigour's name table."""
-    left, right = _name_symbols(a.raw, a.schema), _name_symbols(b.raw, b.schema)
+    """How many of each name's parts meet a part of the other in rigour's name table."""
+    left, right = name_symbols(a.raw, a.schema), name_symbols(b.raw, b.schema)
     if not left or not right:
         return NameMatch(0.0)
     hit_a = sum(1 for s in left if any(s & t for t in right))
     hit_b = sum(1 for t in right if any(s & t for s in left))
-    sim = 0.95 * 0.5 * (hit_a / len(left) + hit_b / len(right))
+    share_a, share_b = hit_a / len(left), hit_b / len(right)
+    # as `aligned` scores words: both names' shares, and the better one (a patronymic left out costs less)
+    sim = 0.95 * 0.5 * (0.5 * (share_a + share_b) + max(share_a, share_b))
     shared = f"{hit_a} of {len(left)} and {hit_b} of {len(right)} parts"
     why = f"{a.raw!r} ~ {b.raw!r}: {shared} share a name in rigour's table"
     return NameMatch(round(sim, 4), (("name_symbols", 1.0, why),))
@@ -406,6 +493,7 @@ def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False,
     used_b: set[int] = set()
     kinds: set[str] = set()
     cover_a = cover_b = 0.0
+    initial_sides: set[bool] = set()  # which name's initial stood for the other's word (True: left)
     for negative, _, _, i, j, kind in pairs:
         sim = -negative
         if i in used_a or j in used_b:
@@ -414,8 +502,12 @@ def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False,
         used_b.add(j)
         if kind:
             kinds.add(kind)
+        if kind == "initials":
+            initial_sides.add(len(a[i]) == 1)
         cover_a += sim * len(a[i])
         cover_b += sim * len(b[j])
+    if len(initial_sides) == 2:  # "Abeni O." / "Oluwole A.": each initial stands for the other's given name
+        kinds.add("initials_crossed")
     rest_a = tuple(t for i, t in enumerate(a) if i not in used_a)
     rest_b = tuple(t for j, t in enumerate(b) if j not in used_b)
     matched = tuple(sorted((a[i], "") for i in used_a))
@@ -515,7 +607,8 @@ def identifier_parts(query: Party, listed: Party) -> list[Part]:
 
 def compare(query: Party, listed: Party, bridge: bool = False, only: Sequence[NamedKey] | None = None) -> list[Part]:
     """Every feature that fires for this pair (the identifiers first, then the names); `bridge` also looks
-    kana names up in rigour's name table (milliseconds a pair: for pair scoring, not for screening);
+    kana names up in rigour's name table (pair scoring, and the screener for the names its kana route
+    found: the table takes seconds to load);
     `only`: the listed names worth comparing (None: all)."""
     names = name_parts(query, listed, bridge, only)
     ids = identifier_parts(query, listed)

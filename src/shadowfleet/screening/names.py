@@ -7,18 +7,21 @@ Matching compares these keys, never raw strings, so that "M/V KUM UN SAN 3" meet
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from rigour.names import extract_org_types, remove_obj_prefixes, remove_org_types
+from rigour.text import metaphone
 
 from shadowfleet.screening.chinese import wade_plain
+from shadowfleet.screening.hanja import hangul_reading
 from shadowfleet.screening.korean import KoreanName, parse
-from shadowfleet.screening.scripts import ABJADS, HANGUL, LATIN, to_latin
+from shadowfleet.screening.scripts import ABJADS, HAN, HANGUL, LATIN, hangul_syllables, to_latin
 from shadowfleet.screening.tokens import (
     ABBREVIATIONS,
     HONORIFICS,
     NUMBER_WORDS,
+    TRANSLATIONS,
     camel_split,
     numbers_joined,
     roman_value,
@@ -40,6 +43,7 @@ _LEGAL_WORDS |= {"nk"}  # Russian "neftyanaya kompaniya", oil company: part of t
 _VESSEL_WORDS = frozenset({"mv", "mt", "ms", "ss", "the"})
 _DIGITS = re.compile(r"\d+")
 _ROMAN_LETTERS = frozenset("ivx")
+_LAST_ROMAN = re.compile(r"\s((?=[IVX]{2,}\b)X{0,3}(?:IX|IV|V?I{0,3}))\s*$")  # "Ocean Star II", upper case
 _VOWELISH = re.compile(r"[aeiouyhw]")
 _DOUBLED = re.compile(r"(.)\1+")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufffd]")  # control bytes, bytes that were not UTF-8
@@ -88,6 +92,23 @@ class NameKey:
         return "".join(self.spelt)
 
     @cached_property
+    def sound(self) -> tuple[str, ...]:
+        """Each word's metaphone key (rigour): "qadhafi" and "gaddafi" both KTF-like, "ghani" and "qani" KN."""
+        return tuple(metaphone(t).lower() or t for t in self.tokens)
+
+    @cached_property
+    def sound_set(self) -> frozenset[str]:
+        return frozenset(self.sound)
+
+    @cached_property
+    def sound_letters(self) -> dict[str, int]:
+        """Letters of the words behind each metaphone key: the cheap stage's bound adds these up."""
+        found: dict[str, int] = {}
+        for t, k in zip(self.tokens, self.sound, strict=True):
+            found[k] = found.get(k, 0) + len(t)
+        return found
+
+    @cached_property
     def skeleton(self) -> tuple[str, ...]:
         """Consonants only, doubled letters once: what an abjad writes ("khamenei" -> "kmn")."""
         return tuple(_DOUBLED.sub(r"\1", _VOWELISH.sub("", t)) or t for t in self.tokens)
@@ -120,6 +141,14 @@ class NameKey:
         return tuple(t for t in _NON_WORD.split(_QUOTES.sub("", to_latin(self.raw)[0].casefold())) if t)
 
     @cached_property
+    def family(self) -> frozenset[str]:
+        """The words before a comma ("ALI, Hassan Ahmad"): how the lists mark a person's family name."""
+        if "," not in self.raw:
+            return frozenset()
+        head = self.raw.split(",", 1)[0]
+        return frozenset(t for t in _NON_WORD.split(_QUOTES.sub("", to_latin(head)[0].casefold())) if t)
+
+    @cached_property
     def initials(self) -> bool:
         return any(len(t) == 1 for t in self.tokens)
 
@@ -144,6 +173,11 @@ def _rewrite(tokens: list[str], schema: str, notes: list[tuple[str, str]]) -> li
     if any(t in short for t in tokens):
         notes.append(("abbreviation", ", ".join(f"{t.upper()}={short[t]}" for t in tokens if t in short)))
         tokens = [short.get(t, t) for t in tokens]
+    if schema == ORGANIZATION and any(t in TRANSLATIONS for t in tokens):
+        notes.append(
+            ("translated_word", ", ".join(f"{t.upper()}={TRANSLATIONS[t]}" for t in tokens if t in TRANSLATIONS))
+        )
+        tokens = [TRANSLATIONS.get(t, t) for t in tokens]
     if any(_ROMAN_LETTERS.issuperset(t) for t in tokens):
         roman = []
         for i, t in enumerate(tokens):
@@ -166,6 +200,11 @@ def name_key(name: str, schema: str) -> NameKey:
         notes.append(("joined_words", f"{name!r} read as {split!r}"))
         name = split
     legal: frozenset[str] = frozenset()
+    if schema == ORGANIZATION and (numeral := _LAST_ROMAN.search(name)):
+        # rigour reads a closing "II" as a legal form (sp, a partnership) and drops it: "Fund II" is number 2
+        value = roman_value(numeral.group(1).casefold())
+        notes.append(("roman_numeral", f"{numeral.group(1)}={value}"))
+        name = f"{name[: numeral.start(1)]}{value}{name[numeral.end(1) :]}"
     if schema == ORGANIZATION:  # rigour knows legal forms in their own script (ПАО, ООО, 株式会社)
         legal = frozenset(generic for _, generic in extract_org_types(name, generic=True))
         name = remove_org_types(name.casefold()) if legal else name
@@ -193,9 +232,20 @@ def name_key(name: str, schema: str) -> NameKey:
     numbers = frozenset(n.lstrip("0") or "0" for t in kept for n in _DIGITS.findall(t))
     korean = parse(words, script == HANGUL) if schema == PERSON else None
     chinese = wade_plain(words) if schema == PERSON and korean is None else None
+    if schema == PERSON and script == HAN and korean is None:
+        korean = _hanja_korean(name)  # 金正恩 is Kim Jong Un; the pinyin reading stays for a Chinese name
     return NameKey(
         " ".join(kept), kept, numbers, script, tuple(notes), korean, chinese, legal, bool(titles), schema, name
     )
+
+
+def _hanja_korean(name: str) -> KoreanName | None:
+    """A hanja name read in Korean (hanja.py), syllable by syllable, the reading kept for the explanation."""
+    reading = hangul_reading(name)
+    if reading is None:
+        return None
+    found = parse([w.split("-") for w in hangul_syllables(reading).split()], True)
+    return replace(found, spelled=f"{name.strip()} ({reading}, {found.spelled})") if found else None
 
 
 def schema_of(text: str | None) -> str | None:

@@ -9,10 +9,23 @@ import pyarrow as pa
 
 from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.core.schema import LIST_ENTRIES, check
-from shadowfleet.screening.compare import ALIAS, FORMER, PRIMARY, NamedKey, Party, compare, neighbours, worth_comparing
+from shadowfleet.screening.compare import (
+    ALIAS,
+    FORMER,
+    KANA,
+    PRIMARY,
+    NamedKey,
+    Party,
+    compare,
+    name_symbols,
+    neighbours,
+    worth_comparing,
+)
 from shadowfleet.screening.features import SCORER_VERSION, Part, explain, total
+from shadowfleet.screening.hanja import hangul_reading
 from shadowfleet.screening.index import GramIndex
-from shadowfleet.screening.names import ORGANIZATION, SCHEMATA, VESSEL, name_key, warm
+from shadowfleet.screening.names import ORGANIZATION, PERSON, SCHEMATA, VESSEL, NameKey, name_key, warm
+from shadowfleet.screening.scripts import HAN
 
 DEFAULT_THRESHOLD = 0.75  # recall 0.998 at 0.8 % false positives on the yente fixtures (make bench)
 CANDIDATES = 40  # names per schema compared in full
@@ -84,6 +97,14 @@ def _party(e: dict[str, Any]) -> Party:
     return Party(e["schema"], names, e["imo"], e["company_imo"], e["mmsi"], e["flag"], frozenset(e["countries"]))
 
 
+def _search_keys(name: str, schema: str) -> list[NameKey]:
+    """The forms of a query name the index is searched with: the name, and a hanja person name's Korean
+    reading as well ("金正恩" is searched as "김정은" too: its pinyin "jin zheng-en" meets no Kim)."""
+    key = name_key(name, schema)
+    reading = hangul_reading(name) if schema == PERSON and key.script == HAN else None
+    return [key, name_key(reading, schema)] if reading else [key]
+
+
 def _doctored(query: Query, parts: list[Part]) -> bool:
     """An IMO that fails its check digit and sits one digit from a listed one: no real hull carries it, so
     it is reported whatever the score (2020 advisory red flag 2)."""
@@ -116,6 +137,9 @@ class Screener:
         for schema_keys in self.name_keys.values():
             for _, _, key in schema_keys:  # the forms comparison reaches for, once per listed name
                 key.joined, key.spelt_joined, key.reversed_words, key.token_set, key.sorted_tokens, key.sorted_text  # noqa: B018
+                key.sound_set, key.sound_letters  # noqa: B018
+
+        self._symbols: dict[str, dict[str, list[int]]] = {}  # rigour name symbol -> index rows, on demand
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -132,8 +156,12 @@ class Screener:
             found.update(dict.fromkeys(self.by_mmsi.get(query.mmsi, ())))
         if query.name:
             for schema in (query.schema,) if query.schema else SCHEMATA:
-                rows = self.indexes[schema].candidates(name_key(query.name, schema), CANDIDATES, MIN_DICE)
-                for r in rows:
+                rows = [
+                    r
+                    for key in _search_keys(query.name, schema)
+                    for r in self.indexes[schema].candidates(key, CANDIDATES, MIN_DICE)
+                ]
+                for r in dict.fromkeys(rows):
                     party = self.name_rows[schema][r]
                     if party not in found:
                         found[party] = [self.name_keys[schema][r]]
@@ -141,22 +169,58 @@ class Screener:
                         names.append(self.name_keys[schema][r])
         return found
 
+    def kana_candidates(self, key: NameKey, schema: str) -> dict[int, list[NamedKey]]:
+        """Parties whose names share the most parts with a katakana or hiragana name in rigour's Wikidata
+        name table ("ウラジーミル・プーチン" and "Vladimir Putin" share both): trigrams of a kana name's
+        Latin spelling ("urajimiru puchin") meet nothing. The table's index of the listed names is built
+        on the first such query (seconds), never for the Latin queries."""
+        parts = name_symbols(key.raw, schema)
+        if schema == VESSEL or not parts:
+            return {}
+        by_symbol = self._symbol_index(schema)
+        hits: dict[int, int] = {}
+        for symbols in parts:
+            for r in {r for s in symbols for r in by_symbol.get(s, ())}:
+                hits[r] = hits.get(r, 0) + 1
+        need = min(2, len(parts))  # a shared given name alone is not the name
+        best = sorted((r for r, n in hits.items() if n >= need), key=lambda r: -hits[r])[:CANDIDATES]
+        found: dict[int, list[NamedKey]] = {}
+        for r in best:
+            found.setdefault(self.name_rows[schema][r], []).append(self.name_keys[schema][r])
+        return found
+
+    def _symbol_index(self, schema: str) -> dict[str, list[int]]:
+        if schema not in self._symbols:
+            index: dict[str, list[int]] = {}
+            for r, (_, raw, _) in enumerate(self.name_keys[schema]):
+                for symbols in name_symbols(raw, schema):
+                    for s in symbols:
+                        index.setdefault(s, []).append(r)
+            self._symbols[schema] = index
+        return self._symbols[schema]
+
     def screen(self, query: Query, threshold: float | None = None) -> list[Match]:
         """Matches at or above the threshold, best first."""
         cut = self.threshold if threshold is None else threshold
         matches = []
         asked = {s: query.party(s) for s in ((query.schema,) if query.schema else SCHEMATA)}
         keys = {s: name_key(query.name or "", s) for s in asked}
-        for i, found in self.candidates(query).items():
+        found_by_kana = {
+            i: names
+            for s, key in keys.items()
+            if key.script in KANA
+            for i, names in self.kana_candidates(key, s).items()
+        }
+        for i, found in {**self.candidates(query), **found_by_kana}.items():
             listed = self.parties[i]
             if listed.schema not in asked:
                 continue
             names = found
-            if found is not None:  # found by name only: the cheap first stage decides which names to compare
+            if found is not None and i not in found_by_kana:  # found by name: the cheap stage picks the names
                 names = [named for named in found if worth_comparing(keys[listed.schema], named[2])]
                 if not names:
                     continue
-            parts = compare(asked[listed.schema], listed, only=names)
+            parts = compare(asked[listed.schema], listed, bridge=i in found_by_kana, only=names)
             if not parts:
                 continue
             score, parts = total(parts)

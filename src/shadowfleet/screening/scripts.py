@@ -33,7 +33,7 @@ def script_of(text: str) -> str:
     return "+".join(sorted(found)) or LATIN
 
 
-def _hangul_syllables(text: str) -> str:
+def hangul_syllables(text: str) -> str:
     """Each Hangul syllable romanised alone (Revised Romanisation letters), separated by '-': the
     Korean-name model compares syllables, and given names are written as one word in Hangul."""
     out: list[str] = []
@@ -68,10 +68,10 @@ def _is_han(ch: str) -> bool:
 def to_latin(text: str) -> tuple[str, str]:
     """(the name in ASCII letters, its script)."""
     script = script_of(text)
-    if script == LATIN:
-        return text, LATIN
+    if script == LATIN:  # accents off ("José Martínez" -> "Jose Martinez"), else the words break at them
+        return (text if text.isascii() else anyascii(text)), LATIN
     if script == HANGUL:
-        return _hangul_syllables(text), script
+        return hangul_syllables(text), script
     if script == HAN:  # Chinese; Japanese mixes Han with kana and goes through ICU below
         return _han_syllables(text), script
     latin = ascii_text(text)

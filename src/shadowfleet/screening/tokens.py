@@ -17,7 +17,7 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 _LETTERS_AND_DIGITS = re.compile(r"^(?=.*[a-z].*[a-z])(?=.*[0-9@$])[a-z0-9@$]+$")
 _ORDINAL_DIGITS = re.compile(r"^(\d+)(st|nd|rd|th)$")
 _ROMAN = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z])(?<!\bGmb)(?<!\bmb)(?=[A-Z])")  # "GmbH", "mbH" are one legal form
 
 
 def _set(words: str) -> frozenset[str]:
@@ -104,6 +104,20 @@ ABBREVIATIONS = {
         "trdg": "trading", "shpg": "shipping", "engg": "engineering", "telecom": "telecommunications",
     },
     "Person": {"mohd": "muhammad", "muhd": "muhammad", "mhd": "muhammad"},
+}  # fmt: skip
+
+# Words of organisation names in Persian, Arabic and Russian (as the lists transliterate them) with the
+# English word the lists' translations use: "SEPAH PASDARAN" is the Guard Corps, "BONYAD" a foundation,
+# "KATA'IB" brigades, "ROSSIISKII NATSIONALNYI" Russian National. Sources: the OFAC SDN aliases that give
+# both forms (IRGC, Bonyad Mostazafan, Kata'ib Hizballah) and the Russian legal names beside their English.
+TRANSLATIONS = {
+    "sepah": "corps", "sepahe": "corps", "pasdaran": "guard", "pasdarane": "guard", "enghelab": "revolution",
+    "enqelab": "revolution", "eslami": "islamic", "islami": "islamic", "bonyad": "foundation",
+    "sanati": "industrial", "sanaye": "industries", "kataib": "brigades", "katibat": "battalion",
+    "rossiiskii": "russian", "rossiyskiy": "russian", "rossiski": "russian", "rossiiskaya": "russian",
+    "natsionalny": "national", "natsionalnyi": "national", "kommercheski": "commercial",
+    "kommercheskii": "commercial", "tsentralnaya": "central", "komissiya": "commission",
+    "respubliki": "republic", "gosudarstvennoe": "state", "gosudarstvennaya": "state",
 }  # fmt: skip
 
 # Words that say nothing of which company it is: a brand is its full name without them.
