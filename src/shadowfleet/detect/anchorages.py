@@ -141,8 +141,9 @@ def infer(periods: pl.DataFrame, params: AnchorageParams) -> list[Anchorage]:
     lat, lon, mmsi = periods["lat"].to_numpy(), periods["lon"].to_numpy(), periods["mmsi"].to_numpy()
     labels = _linked(lat, lon, params.link_km)
     pairs = _together(periods, params.raft_distance_m)
-    alongside = _touched(len(lat), pairs.filter(pl.col("distance_m") <= params.pair_distance_m))
     rafts = _rafts(len(lat), pairs)
+    # hulls alongside among a crowd of waiting ships are neighbours at anchor, not a transfer
+    alongside = _touched(len(lat), pairs.filter(pl.col("distance_m") <= params.pair_distance_m)) & rafts
     out = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
