@@ -17,7 +17,7 @@ from shadowfleet.core.events import (
     TrackExtent,
 )
 from shadowfleet.core.geo import NM_M, haversine_m
-from shadowfleet.core.identifiers import imo_valid, mmsi_kind, mmsi_problem, non_ship_problem
+from shadowfleet.core.identifiers import imo_valid, mmsi_kind, mmsi_problem, non_ship_problem, uscg_official_number
 from shadowfleet.detect.events import EventBuilder, Params
 from shadowfleet.detect.registry import Detector, Partition
 
@@ -108,7 +108,15 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
         # 801801 or 101259957 (a national register's number or a placeholder); a 7-digit one that fails is
         # the advisories' red flag ("IMO one digit off", reference.md §3) and stays an alarm
         not_an_imo = not padded and not 1_000_000 <= imo <= 9_999_999
+        # a US vessel's Coast Guard number in the IMO field: its own documentation number, openly typed
+        # (real MarineCadastre: 55 US vessels), not a forged IMO, which would be made to pass the check
+        uscg = uscg_official_number(imo, mmsi)
         reason = f"IMO {imo} broadcast by MMSI {mmsi} fails the IMO check digit"
+        if uscg:
+            reason += (
+                "; context, not an alarm: a US vessel's field holding a US Coast Guard official number "
+                "(7 digits, 1.0-2.0 M), its documentation number typed where the IMO belongs"
+            )
         if not_an_imo:
             reason += (
                 f"; context, not an alarm: {len(str(imo))} digits is not an IMO number (another register's or a "
@@ -128,7 +136,7 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
             last,
             lat=None,
             lon=None,
-            score=0.2 if padded or not_an_imo else 0.6,
+            score=0.2 if padded or not_an_imo or uscg else 0.6,
             reason=reason,
             refs=[(source, line)],
             version=version,
