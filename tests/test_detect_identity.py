@@ -260,3 +260,22 @@ def test_a_us_coast_guard_number_in_the_imo_field_is_context() -> None:
     imo = {e["mmsi"]: e for e in found if e["details"]["check"] == "imo"}
     assert imo[368113360]["score"] < 0.3 and "Coast Guard official number" in imo[368113360]["reason"]
     assert imo[412000035]["score"] >= 0.3 and imo[368201210]["score"] >= 0.3
+
+
+def test_a_call_sign_one_typed_character_off_is_a_slip_not_a_new_identity() -> None:
+    """Real MarineCadastre: MMSI 368199810 sends call sign WDM3715, then WMD3715 (two letters swapped): a
+    typing slip, context; a wholly new call sign, or a new name as well, stays an alarm."""
+    fleet = Tracks(T0)
+    for k, mmsi in enumerate((368199810, 41, 42)):
+        fleet.vessel(mmsi, at=north(SEA, k)).move(hours=2, every_min=6, knots=10, course_deg=90)
+    for mmsi, first, then in (
+        (368199810, ("SEA DOG", "WDM3715"), ("SEA DOG", "WMD3715")),
+        (41, ("SEA DOG", "WDM3715"), ("SEA DOG", "WDI4240")),
+        (42, ("SEA DOG", "WDM3715"), ("SEA CAT", "WDM3716")),
+    ):
+        fleet.static(mmsi, T0, name=first[0], callsign=first[1])
+        fleet.static(mmsi, T0 + timedelta(hours=1), name=then[0], callsign=then[1])
+    found = events_of(fleet, EventType.INVALID_IDENTITY)[EventType.INVALID_IDENTITY]
+    changes = {e["mmsi"]: e for e in found if e["details"]["check"] == "identity_change"}
+    assert changes[368199810]["score"] < 0.3 and "one typed character" in changes[368199810]["reason"]
+    assert changes[41]["score"] >= 0.3 and changes[42]["score"] >= 0.3

@@ -82,6 +82,28 @@ def test_a_ship_that_sails_in_between_two_passes_and_waits_is_bridged() -> None:
     assert not short or short[0]["duration_h"] < event["duration_h"]  # without reported speeds: less bridged
 
 
+def test_a_ship_unheard_for_nine_hours_beside_its_partner_is_bridged(tmp_path: Path) -> None:
+    """Simulated Yellow Sea seed 2: one ship of a meeting heard sailing in, then missed at pass after pass
+    for 9 h (a busy cell: collisions) while its partner is heard there; reappearing beside it, lying still.
+    It sailed there in an hour and waited: the meeting is ~10 h, not the 1.7 h it was heard there."""
+    fleet = Tracks(T0)
+    partner = fleet.vessel(413000002, OPEN)
+    for _ in range(6):
+        partner.stay(hours=0, every_min=10).silent(hours=2)
+    partner.fix()
+    visitor = fleet.vessel(412000001, metres_north(OPEN, -15_000), T0 - timedelta(minutes=10))
+    visitor.move(hours=10 / 60, every_min=5, knots=10, course_deg=0)
+    visitor.silent(hours=9, knots=0).sends()
+    visitor.lat, visitor.lon = metres_north(OPEN, 120)
+    visitor.sog_kn = 0.2
+    visitor.stay(hours=10 / 60, every_min=5).silent(hours=1.5).move(hours=10 / 60, every_min=5, knots=10, course_deg=0)
+    (event,) = find_encounters(fleet)
+    assert event["duration_h"] >= 9
+    assert details_of(EventType.ENCOUNTER, event["details"]).longest_bridged_gap_h == pytest.approx(9, abs=0.2)
+    (tmp_path / "six.toml").write_text("[encounter]\nmax_bridge_h = 6.0\n")
+    assert find_encounters(fleet, Config.load(tmp_path / "six.toml")) == []  # heard together for 1.7 h only
+
+
 def test_sparse_ships_passing_are_not_bridged() -> None:
     fleet = Tracks(T0)
     fleet.vessel(412000011, OPEN).move(hours=8, every_min=120, knots=10, course_deg=0)
