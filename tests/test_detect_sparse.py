@@ -218,6 +218,25 @@ def test_an_anchorage_is_inferred_from_a_single_day() -> None:
     assert anchorage.vessels is not None and anchorage.vessels >= anchorage_params().min_vessels
 
 
+def test_ships_close_together_in_a_crowd_at_anchor_are_an_anchorage_not_a_meeting_place() -> None:
+    """Simulated Sea of Japan seed 1: one side of an outer anchorage held 9 ships, 8 of them within 100 m of
+    another, all in one crowd. Hulls that close among four or more waiting ships are neighbours at anchor:
+    a transfer is two or three hulls alone at sea."""
+    rng = np.random.default_rng(7)
+    fleet = Tracks(T0)
+    for k in range(10):  # a row of ships 80 m apart, waiting 10-14 h, heard at satellite passes
+        start = T0 + timedelta(hours=float(rng.uniform(0, 2)))
+        heard(fleet.vessel(413600000 + k, metres_north(OUTER, 80 * k), start), float(rng.uniform(10, 14)), rng)
+    periods = stays(fleet.frame(), anchorage_params())
+    assert periods["mmsi"].n_unique() >= anchorage_params().min_vessels
+    (anchorage,) = infer(periods, anchorage_params())
+    assert anchorage.paired_share == 0.0  # alongside, but never in a lone pair or three
+    # its ships beyond the 2 km link from these stays are in it (simulated Sea of Japan seed 3: a pair 2.3 km
+    # off the group's edge): GFW's 3 km in-port radius around the farthest stay
+    assert Nearby([anchorage]).at(*metres_north(OUTER, 720 + 2_500)) is not None
+    assert Nearby([anchorage]).at(*metres_north(OUTER, 720 + 4_000)) is None
+
+
 def meeting_place(separations_m: tuple[float, float], transfers: int) -> Tracks:
     """Transfers in one patch of open sea, one after another: two hulls (a third every third time) lying
     together 7-12 h, each heard at satellite passes."""
