@@ -104,6 +104,22 @@ def test_a_ship_unheard_for_nine_hours_beside_its_partner_is_bridged(tmp_path: P
     assert find_encounters(fleet, Config.load(tmp_path / "six.toml")) == []  # heard together for 1.7 h only
 
 
+def test_a_pair_that_sails_in_company_and_then_lies_together_is_an_encounter() -> None:
+    """Simulated Sea of Japan seed 6 (terrestrial): 2 h in company at 11 kn, reporting every minute (class A
+    under way), then 3.3 h lying 300 m apart, reporting every 3 min (at anchor). By fix count the pair is
+    mostly moving; by time it mostly lay together: an encounter. Sailing together all along is not."""
+    fleet = Tracks(T0)
+    for mmsi, metres in ((412000051, 0.0), (413000052, 300.0)):
+        v = fleet.vessel(mmsi, metres_north(OPEN, metres))
+        v.move(hours=2, every_min=1, knots=11, course_deg=90).stay(hours=3.3, every_min=3)
+    (event,) = find_encounters(fleet)
+    assert details_of(EventType.ENCOUNTER, event["details"]).median_speed_kn[0] < 2 and event["duration_h"] >= 5
+    escorts = Tracks(T0)
+    for mmsi, metres in ((412000053, 0.0), (413000054, 300.0)):
+        escorts.vessel(mmsi, metres_north(OPEN, metres)).move(hours=5, every_min=1, knots=11, course_deg=90)
+    assert find_encounters(escorts) == []
+
+
 def test_sparse_ships_passing_are_not_bridged() -> None:
     fleet = Tracks(T0)
     fleet.vessel(412000011, OPEN).move(hours=8, every_min=120, knots=10, course_deg=0)
