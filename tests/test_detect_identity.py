@@ -221,3 +221,61 @@ def test_a_long_excursion_is_one_event_not_two_one_way_jumps() -> None:
     found = events_of(with_excursion(2.0, 2.5, 2.0), EventType.POSITION_JUMP, EventType.IDENTITY_CLASH)
     (jump,) = found[EventType.POSITION_JUMP]
     assert jump["details"]["kind"] == "excursion" and jump["score"] >= 0.3
+
+
+ON_LAND = (39.0, 125.75)  # near Pyongyang
+
+
+def with_land_excursion(away_h: float, away_every_min: float) -> Tracks:
+    """Vessel 1 sails east at 12 kn, fixes every 2 min; for `away_h` its reports come from ON_LAND instead."""
+    fleet = Tracks(T0)
+    ship = fleet.vessel(1, at=SEA).move(hours=2, every_min=2, knots=12, course_deg=90)
+    ship.silent(hours=away_h + 4 / 60, knots=12, course_deg=90).move(hours=2, every_min=2, knots=12, course_deg=90)
+    fleet.vessel(1, at=ON_LAND, start=T0 + timedelta(hours=2, minutes=2)).move(
+        hours=away_h, every_min=away_every_min, knots=0, course_deg=0
+    )
+    return fleet
+
+
+def test_a_burst_of_two_fixes_on_land_within_minutes_is_a_glitch_but_a_lasting_one_an_alarm() -> None:
+    """Real MarineCadastre: MMSI 338415278 jumps 43 nm inland for 2 fixes over 3 min and is back: a receiver
+    glitch (a spoof to land lasts), context; the same on land for an hour stays an alarm, raised for land."""
+    (glitch,) = events_of(with_land_excursion(1 / 60, 1), EventType.POSITION_JUMP)[EventType.POSITION_JUMP]
+    assert glitch["details"]["kind"] == "excursion" and glitch["details"]["on_land"] == 2
+    assert glitch["score"] < 0.3 and "noise" in glitch["reason"] and "on land" in glitch["reason"]
+    (spoof,) = events_of(with_land_excursion(1.0, 5), EventType.POSITION_JUMP)[EventType.POSITION_JUMP]
+    assert spoof["details"]["on_land"] > 2 and spoof["score"] >= 0.8
+
+
+def test_a_us_coast_guard_number_in_the_imo_field_is_context() -> None:
+    """Real MarineCadastre: 55 US vessels send their Coast Guard official number (1.0-1.4 M) as IMO; the same
+    value from another flag, or a 7-digit US value beyond that range failing the check, stays an alarm."""
+    fleet = Tracks(T0)
+    for k, mmsi in enumerate((368113360, 412000035, 368201210)):
+        fleet.vessel(mmsi, at=north(SEA, k)).move(hours=1, every_min=6, knots=10, course_deg=90)
+    fleet.static(368113360, T0, imo=1297828, name="US BOAT")
+    fleet.static(412000035, T0, imo=1297828, name="NOT US")
+    fleet.static(368201210, T0, imo=9565581, name="ONE OFF")
+    found = events_of(fleet, EventType.INVALID_IDENTITY)[EventType.INVALID_IDENTITY]
+    imo = {e["mmsi"]: e for e in found if e["details"]["check"] == "imo"}
+    assert imo[368113360]["score"] < 0.3 and "Coast Guard official number" in imo[368113360]["reason"]
+    assert imo[412000035]["score"] >= 0.3 and imo[368201210]["score"] >= 0.3
+
+
+def test_a_call_sign_one_typed_character_off_is_a_slip_not_a_new_identity() -> None:
+    """Real MarineCadastre: MMSI 368199810 sends call sign WDM3715, then WMD3715 (two letters swapped): a
+    typing slip, context; a wholly new call sign, or a new name as well, stays an alarm."""
+    fleet = Tracks(T0)
+    for k, mmsi in enumerate((368199810, 41, 42)):
+        fleet.vessel(mmsi, at=north(SEA, k)).move(hours=2, every_min=6, knots=10, course_deg=90)
+    for mmsi, first, then in (
+        (368199810, ("SEA DOG", "WDM3715"), ("SEA DOG", "WMD3715")),
+        (41, ("SEA DOG", "WDM3715"), ("SEA DOG", "WDI4240")),
+        (42, ("SEA DOG", "WDM3715"), ("SEA CAT", "WDM3716")),
+    ):
+        fleet.static(mmsi, T0, name=first[0], callsign=first[1])
+        fleet.static(mmsi, T0 + timedelta(hours=1), name=then[0], callsign=then[1])
+    found = events_of(fleet, EventType.INVALID_IDENTITY)[EventType.INVALID_IDENTITY]
+    changes = {e["mmsi"]: e for e in found if e["details"]["check"] == "identity_change"}
+    assert changes[368199810]["score"] < 0.3 and "one typed character" in changes[368199810]["reason"]
+    assert changes[41]["score"] >= 0.3 and changes[42]["score"] >= 0.3

@@ -82,6 +82,44 @@ def test_a_ship_that_sails_in_between_two_passes_and_waits_is_bridged() -> None:
     assert not short or short[0]["duration_h"] < event["duration_h"]  # without reported speeds: less bridged
 
 
+def test_a_ship_unheard_for_nine_hours_beside_its_partner_is_bridged(tmp_path: Path) -> None:
+    """Simulated Yellow Sea seed 2: one ship of a meeting heard sailing in, then missed at pass after pass
+    for 9 h (a busy cell: collisions) while its partner is heard there; reappearing beside it, lying still.
+    It sailed there in an hour and waited: the meeting is ~10 h, not the 1.7 h it was heard there."""
+    fleet = Tracks(T0)
+    partner = fleet.vessel(413000002, OPEN)
+    for _ in range(6):
+        partner.stay(hours=0, every_min=10).silent(hours=2)
+    partner.fix()
+    visitor = fleet.vessel(412000001, metres_north(OPEN, -15_000), T0 - timedelta(minutes=10))
+    visitor.move(hours=10 / 60, every_min=5, knots=10, course_deg=0)
+    visitor.silent(hours=9, knots=0).sends()
+    visitor.lat, visitor.lon = metres_north(OPEN, 120)
+    visitor.sog_kn = 0.2
+    visitor.stay(hours=10 / 60, every_min=5).silent(hours=1.5).move(hours=10 / 60, every_min=5, knots=10, course_deg=0)
+    (event,) = find_encounters(fleet)
+    assert event["duration_h"] >= 9
+    assert details_of(EventType.ENCOUNTER, event["details"]).longest_bridged_gap_h == pytest.approx(9, abs=0.2)
+    (tmp_path / "six.toml").write_text("[encounter]\nmax_bridge_h = 6.0\n")
+    assert find_encounters(fleet, Config.load(tmp_path / "six.toml")) == []  # heard together for 1.7 h only
+
+
+def test_a_pair_that_sails_in_company_and_then_lies_together_is_an_encounter() -> None:
+    """Simulated Sea of Japan seed 6 (terrestrial): 2 h in company at 11 kn, reporting every minute (class A
+    under way), then 3.3 h lying 300 m apart, reporting every 3 min (at anchor). By fix count the pair is
+    mostly moving; by time it mostly lay together: an encounter. Sailing together all along is not."""
+    fleet = Tracks(T0)
+    for mmsi, metres in ((412000051, 0.0), (413000052, 300.0)):
+        v = fleet.vessel(mmsi, metres_north(OPEN, metres))
+        v.move(hours=2, every_min=1, knots=11, course_deg=90).stay(hours=3.3, every_min=3)
+    (event,) = find_encounters(fleet)
+    assert details_of(EventType.ENCOUNTER, event["details"]).median_speed_kn[0] < 2 and event["duration_h"] >= 5
+    escorts = Tracks(T0)
+    for mmsi, metres in ((412000053, 0.0), (413000054, 300.0)):
+        escorts.vessel(mmsi, metres_north(OPEN, metres)).move(hours=5, every_min=1, knots=11, course_deg=90)
+    assert find_encounters(escorts) == []
+
+
 def test_sparse_ships_passing_are_not_bridged() -> None:
     fleet = Tracks(T0)
     fleet.vessel(412000011, OPEN).move(hours=8, every_min=120, knots=10, course_deg=0)
@@ -194,6 +232,25 @@ def test_an_anchorage_is_inferred_from_a_single_day() -> None:
     assert (int(frame["ts"].max()) - int(frame["ts"].min())) / 3.6e9 < 24  # type: ignore[arg-type]
     (anchorage,) = infer(stays(frame, anchorage_params()), anchorage_params())
     assert anchorage.vessels is not None and anchorage.vessels >= anchorage_params().min_vessels
+
+
+def test_ships_close_together_in_a_crowd_at_anchor_are_an_anchorage_not_a_meeting_place() -> None:
+    """Simulated Sea of Japan seed 1: one side of an outer anchorage held 9 ships, 8 of them within 100 m of
+    another, all in one crowd. Hulls that close among four or more waiting ships are neighbours at anchor:
+    a transfer is two or three hulls alone at sea."""
+    rng = np.random.default_rng(7)
+    fleet = Tracks(T0)
+    for k in range(10):  # a row of ships 80 m apart, waiting 10-14 h, heard at satellite passes
+        start = T0 + timedelta(hours=float(rng.uniform(0, 2)))
+        heard(fleet.vessel(413600000 + k, metres_north(OUTER, 80 * k), start), float(rng.uniform(10, 14)), rng)
+    periods = stays(fleet.frame(), anchorage_params())
+    assert periods["mmsi"].n_unique() >= anchorage_params().min_vessels
+    (anchorage,) = infer(periods, anchorage_params())
+    assert anchorage.paired_share == 0.0  # alongside, but never in a lone pair or three
+    # its ships beyond the 2 km link from these stays are in it (simulated Sea of Japan seed 3: a pair 2.3 km
+    # off the group's edge): GFW's 3 km in-port radius around the farthest stay
+    assert Nearby([anchorage]).at(*metres_north(OUTER, 720 + 2_500)) is not None
+    assert Nearby([anchorage]).at(*metres_north(OUTER, 720 + 4_000)) is None
 
 
 def meeting_place(separations_m: tuple[float, float], transfers: int) -> Tracks:

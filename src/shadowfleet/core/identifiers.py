@@ -35,6 +35,20 @@ def imo_valid(imo: int) -> bool:
     return sum(d * w for d, w in zip(digits[:6], range(7, 1, -1), strict=True)) % 10 == digits[6]
 
 
+# MIDs of the United States (ITU table: 338, 366-369; 303 is Alaska)
+US_MIDS = frozenset({303, 338, 366, 367, 368, 369})
+# US Coast Guard official (documentation) numbers of US vessels: 7 digits since they passed 999,999 in the
+# 1990s, about 1.3 M by 2022 (real MarineCadastre 2022-01-03: 55 US vessels send 1,041,355-1,427,288 in the
+# IMO field, none with a valid IMO check digit)
+USCG_OFFICIAL_NUMBERS = range(1_000_000, 2_000_000)
+
+
+def uscg_official_number(imo: int, mmsi: int) -> bool:
+    """An IMO field that fails the check digit and reads as a US Coast Guard official number of a US vessel:
+    the documentation number typed where the IMO belongs, not a forged IMO."""
+    return mid_of(mmsi) in US_MIDS and imo in USCG_OFFICIAL_NUMBERS and not imo_valid(imo)
+
+
 def mmsi_problem(mmsi: int) -> str | None:
     """Why an MMSI cannot belong to a ship station, or None (ITU-R M.585)."""
     if not 100_000_000 <= mmsi <= 999_999_999:

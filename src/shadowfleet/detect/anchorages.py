@@ -12,10 +12,11 @@ but in another shape. A transfer is two hulls alongside (tens of metres apart), 
 meeting come in twos and threes, alone at sea; ships at an anchorage keep their swinging room
 (hundreds of metres) and wait alone or among many. A group is an anchorage only when at most
 `max_paired_share` of its stays lay alongside another vessel (within `pair_distance_m`, an hour or more
-at the same time) and at most `max_raft_share` lay in a lone group of two or three vessels each within
-`raft_distance_m` of each other, with nobody else that close. A hot spot where a handful of tankers
-meet has too few vessels anyway.
-"""
+at the same time) in a lone group, and at most `max_raft_share` lay in a lone group: two or three vessels
+each within `raft_distance_m` of each other, with nobody else that close. Hulls alongside among a crowd of
+four or more waiting ships are neighbours at anchor, not a transfer. A hot spot where a handful of tankers
+meet has too few vessels anyway. An anchorage reaches `margin_km` (GFW's 3 km in-port distance) past its
+farthest stay: a few days' stays fill only part of it."""
 
 from __future__ import annotations
 
@@ -141,8 +142,9 @@ def infer(periods: pl.DataFrame, params: AnchorageParams) -> list[Anchorage]:
     lat, lon, mmsi = periods["lat"].to_numpy(), periods["lon"].to_numpy(), periods["mmsi"].to_numpy()
     labels = _linked(lat, lon, params.link_km)
     pairs = _together(periods, params.raft_distance_m)
-    alongside = _touched(len(lat), pairs.filter(pl.col("distance_m") <= params.pair_distance_m))
     rafts = _rafts(len(lat), pairs)
+    # hulls alongside among a crowd of waiting ships are neighbours at anchor, not a transfer
+    alongside = _touched(len(lat), pairs.filter(pl.col("distance_m") <= params.pair_distance_m)) & rafts
     out = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
@@ -172,7 +174,7 @@ def _anchorage(
         how=(
             f"{vessels} distinct vessels stationary (fixes within {params.stationary_radius_m:.0f} m for "
             f">= {params.min_stationary_h:g} h) within {params.link_km:g} km of each other; of their {len(lat)} "
-            f"stays {share:.0%} lay alongside another vessel (<= {params.pair_distance_m:.0f} m; "
+            f"stays {share:.0%} lay alongside another vessel in a lone group (<= {params.pair_distance_m:.0f} m; "
             f"<= {params.max_paired_share:.0%} allowed) and {raft_share:.0%} in a lone group of two or three "
             f"(<= {params.raft_distance_m:.0f} m; <= {params.max_raft_share:.0%} allowed)"
         ),

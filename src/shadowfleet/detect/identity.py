@@ -17,7 +17,7 @@ from shadowfleet.core.events import (
     TrackExtent,
 )
 from shadowfleet.core.geo import NM_M, haversine_m
-from shadowfleet.core.identifiers import imo_valid, mmsi_kind, mmsi_problem, non_ship_problem
+from shadowfleet.core.identifiers import imo_valid, mmsi_kind, mmsi_problem, non_ship_problem, uscg_official_number
 from shadowfleet.detect.events import EventBuilder, Params
 from shadowfleet.detect.registry import Detector, Partition
 
@@ -108,7 +108,15 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
         # 801801 or 101259957 (a national register's number or a placeholder); a 7-digit one that fails is
         # the advisories' red flag ("IMO one digit off", reference.md §3) and stays an alarm
         not_an_imo = not padded and not 1_000_000 <= imo <= 9_999_999
+        # a US vessel's Coast Guard number in the IMO field: its own documentation number, openly typed
+        # (real MarineCadastre: 55 US vessels), not a forged IMO, which would be made to pass the check
+        uscg = uscg_official_number(imo, mmsi)
         reason = f"IMO {imo} broadcast by MMSI {mmsi} fails the IMO check digit"
+        if uscg:
+            reason += (
+                "; context, not an alarm: a US vessel's field holding a US Coast Guard official number "
+                "(7 digits, 1.0-2.0 M), its documentation number typed where the IMO belongs"
+            )
         if not_an_imo:
             reason += (
                 f"; context, not an alarm: {len(str(imo))} digits is not an IMO number (another register's or a "
@@ -128,7 +136,7 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
             last,
             lat=None,
             lon=None,
-            score=0.2 if padded or not_an_imo else 0.6,
+            score=0.2 if padded or not_an_imo or uscg else 0.6,
             reason=reason,
             refs=[(source, line)],
             version=version,
@@ -146,8 +154,9 @@ def _identity_changes(static: pl.DataFrame, version: str, clashing: set[int], ou
             continue
         what = "; ".join(f"{f} {_chain(seq)}" for f, seq in changed.items())
         shared = int(mmsi) in clashing and all(len(set(map(str, seq))) == 2 for seq in changed.values())
-        score = 0.2 if shared else min(0.4 + 0.1 * sum(len(s) - 1 for s in changed.values()), 0.9)
-        context = _TWO_SHIPS if shared else ""
+        slip = "imo" not in changed and all(_one_slip(seq) for seq in changed.values())
+        score = 0.2 if shared or slip else min(0.4 + 0.1 * sum(len(s) - 1 for s in changed.values()), 0.9)
+        context = _TWO_SHIPS if shared else _SLIP if slip else ""
         refs = list(zip(rows["source"].to_list(), rows["line"].to_list(), strict=True))[:200]
         out.add(
             InvalidIdentityDetails(
@@ -172,6 +181,28 @@ _TWO_SHIPS = (
     "; context, not an alarm: the two identities alternate with the two transmitters of this MMSI's "
     "identity_clash (one MMSI, two ships: GFW's shared-MMSI rule, reference.md §1)"
 )
+
+
+_SLIP = (
+    "; context, not an alarm: the values differ by one typed character (real MarineCadastre: call sign "
+    "WDM3715 -> WMD3715), a typing slip corrected, not a new identity"
+)
+
+
+def _one_slip(seq: list[object]) -> bool:
+    """Two values only, one typed character apart: one inserted, dropped or replaced, or two neighbours
+    swapped."""
+    values = list(dict.fromkeys(map(str, seq)))
+    if len(values) != 2:
+        return False
+    a, b = sorted(values, key=len)
+    if len(b) - len(a) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        return len(diff) == 1 or swapped
+    return any(b[:k] + b[k + 1 :] == a for k in range(len(b)))
 
 
 def _chain(seq: list[object]) -> str:
