@@ -290,6 +290,20 @@ def test_dprk_port_and_waters(tmp_path: Path) -> None:
     assert all(e["score"] <= 0.3 for e in visits if e["mmsi"] == 445000009)  # a DPRK ship at home
 
 
+def test_a_zone_visit_reached_and_left_only_by_impossible_jumps_is_context(tmp_path: Path) -> None:
+    # an excursion: a coaster off Dalian whose positions run 200 km into DPRK waters for an hour and back
+    home, away = (39.2, 122.4), (38.6, 125.0)
+    rows = track(412000051, 0, 120, 5, home) + track(412000051, 125, 60, 5, away) + track(412000051, 190, 120, 5, home)
+    rows += track(412000052, 0, 180, 5, (38.6, 124.3), knots_east=10)  # sails in from open sea at 10 kn: real
+    visits = {e["mmsi"]: e for e in of_type(detect(tmp_path, rows), "zone_visit")}
+    spoofed, real = visits[412000051], visits[412000052]
+    assert spoofed["score"] < 0.3 and "no ship could have sailed" in spoofed["reason"]
+    details = json.loads(spoofed["details"])
+    assert details["implausible"] and details["entry_kn"] > 50 and details["exit_kn"] > 50
+    real_details = json.loads(real["details"])
+    assert real["score"] >= 0.6 and not real_details["implausible"] and real_details["entry_kn"] < 15
+
+
 def test_user_zones_from_geojson(tmp_path: Path) -> None:
     box = {
         "type": "Polygon",

@@ -232,6 +232,9 @@ class ZoneVisitDetails(Details):
     stopped: bool | None = None  # slowed below 1 kn or called at a port, rather than a transit
     min_speed_kn: float | None = None
     port_call: str | None = None  # the DPRK port it stopped at during the visit
+    implausible: bool = False  # reached and left only by jumps faster than any ship: a spoofed or bad run
+    entry_kn: float | None = None  # implied speed of the step into the visit (None: its first fix)
+    exit_kn: float | None = None  # ... and out of it (None: its last fix)
 
 
 @dataclass(frozen=True, kw_only=True)

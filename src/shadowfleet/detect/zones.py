@@ -71,6 +71,9 @@ class ZoneParams(Params):
     stop_speed_kn: float
     stop_window_h: float
     transit_score: float
+    max_speed_kn: float
+    min_jump_m: float
+    implausible_score: float
 
 
 @dataclass
@@ -84,7 +87,11 @@ class _Visit:
     fixes: int
     refs: list[tuple[str, int]]
     slowest_kn: float | None  # the slowest speed over any half hour inside the zone (None: too few fixes)
+    first_row: int  # the visit's first and last fixes in the vessel tracks, to read how it came and went
+    last_row: int
     port_call: str | None = None  # a DPRK port where the vessel stopped during this visit
+    entry_kn: float | None = None  # implied speed from the fix before the visit (None: no fix before)
+    exit_kn: float | None = None
 
 
 def detect_zone_visits(part: Partition, params: ZoneParams, out: EventBuilder) -> None:
@@ -111,8 +118,10 @@ def visits_in(tracks: pl.DataFrame, zones: list[Zone], params: ZoneParams, out: 
             shapely.prepare(zone.geometry)
             inside = shapely.contains_xy(zone.geometry, lon[near], lat[near])
         if inside.any():
-            visits += _visits(tracks[near[inside]], zone, params)
+            rows = near[inside]
+            visits += _visits(tracks[rows].with_columns(pl.Series("row", rows)), zone, params)
     _mark_port_calls(visits, params)
+    _mark_entry_and_exit(visits, tracks, params)
     for visit in visits:
         _emit(visit, params, out)
 
@@ -151,11 +160,13 @@ def _visits(inside: pl.DataFrame, zone: Zone, params: ZoneParams) -> list[_Visit
             pl.col("lon"),
             pl.col("source"),
             pl.col("line"),
+            pl.col("row").first().alias("first_row"),
+            pl.col("row").last().alias("last_row"),
         )
     )
     window = int(params.stop_window_h * _US_PER_H)
     found = []
-    for _, mmsi, ts, lats, lons, sources, lines in visits.rows():
+    for _, mmsi, ts, lats, lons, sources, lines, first_row, last_row in visits.rows():
         t, la, lo = np.asarray(ts), np.asarray(lats), np.asarray(lons)
         found.append(
             _Visit(
@@ -168,9 +179,38 @@ def _visits(inside: pl.DataFrame, zone: Zone, params: ZoneParams) -> list[_Visit
                 len(t),
                 list(zip(sources, lines, strict=True))[:500],
                 _slowest_kn(t, la, lo, window),
+                first_row,
+                last_row,
             )
         )
     return found
+
+
+def _mark_entry_and_exit(visits: list[_Visit], tracks: pl.DataFrame, params: ZoneParams) -> None:
+    """The implied speed of the step into and out of each visit: positions that jump into the zone and
+    out again faster than any ship sails were never there (a spoofed or bad run, the position_jump
+    detector's excursion), whatever the zone."""
+    mmsi, ts = tracks["mmsi"].to_numpy(), tracks["ts"].to_numpy()
+    lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
+
+    def step_kn(a: int, b: int) -> float | None:
+        if a < 0 or b >= len(ts) or mmsi[a] != mmsi[b]:
+            return None
+        metres = float(haversine_m(lat[a], lon[a], lat[b], lon[b]))
+        if metres < params.min_jump_m:
+            return 0.0
+        hours = max(float(ts[b] - ts[a]), 1_000_000.0) / _US_PER_H  # a second at least: duplicate stamps
+        return metres / NM_M / hours
+
+    for visit in visits:
+        visit.entry_kn = step_kn(visit.first_row - 1, visit.first_row)
+        visit.exit_kn = step_kn(visit.last_row, visit.last_row + 1)
+
+
+def _implausible(visit: _Visit, params: ZoneParams) -> bool:
+    """Reached and left by impossible steps (or impossible one way with no fix the other way)."""
+    steps = [kn for kn in (visit.entry_kn, visit.exit_kn) if kn is not None]
+    return bool(steps) and all(kn > params.max_speed_kn for kn in steps)
 
 
 def _stopped(visit: _Visit, params: ZoneParams) -> bool:
@@ -192,10 +232,14 @@ def _mark_port_calls(visits: list[_Visit], params: ZoneParams) -> None:
 
 def _emit(visit: _Visit, params: ZoneParams, out: EventBuilder) -> None:
     """Scores: a stop (slowed below 1 kn, or a port call) 1.0 at a port and 0.9 in the waters, a transit 0.6
-    (innocent passage is lawful but still a red flag, reference.md §3 #6); DPRK-flagged vessels 0.3 at home."""
+    (innocent passage is lawful but still a red flag, reference.md §3 #6); DPRK-flagged vessels 0.3 at home;
+    a visit only reached and left by impossible jumps is context (0.2)."""
     own_flag = visit.mmsi // 1_000_000 == params.dprk_mid
     stop = visit.port_call is not None or _stopped(visit, params)
-    if own_flag:
+    implausible = _implausible(visit, params)
+    if implausible:
+        score = params.implausible_score
+    elif own_flag:
         score = 0.3
     elif stop:
         score = 1.0 if visit.zone.kind is ZoneKind.PORT else 0.9
@@ -204,6 +248,8 @@ def _emit(visit: _Visit, params: ZoneParams, out: EventBuilder) -> None:
     hours = (visit.end - visit.start) / _US_PER_H
     slow = "" if visit.slowest_kn is None else f", slowest {visit.slowest_kn:.1f} kn"
     what = f"a port call at {visit.port_call}" if visit.port_call else ("a stop" if stop else "a transit")
+    if implausible:
+        what += f"; {_jumps(visit)}: positions no ship could have sailed (see position_jump), context, not an alarm"
     out.add(
         ZoneVisitDetails(
             zone=visit.zone.name,
@@ -213,6 +259,9 @@ def _emit(visit: _Visit, params: ZoneParams, out: EventBuilder) -> None:
             stopped=stop,
             min_speed_kn=None if visit.slowest_kn is None else round(visit.slowest_kn, 2),
             port_call=visit.port_call,
+            implausible=implausible,
+            entry_kn=None if visit.entry_kn is None else round(visit.entry_kn, 1),
+            exit_kn=None if visit.exit_kn is None else round(visit.exit_kn, 1),
         ),
         visit.mmsi,
         visit.start,
@@ -227,6 +276,11 @@ def _emit(visit: _Visit, params: ZoneParams, out: EventBuilder) -> None:
         refs=visit.refs,
         version=params.version,
     )
+
+
+def _jumps(visit: _Visit) -> str:
+    parts = [f"{word} at {kn:.0f} kn" for word, kn in (("entered", visit.entry_kn), ("left", visit.exit_kn)) if kn]
+    return " and ".join(parts)
 
 
 DETECTORS = (Detector(EventType.ZONE_VISIT, ZoneParams, detect_zone_visits),)

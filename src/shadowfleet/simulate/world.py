@@ -123,7 +123,7 @@ REGIONS = {
         3.0,
         (42.5, 43.3, 131.3, 133.2),  # reference.md section 2: Russian Far East hot spot, within shore range
         EAST_COAST,
-        (43.05, 131.90),  # Vladivostok's inner anchorage: 6.6 km from the WPI point (10 km sat on the port radius), 3 nm off the coast
+        (43.05, 131.90),  # Vladivostok's inner anchorage: 6.6 km from the WPI point, 3 nm off the coast
         (273, 273, 440, 441, 431, 412, 351, 636, 511, 667),
     ),
 }
