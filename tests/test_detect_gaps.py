@@ -161,14 +161,50 @@ def test_reception_follows_the_vessel_between_the_gap_ends() -> None:
     start_neighbour = fixes(2, every(0, 30, 10), near((35.0, 122.5 + 9 * 8 * 1852 / 91_200), 5))
     far_end = (35.0, 122.5 + 21 * 8 * 1852 / 91_200)
     end_neighbour = fixes(3, every(0, 30, 10), near(far_end, 5))
-    gap = gaps_of(dark, start_neighbour, end_neighbour)[1]
+    # a companion alongside, present there (between its fixes) and unheard as long: the area was not heard
+    companion = fixes(4, without(every(0, 30, 10), 9, 21), near(WEST, 15), east_kn=8)
+    gap = gaps_of(dark, start_neighbour, end_neighbour, companion)[1]
     assert gap["details"]["reception"] == "coverage_hole" and gap["score"] < 0.3
+
+
+def test_an_empty_sea_is_no_coverage_hole() -> None:
+    """With nobody at all where it sailed, nobody's silence says the receivers were deaf: a ship heard every
+    5 minutes before and after is judged at its own rate, and 12 h of silence is an alarm (simulated Sea of
+    Japan, seeds 3 and 5, terrestrial: both coastal dark periods were read as coverage holes)."""
+    dark = fixes(1, without(every(0, 30, 5), 9, 21), WEST, east_kn=8)
+    start_neighbour = fixes(2, every(0, 30, 10), near((35.0, 122.5 + 9 * 8 * 1852 / 91_200), 5))
+    far_end = (35.0, 122.5 + 21 * 8 * 1852 / 91_200)
+    end_neighbour = fixes(3, every(0, 30, 10), near(far_end, 5))
+    gap = gaps_of(dark, start_neighbour, end_neighbour)[1]
+    assert gap["details"]["reception"] == "heard" and gap["score"] >= 0.3
+    assert gap["details"]["unheard_h"] == 0
+
+
+def test_each_hour_of_a_gap_counts_at_the_share_of_neighbours_heard_then() -> None:
+    """Ten ships around it, all heard on every pass before and after, as it is. If on the passes of its
+    silence all ten are heard too, missing ten passes is no chance; if collisions let one of them through a
+    pass (a crowd gathered), its misses are what everybody's were: context."""
+    passes = np.arange(0.5, 90, 1.5)
+    gap = (passes > 40) & (passes < 55)
+    dark = fixes(1, without(np.sort(np.concatenate([passes, passes + 0.03])), 40, 55), SEA)
+    heard_all = [fixes(10 + k, passes + 0.01 * k, near(SEA, 3 + 2 * k)) for k in range(10)]
+    rotating = [
+        fixes(10 + k, passes[~gap | (np.cumsum(gap) % 10 == k)] + 0.01 * k, near(SEA, 3 + 2 * k)) for k in range(10)
+    ]
+    clear = gaps_of(dark, *heard_all)[1]
+    assert clear["details"]["reception"] == "heard" and clear["score"] >= 0.3
+    assert clear["details"]["audibility"] > 1.0
+    crowded = gaps_of(dark, *rotating)[1]
+    assert crowded["details"]["reception"] == "likely_missed" and crowded["score"] < 0.3
+    assert crowded["details"]["expected_heard_h"] < 3 < clear["details"]["expected_heard_h"]
 
 
 @settings(max_examples=25, deadline=None)
 @given(
     start=st.floats(12, 40),  # at least 12 h of reporting before (GFW's look-back, reference.md §1)
-    hours=st.floats(12, 40),
+    # the neighbour's silence as long: up to 24 h the map places it on the line between its fixes (present,
+    # unheard); beyond, where it was is unknown (GFW's segmenter, reference.md §1) and the sea reads empty
+    hours=st.floats(12, 24),
     neighbour_km=st.floats(0, 30),
     every_min=st.sampled_from([2.0, 6.0, 20.0]),
 )

@@ -171,6 +171,7 @@ class AisGapDetails(Details):
     heard_h: float | None = None  # hours of the gap in which others near it were heard
     others_heard_share: float | None = None  # mean share of the vessels present near it heard, in its heard hours
     own_hit_rate: float | None = None  # how often it was heard around the gap in hours others near it were (as far out)
+    audibility: float | None = None  # how often it is heard next to its neighbours in the same hours (1: as often)
     expected_heard_h: float | None = None  # hours of the gap in which it would have been heard, expected
     chance_of_silence: float | None = None  # chance it was missed in all the gap's heard hours by bad luck alone
 

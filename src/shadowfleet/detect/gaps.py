@@ -33,6 +33,7 @@ class GapParams(Params):
     max_unheard_h: float
     rate_window_h: float
     shore_slack_nm: float
+    satellite_beyond_nm: float
 
 
 def _candidates(tracks: pl.DataFrame, min_gap_us: int, coverage: Coverage) -> pl.DataFrame:
@@ -95,6 +96,7 @@ def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception
         params.rate_window_h,
         params.max_unheard_h,
         params.shore_slack_nm * NM_M,
+        params.satellite_beyond_nm * NM_M,
     )
     lat1, lon1 = gaps["lat_next"].to_numpy(), gaps["lon_next"].to_numpy()
     closed = ~gaps["open"].to_numpy()
@@ -182,13 +184,18 @@ class _Gap:
         return None
 
     def _odds(self) -> str:
-        heard, share, rate = self.of("heard_h"), self.of("share"), self.of("rate")
-        was, could, sticky, chance = self.of("was"), self.of("could"), self.of("sticky"), self.of("chance")
-        empty = self.of("empty_h")
+        heard, share, audible, expected = (
+            self.of("heard_h"),
+            self.of("share"),
+            self.of("audibility"),
+            self.of("expected_h"),
+        )
+        was, could, chance, empty = self.of("was"), self.of("could"), self.of("chance"), self.of("empty_h")
         return (
             f"others near it were heard in {heard:.0f} h of it ({share:.0%} of those present on average); around the "
-            f"gap, as far out at sea, it was heard in {was:.0f} of {could:.0f} such hours (rate {rate:.2f}) and missed "
-            f"one after a miss at {sticky:.2f}"
+            f"gap, as far out at sea, it was heard in {was:.0f} of {could:.0f} hours others near it were "
+            f"({audible:.2f} times as often as they were heard), so it would have been heard in {expected:.1f} h of "
+            "them"
             + (f"; {empty:.0f} h of it with nobody else near, judged at its rate in every hour" if empty else "")
             + f": missing all {heard + empty:.0f} h by chance has a {chance:.2g} chance"
         )
@@ -243,6 +250,7 @@ def _emit(gap: _Gap, params: GapParams, config: Config, out: EventBuilder) -> No
             heard_h=gap.of("heard_h"),
             others_heard_share=round(gap.of("share"), 3),
             own_hit_rate=round(gap.of("rate"), 3),
+            audibility=round(gap.of("audibility"), 3),
             expected_heard_h=round(gap.of("expected_h"), 2),
             chance_of_silence=float(f"{gap.of('chance'):.3g}"),
         ),

@@ -3,13 +3,16 @@
 For every whole hour of a gap, where the vessel would have been (on the line between the gap's ends), the
 share of the *other* vessels present within the reception radius that were heard in that hour: in a
 satellite-only sea it is 0 between passes, well below 1 in a crowded cell on a pass (message collisions,
-reference.md §7) and 0 throughout a coverage hole. The vessel's own detectability relative to those
-neighbours comes from the hours before and after the gap (heard hours over the hours its neighbours' share
-predicted): a class B set or a low antenna is heard less than the ships around it. Then the chance it was
-missed in every hour of the gap, hours taken as independent passes, is the product of (1 - its rate) over
-the gap's hours. GFW's rule asks the same question with fixed counts (reception > 10 positions a day, 14
-satellite positions in the 12 h before, reference.md §1 and §7); the map answers it where and when the gap
-was.
+reference.md §7) and 0 throughout a coverage hole. The vessel's own audibility next to those
+neighbours (a: heard with chance 1 - (1 - s)^a in an hour where a share s of them were, as a pass's
+collisions make it) is weighed by how well each value explains the hours before and after the gap: a
+class B set or a low antenna is heard less than the ships around it, and few hours around leave it
+uncertain. Then the chance it was missed in every hour of the gap, hours taken as independent passes and
+each at its own share, is the product of (1 - its chance) over the gap's hours, averaged over a. Hours
+with nobody else near say nothing of the receivers: they are judged at its own rate in every hour
+around, and count toward no hole. GFW's rule asks the same question with fixed counts (reception > 10
+positions a day, 14 satellite positions in the 12 h before, reference.md §1 and §7); the map answers it
+where and when the gap was.
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ from shadowfleet.detect.reception import CELL_DEG, MAX_SPAN_H, US_PER_H, Recepti
 
 MAX_HOURS = 14 * 24  # the hours of a long gap examined for reception: two weeks tell a hole from a ship
 MAX_RATE = 0.99  # nobody is heard for certain in an hour: a shore station loses ~3 % of messages (reference.md §7)
+# the prior on a vessel's audibility next to its neighbours (`_hit`): flat from deaf to 1.5 times theirs. Ships
+# on one pass share its collisions; what sets one apart is its class and antenna (class B is heard about half as
+# well, reference.md §7), so a set heard far better than all around it is not to be assumed from a few hours
+# (3.0 let 6-of-7 hours read "twice as audible" and made chance alarms, measured on mixed seeds 1, 2, 4)
+MAX_AUDIBILITY = 1.5
+_A_GRID = np.linspace(MAX_AUDIBILITY / 120, MAX_AUDIBILITY, 120)
 _PROBES = {"gap": pl.UInt32, "hour": pl.Int64, "at_lat": pl.Float64, "at_lon": pl.Float64}
 
 
@@ -40,6 +49,7 @@ class Silences:
     rate: np.ndarray  # how often it was heard around the gap in hours others near it were, as far out at sea
     was: np.ndarray  # ... the hours it was heard
     could: np.ndarray  # ... of these hours
+    audibility: np.ndarray  # how often it is heard next to its neighbours (1: as often), weighed over those hours
     sticky: np.ndarray  # the chance it is missed in such an hour after it was missed in the one before
     expected_h: np.ndarray  # hours of the gap in which it would have been heard, expected
     chance: np.ndarray  # chance it was missed in every hour of the gap by bad luck alone
@@ -53,11 +63,14 @@ def silences(
     around_h: float,
     max_unheard_h: float,
     shore_slack_m: float,
+    satellite_m: float,
 ) -> Silences:
     """`gaps`: mmsi, ts, ts_next, lat, lon, lat_next, lon_next (null for an open gap), open. `around_h`: the
     hours before and after each gap its own rate is judged on; `shore_slack_m`: how much nearer the shore than
     the gap's nearest point an hour there may be and still count (shore stations hear far better than
-    satellites, reference.md §7: hours in their range say nothing of how it is heard out at sea)."""
+    satellites, reference.md §7: hours in their range say nothing of how it is heard out at sea);
+    `satellite_m`: beyond this from shore only satellites hear, so every hour out there counts whatever the
+    gap's distance (a gap 115 nm out is judged on its hours 60 nm out too, not on two hours beyond 110 nm)."""
     n = gaps.height
     gap_ids = pl.DataFrame(
         {
@@ -83,17 +96,18 @@ def silences(
         )
         .with_columns(_shore(), (pl.col("vessels").cast(pl.Int64) - pl.col("own").cast(pl.Int64) > 0).alias("others"))
         .join(nearest, on="gap", how="left")
-        .filter(pl.col("shore_m") >= pl.col("nearest_m").fill_null(0.0) - shore_slack_m)
+        .filter(pl.col("shore_m") >= pl.min_horizontal(pl.col("nearest_m").fill_null(0.0) - shore_slack_m, satellite_m))
     )
-    could, was, rate, sticky = _hit_rate(around.filter(pl.col("others")), n)
+    with_others = around.filter(pl.col("others"))
+    could, was, rate, sticky = _hit_rate(with_others, n)
     heard = during.filter(pl.col("vessels") > 0)
     heard_h = _per_gap(heard, pl.len(), n)
+    audibility, expected_h, missed = _audible(with_others, heard, n)
     # hours with nobody else near it at all say nothing of the reception there: judged by how often it was
     # heard in every hour around the gap, others or not (a ship heard every hour near an empty coast is not
     # missed for 9 h by chance; one heard only at satellite passes is)
     empty_h = _per_gap(during.filter(pl.col("present").cast(pl.Int64) - pl.col("me").cast(pl.Int64) <= 0), pl.len(), n)
     _, _, rate_all, sticky_all = _hit_rate(around, n)
-    missed = _missed_run(heard_h, 1.0 - rate, sticky)
     # the empty hours continue the run of misses, or start it where no hour had others heard
     alone = np.where(heard_h > 0, sticky_all**empty_h, _missed_run(empty_h, 1.0 - rate_all, sticky_all))
     dead_h, examined_h, vessels = _dead_air(during, n, max_unheard_h)
@@ -107,10 +121,49 @@ def silences(
         rate=rate,
         was=was,
         could=could,
-        expected_h=rate * heard_h,
+        audibility=audibility,
+        expected_h=expected_h,
         sticky=sticky,
         chance=missed * alone,
     )
+
+
+def _audible(around: pl.DataFrame, heard: pl.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per gap: how audible the vessel is next to its neighbours (a: in an hour where a share s of the others
+    near it were heard, it is heard with chance 1 - (1 - s)^a, `_hit`), and, weighing every value of a by how
+    well it explains the hours around the gap (a flat prior on 0..`MAX_AUDIBILITY`), the hours of the gap it
+    would have been heard in and the chance it was missed in every one. A class B set is heard less than its
+    neighbours on the same pass (collisions, reference.md §7); few hours around leave a wide and so forgiving
+    spread of a; and each hour of the gap is judged by its own share (a crowded cell), not an average one."""
+    grid = _A_GRID[None, :]
+    # around: the share of the *others* heard (itself excluded from both counts), and whether it was heard
+    others = around.select(
+        "gap",
+        "own",
+        (pl.col("vessels").cast(pl.Int64) - pl.col("own").cast(pl.Int64)).alias("h"),
+        (pl.col("present").cast(pl.Int64) - 1).alias("p"),
+    ).select("gap", "own", (pl.col("h") / pl.max_horizontal("h", "p", 1)).clip(0.0, 1.0).alias("s"))
+    fit = np.zeros((n, len(_A_GRID)))
+    for (own,), part in others.group_by("own"):
+        p = _hit(grid, part["s"].to_numpy())
+        np.add.at(fit, part["gap"].to_numpy(), np.log(p) if own else np.log1p(-p))
+    weight = np.exp(fit - fit.max(axis=1, keepdims=True))
+    weight /= weight.sum(axis=1, keepdims=True)
+    hit = _hit(grid, heard["share"].to_numpy())
+    missed_log, expected = np.zeros((n, len(_A_GRID))), np.zeros((n, len(_A_GRID)))
+    np.add.at(missed_log, heard["gap"].to_numpy(), np.log1p(-hit))
+    np.add.at(expected, heard["gap"].to_numpy(), hit)
+    return (weight * _A_GRID).sum(axis=1), (weight * expected).sum(axis=1), (weight * np.exp(missed_log)).sum(axis=1)
+
+
+def _hit(audibility: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Chance it is heard in an hour where a `share` of the others near it were, at each `audibility` (rows:
+    hours, columns: values of a). A pass decodes a ship in a cell of n with chance 1 - exp(-k / n) (k: what it
+    tells apart before collisions win, reference.md §7); a set heard a times as well has 1 - exp(-a k / n),
+    that is 1 - (1 - share)^a: as its neighbours at a = 1, never certain."""
+    missed = 1.0 - np.minimum(share[:, None], MAX_RATE)
+    hit: np.ndarray = np.clip(1.0 - missed**audibility, 1e-9, MAX_RATE)
+    return hit
 
 
 def _missed_run(hours: np.ndarray, first: np.ndarray, then: np.ndarray) -> np.ndarray:
@@ -270,8 +323,11 @@ def _dead_air(during: pl.DataFrame, n: int, max_unheard_h: float) -> tuple[np.nd
     """Per gap: the hours inside runs where nobody near it was heard for longer than `max_unheard_h` (longer
     than a satellite revisit: a hole), the hours examined, and the most vessels heard near it in one hour."""
     heard = pl.col("vessels") > 0
+    # an hour with nobody else near says nothing of the receivers (no one there to be heard): it neither counts
+    # toward a hole nor breaks one; only hours with others present and none heard are unheard air
     runs = (
-        during.sort("gap", "hour")
+        during.filter(pl.col("present").cast(pl.Int64) - pl.col("me").cast(pl.Int64) > 0)
+        .sort("gap", "hour")
         .with_columns(
             ((heard != heard.shift(1)) | (pl.col("gap") != pl.col("gap").shift(1)))
             .fill_null(True)
@@ -283,6 +339,6 @@ def _dead_air(during: pl.DataFrame, n: int, max_unheard_h: float) -> tuple[np.nd
     )
     dead = runs.filter(~pl.col("heard") & (pl.col("hours") > max_unheard_h))
     vessels = np.zeros(n, np.int64)
-    per = runs.group_by("gap").agg(pl.col("vessels").max())
+    per = during.group_by("gap").agg(pl.col("vessels").max())
     vessels[per["gap"].to_numpy()] = per["vessels"].to_numpy()
-    return _per_gap(dead, pl.col("hours").sum(), n), _per_gap(runs, pl.col("hours").sum(), n), vessels
+    return _per_gap(dead, pl.col("hours").sum(), n), _per_gap(during, pl.len(), n), vessels
