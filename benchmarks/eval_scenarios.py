@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="11,12", help="comma-separated seeds")
     parser.add_argument("--regions", default="yellow_sea,east_china_sea,sea_of_japan")
-    parser.add_argument("--reception", default="mixed,terrestrial", help="mixed, terrestrial or both")
+    parser.add_argument("--reception", default="mixed,terrestrial", help="mixed, terrestrial or both, comma-separated")
     parser.add_argument("--vessels", type=int, default=200, help="background vessels per scenario")
     parser.add_argument("--days", type=float, default=4)
     parser.add_argument("--jobs", type=int, default=1, help="scenarios run at once")

@@ -50,6 +50,9 @@ def test_noaa_row_to_canonical(tmp_path: Path) -> None:
     assert row["nav_status"] == 0 and row["line"] == 2 and row["msg_type"] is None
     static = chunks[0].static.table(STATIC).to_pylist()
     assert static[0]["imo"] == 8207721 and static[0]["name"] == "EAGLE" and static[0]["draught_m"] == pytest.approx(3.3)
+    assert static[0]["msg_type"] == 5  # TransceiverClass A: a class A identity (message 5)
+    class_b = read(write(tmp_path, f"{NOAA_HEADER}\n{NOAA_ROW[:-1]}B\n", "b.csv"))
+    assert class_b[0].static.table(STATIC).to_pylist()[0]["msg_type"] == 24  # class B (message 24)
 
 
 def test_static_rows_only_when_identity_changes(tmp_path: Path) -> None:

@@ -46,16 +46,21 @@ def without(times: np.ndarray, start_h: float, end_h: float) -> np.ndarray:
     return times[(times <= start_h) | (times >= end_h)]
 
 
-def all_gaps(*frames: pl.DataFrame, config: Config | None = None) -> list[dict[str, Any]]:
+def all_gaps(
+    *frames: pl.DataFrame, config: Config | None = None, static: pl.DataFrame | None = None
+) -> list[dict[str, Any]]:
     tracks = pl.concat(frames).sort("mmsi", "ts", "line")
     recording = Coverage.of([(int(tracks["ts"].min()), int(tracks["ts"].max()))])  # type: ignore[arg-type]
-    part = Partition(tracks, pl.DataFrame(schema=STATIC_FRAME), recording, config or Config.load())
+    declared = pl.DataFrame(schema=STATIC_FRAME) if static is None else static
+    part = Partition(tracks, declared, recording, config or Config.load())
     return [{**r, "details": json.loads(r["details"])} for r in run_detector(EventType.AIS_GAP, part)]
 
 
-def gaps_of(*frames: pl.DataFrame, config: Config | None = None) -> dict[int, dict[str, Any]]:
+def gaps_of(
+    *frames: pl.DataFrame, config: Config | None = None, static: pl.DataFrame | None = None
+) -> dict[int, dict[str, Any]]:
     """Each vessel's (last) gap."""
-    return {r["mmsi"]: r for r in all_gaps(*frames, config=config)}
+    return {r["mmsi"]: r for r in all_gaps(*frames, config=config, static=static)}
 
 
 def near(at: tuple[float, float], north_km: float) -> tuple[float, float]:
@@ -71,6 +76,28 @@ def test_a_silence_while_others_nearby_are_heard_is_an_alarm() -> None:
     assert gap["details"]["unheard_h"] == 0 and "unlikely to be chance" in gap["reason"]
     assert gap["details"]["chance_of_silence"] < 1e-6 and gap["details"]["own_hit_rate"] > 0.9
     assert 2 not in found
+
+
+def declared(mmsi: int, msg_type: int) -> pl.DataFrame:
+    """One static row of `mmsi` from a message of this type (5: class A, 24: class B)."""
+    row = {**dict.fromkeys(STATIC_FRAME), "mmsi": mmsi, "ts": T0, "name": "X", "msg_type": msg_type, "line": 1}
+    return pl.DataFrame([row], schema=STATIC_FRAME)
+
+
+def test_a_class_b_silence_must_be_far_less_likely_to_be_an_alarm() -> None:
+    # satellite passes every 2 h; a vessel heard on every pass before and after misses 7 in a row (~1e-7 by
+    # chance at its rate): an alarm for a class A ship, context for a class B set, which satellites hear
+    # far less regularly than its neighbours' share says (2 W, carrier-sense)
+    passes = np.arange(0.5, 70, 2.0)
+    heard = np.sort(np.concatenate([passes, passes + 0.05, passes + 0.1]))
+    neighbours = [fixes(10 + k, heard + 0.01 * k, near(SEA, 10 + 5 * k)) for k in range(3)]
+    dark = fixes(1, without(heard, 19, 33), SEA)
+    as_a = gaps_of(dark, *neighbours, static=declared(1, 5))[1]
+    as_b = gaps_of(dark, *neighbours, static=declared(1, 24))[1]
+    assert as_a["details"]["reception"] == "heard" and as_a["score"] >= 0.3 and not as_a["details"]["class_b"]
+    assert as_a["details"]["chance_of_silence"] > 1e-9
+    assert as_b["details"]["reception"] == "likely_missed" and as_b["score"] < 0.3 and as_b["details"]["class_b"]
+    assert "class B" in as_b["reason"]
 
 
 def test_a_coverage_hole_silences_everybody_and_is_context_not_an_alarm() -> None:

@@ -174,6 +174,7 @@ class AisGapDetails(Details):
     audibility: float | None = None  # how often it is heard next to its neighbours in the same hours (1: as often)
     expected_heard_h: float | None = None  # hours of the gap in which it would have been heard, expected
     chance_of_silence: float | None = None  # chance it was missed in all the gap's heard hours by bad luck alone
+    class_b: bool = False  # its identity came in class B reports (messages 19, 24): judged at max_chance_class_b
 
 
 @dataclass(frozen=True, kw_only=True)

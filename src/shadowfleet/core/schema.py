@@ -118,7 +118,12 @@ STATIC = Table(
         Column("draught_m", pa.float32(), "present static draught, metres; null when 0"),
         Column("destination", pa.string(), "declared destination"),
         Column("eta", TS, "declared ETA, UTC; the year is the first one that puts it after `ts` - 1 month"),
-        Column("msg_type", pa.int8(), "AIS message type (5, 19, 24); null for decoded CSV"),
+        Column(
+            "msg_type",
+            pa.int8(),
+            "AIS message type (5, 19, 24); for decoded CSV 5 (class A) or 24 (class B) where the file names "
+            "the transceiver class, else null",
+        ),
         *_PROVENANCE,
     ),
     key=("mmsi", "ts", *STATIC_IDENTITY, "msg_type"),

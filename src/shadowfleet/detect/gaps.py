@@ -17,6 +17,7 @@ from shadowfleet.detect.registry import Detector, Partition
 from shadowfleet.detect.silence import Silences, silences
 
 _US_PER_H = 3_600_000_000
+_CLASS_B_MESSAGES = (19, 24)  # ITU-R M.1371: class B static reports (class A sends message 5)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class GapParams(Params):
     lookback_h: float
     min_positions_before: int
     max_chance: float
+    max_chance_class_b: float
     reception_radius_km: float
     max_unheard_h: float
     rate_window_h: float
@@ -120,10 +122,20 @@ def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception
         pl.col("positions_before").fill_null(0),
         (pl.col("longest_before") / _US_PER_H).alias("longest_before_h"),
     )
+    class_b = _class_b(part.static)
     for k in range(gaps.height):
         gap = _Gap(heard, k, *rows.row(k))
         gap.shore0, gap.shore1, gap.moved = float(shore0[k]), float(shore1[k]), float(moved[k])
+        gap.class_b = gap.mmsi in class_b
         _emit(gap, params, part.config, out)
+
+
+def _class_b(static: pl.DataFrame) -> set[int]:
+    """Vessels that declared themselves through class B reports (any of them: an MMSI shared by a class A
+    and a class B transmitter is judged as the weaker one)."""
+    if "msg_type" not in static.columns:
+        return set()
+    return set(static.filter(pl.col("msg_type").is_in(_CLASS_B_MESSAGES))["mmsi"].unique().to_list())
 
 
 @dataclass
@@ -147,6 +159,7 @@ class _Gap:
     shore0: float = float("nan")  # metres from shore where the silence starts
     shore1: float = float("nan")  # ... and where the vessel reappears
     moved: float = float("nan")  # metres between the two
+    class_b: bool = False  # a class B transmitter (2 W, carrier-sense): satellites hear it far less regularly
 
     def of(self, name: str) -> float:
         return float(getattr(self.heard, name)[self.k])
@@ -164,7 +177,7 @@ class _Gap:
             return GapReception.COVERAGE_HOLE
         if self.positions_before < params.min_positions_before:
             return GapReception.SPARSE_TRACK
-        if self.of("chance") > params.max_chance:
+        if self.of("chance") > (params.max_chance_class_b if self.class_b else params.max_chance):
             return GapReception.LIKELY_MISSED
         return GapReception.HEARD
 
@@ -198,6 +211,11 @@ class _Gap:
             "them"
             + (f"; {empty:.0f} h of it with nobody else near, judged at its rate in every hour" if empty else "")
             + f": missing all {heard + empty:.0f} h by chance has a {chance:.2g} chance"
+            + (
+                " (a class B transmitter: heard far less regularly than class A, so it must be far less likely)"
+                if self.class_b
+                else ""
+            )
         )
 
 
@@ -253,6 +271,7 @@ def _emit(gap: _Gap, params: GapParams, config: Config, out: EventBuilder) -> No
             audibility=round(gap.of("audibility"), 3),
             expected_heard_h=round(gap.of("expected_h"), 2),
             chance_of_silence=float(f"{gap.of('chance'):.3g}"),
+            class_b=gap.class_b,
         ),
         gap.mmsi,
         gap.start,

@@ -48,6 +48,7 @@ STATIC_FRAME = {
     "length_m": pl.Float64,
     "beam_m": pl.Float64,
     "draught_m": pl.Float64,
+    "msg_type": pl.Int8,  # 5 class A, 19 or 24 class B (ITU-R M.1371), null where unknown
     "source": pl.String,
     "line": pl.Int64,
 }
@@ -189,7 +190,9 @@ def _bucket(bucket: int, buckets: int) -> str:
 def _static(con: duckdb.DuckDBPyConnection, store: Store, window: Window, bucket: int, buckets: int) -> pl.DataFrame:
     if not store.files(STATIC):
         return pl.DataFrame(schema=STATIC_FRAME)
-    columns = "mmsi, epoch_us(ts) AS ts, imo, name, callsign, ship_type, length_m, beam_m, draught_m, source, line"
+    columns = (
+        "mmsi, epoch_us(ts) AS ts, imo, name, callsign, ship_type, length_m, beam_m, draught_m, msg_type, source, line"
+    )
     query = (
         f"SELECT {columns} FROM {store.scan(STATIC)} WHERE {_time_where(window)} "
         f"AND {_bucket(bucket, buckets)} ORDER BY mmsi, ts, line"

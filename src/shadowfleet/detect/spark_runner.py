@@ -72,6 +72,7 @@ _STATIC_COLUMNS = (
     "length_m",
     "beam_m",
     "draught_m",
+    "msg_type",
     "source",
     "line",
 )
@@ -161,6 +162,7 @@ def _vessel_events(
             sf.col("length_m").cast("double"),
             sf.col("beam_m").cast("double"),
             sf.col("draught_m").cast("double"),
+            sf.col("msg_type").cast("byte"),
             "source",
             "line",
         )
@@ -169,7 +171,7 @@ def _vessel_events(
             [],
             "mmsi long, ts long, imo long, name string, callsign string, "
             "ship_type short, length_m double, beam_m double, draught_m double, "
-            "source string, line long",
+            "msg_type byte, source string, line long",
         )
     if plan.window.since_us is not None:
         static = static.filter(sf.col("ts") >= sf.lit(plan.window.since_us))

@@ -310,6 +310,7 @@ class CsvConverter:
             ),
             col("destination", pl.String()).alias("destination"),
             col("eta", pl.Int64()).alias("eta"),
+            _static_msg_type(good),
             "line",
         )
         frame = null_implausible(frame, rejects, raw_line=raw_line)
@@ -331,12 +332,21 @@ class CsvConverter:
             .select(frame.drop("identity").columns)
         )
         out = keep.with_columns(
-            pl.lit(None, pl.Int8).alias("msg_type"),
             pl.lit(self.source).alias("source"),
             pl.lit(None, pl.String).alias("station"),
         )
         # derived from rows already counted through their positions: no records of their own
         return _rows(out, np.zeros(out.height, np.int64))
+
+
+def _static_msg_type(good: pl.DataFrame) -> pl.Expr:
+    """The message a decoded row's identity came from, where the file names the transceiver class (NOAA
+    `TransceiverClass` A/B, DMA `Type of mobile` Class A/B): 5 for class A, 24 for class B (ITU-R M.1371),
+    so that detectors know a class B transmitter (2 W, heard far less by satellites) from either input."""
+    if "vessel_class" not in good.columns:
+        return pl.lit(None, pl.Int8).alias("msg_type")
+    cls = pl.col("vessel_class").str.strip_chars().str.to_lowercase().str.replace(r"^class\s+", "")
+    return pl.when(cls == "a").then(5).when(cls == "b").then(24).otherwise(None).cast(pl.Int8).alias("msg_type")
 
 
 def _imo(expr: pl.Expr) -> pl.Expr:

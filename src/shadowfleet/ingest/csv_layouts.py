@@ -31,6 +31,7 @@ NOAA = {
     "length_m": "Length",
     "beam_m": "Width",
     "draught_m": "Draft",
+    "vessel_class": "TransceiverClass",
 }
 
 DMA = {
