@@ -279,3 +279,20 @@ def test_a_call_sign_one_typed_character_off_is_a_slip_not_a_new_identity() -> N
     changes = {e["mmsi"]: e for e in found if e["details"]["check"] == "identity_change"}
     assert changes[368199810]["score"] < 0.3 and "one typed character" in changes[368199810]["reason"]
     assert changes[41]["score"] >= 0.3 and changes[42]["score"] >= 0.3
+
+
+def test_identities_changed_only_years_apart_are_a_sale_or_a_reassigned_mmsi() -> None:
+    """Real data in one store: MMSI 257470000 is EK-RIVER in a DMA log of 2010 and OSLO BULK 5 in
+    MarineCadastre 2022 (a Norwegian MMSI reassigned): context. Swaps within days stay an alarm."""
+    fleet = Tracks(T0)
+    for k, mmsi in enumerate((257470000, 43)):
+        fleet.vessel(mmsi, at=north(SEA, k)).move(hours=2, every_min=6, knots=10, course_deg=90)
+    fleet.static(257470000, T0, imo=9056868, name="EK-RIVER", callsign="LAIN7")
+    fleet.static(257470000, T0 + timedelta(days=4223), imo=9485796, name="OSLO BULK 5", callsign="LAIC8")
+    fleet.static(43, T0, name="SEA DOG", callsign="WDM3715")
+    fleet.static(43, T0 + timedelta(days=800), name="SEA CAT", callsign="WDI4240")
+    fleet.static(43, T0 + timedelta(days=803), name="SEA DOG", callsign="WDM3715")
+    found = events_of(fleet, EventType.INVALID_IDENTITY)[EventType.INVALID_IDENTITY]
+    changes = {e["mmsi"]: e for e in found if e["details"]["check"] == "identity_change"}
+    assert changes[257470000]["score"] < 0.3 and "years or more after" in changes[257470000]["reason"]
+    assert changes[43]["score"] >= 0.3  # back to the old identity three days later

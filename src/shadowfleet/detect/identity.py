@@ -28,6 +28,7 @@ _US_PER_H = 3_600_000_000
 class InvalidIdentityParams(Params):
     min_positions: int  # a non-ship MMSI format counts only on this many position reports...
     min_span_h: float  # ... over at least this long
+    renamed_after_days: float  # identities that changed only this long apart: re-registration, context
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def detect_invalid_identity(part: Partition, params: InvalidIdentityParams, out:
     if static.height:
         _imo_checks(static, version, out)
         clashing = {int(r["mmsi"]) for r in part.events_of(EventType.IDENTITY_CLASH)}
-        _identity_changes(static, version, clashing, out)
+        _identity_changes(static, params, clashing, out)
 
 
 def _mmsi_finding(
@@ -143,10 +144,14 @@ def _imo_checks(static: pl.DataFrame, version: str, out: EventBuilder) -> None:
         )
 
 
-def _identity_changes(static: pl.DataFrame, version: str, clashing: set[int], out: EventBuilder) -> None:
+def _identity_changes(
+    static: pl.DataFrame, params: InvalidIdentityParams, clashing: set[int], out: EventBuilder
+) -> None:
     """Names, call signs or IMO numbers that change under one MMSI: identity laundering evidence. Under an
     MMSI caught transmitting from two places at once (identity_clash), identities flipping back and forth
-    between two values are the two ships' own: the clash is the finding, and this is its context."""
+    between two values are the two ships' own: the clash is the finding, and this is its context. Changes only
+    years apart are a ship renamed on a sale or an MMSI reassigned to another ship: context too."""
+    version = params.version
     for (mmsi,), rows in static.sort("ts").group_by("mmsi", maintain_order=True):
         changes = {f: _sequence(rows[f].to_list()) for f in ("name", "callsign", "imo")}
         changed = {f: seq for f, seq in changes.items() if len(seq) > 1}
@@ -155,8 +160,10 @@ def _identity_changes(static: pl.DataFrame, version: str, clashing: set[int], ou
         what = "; ".join(f"{f} {_chain(seq)}" for f, seq in changed.items())
         shared = int(mmsi) in clashing and all(len(set(map(str, seq))) == 2 for seq in changed.values())
         slip = "imo" not in changed and all(_one_slip(seq) for seq in changed.values())
-        score = 0.2 if shared or slip else min(0.4 + 0.1 * sum(len(s) - 1 for s in changed.values()), 0.9)
-        context = _TWO_SHIPS if shared else _SLIP if slip else ""
+        apart = _shortest_change_days(rows)
+        years = apart >= params.renamed_after_days
+        score = 0.2 if shared or slip or years else min(0.4 + 0.1 * sum(len(s) - 1 for s in changed.values()), 0.9)
+        context = _TWO_SHIPS if shared else _SLIP if slip else _years(apart) if years else ""
         refs = list(zip(rows["source"].to_list(), rows["line"].to_list(), strict=True))[:200]
         out.add(
             InvalidIdentityDetails(
@@ -175,6 +182,24 @@ def _identity_changes(static: pl.DataFrame, version: str, clashing: set[int], ou
             refs=refs,
             version=version,
         )
+
+
+def _shortest_change_days(rows: pl.DataFrame) -> float:
+    """Days between the closest two declarations of different identities (rows sorted by time)."""
+    fields = [pl.col(f).cast(pl.String).fill_null("") for f in ("name", "callsign", "imo")]
+    key = rows.select(pl.concat_str(fields, separator="|").alias("key"), "ts")
+    changed = key.filter((pl.col("key") != pl.col("key").shift(1)).fill_null(True)).with_columns(
+        (pl.col("ts") - pl.col("ts").shift(1)).alias("apart")
+    )
+    apart = changed["apart"].drop_nulls()
+    return float(apart.min()) / 86_400e6 if len(apart) else 0.0  # type: ignore[arg-type]
+
+
+def _years(days: float) -> str:
+    return (
+        f"; context, not an alarm: each change came {days / 365.25:.1f} years or more after the one before "
+        "(a ship renamed on a sale, or an MMSI reassigned to another ship), not identities swapped at sea"
+    )
 
 
 _TWO_SHIPS = (
