@@ -129,6 +129,7 @@ def test_the_real_flipping_draught_of_mmsi_367102000_gives_no_event() -> None:
         pl.col("Length").cast(pl.Float64).alias("length_m"),
         pl.col("Width").cast(pl.Float64).alias("beam_m"),
         pl.col("Draft").cast(pl.Float64).alias("draught_m"),
+        pl.lit(None, pl.Int8).alias("msg_type"),
         "source",
         "line",
     ).cast(STATIC_FRAME)  # type: ignore[arg-type]
