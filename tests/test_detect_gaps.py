@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -231,7 +232,7 @@ def test_each_hour_of_a_gap_counts_at_the_share_of_neighbours_heard_then() -> No
     start=st.floats(12, 40),  # at least 12 h of reporting before (GFW's look-back, reference.md §1)
     # the neighbour's silence as long: up to 24 h the map places it on the line between its fixes (present,
     # unheard); beyond, where it was is unknown (GFW's segmenter, reference.md §1) and the sea reads empty
-    hours=st.floats(12, 24),
+    hours=st.floats(12, 23.5),  # the silence between fixes runs a report interval longer: <= 24 h
     neighbour_km=st.floats(0, 30),
     every_min=st.sampled_from([2.0, 6.0, 20.0]),
 )
@@ -246,3 +247,22 @@ def test_nobody_heard_during_a_gap_is_never_an_alarm(
     heard = fixes(2, every(0, start + hours + 10, 10), near(SEA, neighbour_km))
     assert all(g["score"] < 0.3 for g in gaps_of(dark, silent).values())
     assert gaps_of(dark, heard)[1]["score"] >= 0.3
+
+
+def test_a_silence_of_gfws_intentional_length_is_judged_less_strictly(tmp_path: Path) -> None:
+    """>= 12 h (GFW's "intentional disabling" length) over >= 5 heard hours: `max_chance_long`; shorter, or
+    over fewer heard hours: `max_chance`. Thresholds set here so only the rule, not the chances, decides."""
+    override = tmp_path / "t.toml"
+    override.write_text("[ais_gap]\nmax_chance = 1e-300\nmax_chance_long = 1.0\n")
+    config = Config.load(override)
+    passes = np.arange(0.5, 90, 1.5)  # a satellite pass every 1.5 h; the neighbours are heard on each
+    neighbours = [fixes(10 + k, passes + 0.02 * k, near(SEA, 5 + 3 * k)) for k in range(3)]
+    long_gap = fixes(1, without(passes, 30, 44), SEA)  # 14 h: 9 passes missed
+    short_gap = fixes(2, without(passes, 30, 39.5), near(SEA, 2))  # 9.5 h
+    found = gaps_of(long_gap, short_gap, *neighbours, config=config)
+    assert found[1]["details"]["reception"] == "heard" and found[1]["score"] >= 0.3
+    assert found[2]["details"]["reception"] == "likely_missed" and found[2]["score"] < 0.3
+    # the neighbours sail off 3 h into it: 2 heard hours, the rest nobody near (judged at its own rate)
+    gone = [fixes(10 + k, passes[passes < 33] + 0.02 * k, near(SEA, 5 + 3 * k)) for k in range(3)]
+    thin = gaps_of(long_gap, *gone, config=config)[1]
+    assert thin["details"]["reception"] == "likely_missed" and thin["details"]["heard_h"] < 5

@@ -181,7 +181,8 @@ def test_decoys_anchorages_and_holes_are_counted(tmp_path: Path) -> None:
         _event("ais_gap", 9, None, "01T03:00:00", "01T11:00:00", lat=35.5, lon=123.5),  # decoy, inside the hole
         _event("ais_gap", 10, None, "01T03:00:00", "01T11:00:00", lat=35.5, lon=126.0),  # outside the hole
         _event("ais_gap", 11, None, "01T13:00:00", "01T20:00:00", lat=35.5, lon=123.5),  # after the hole closed
-    ]
+        _event("ais_gap", 3, None, "01T10:00:00", "02T06:00:00", lat=35.5, lon=123.5),  # a planted dark period
+    ]  # that ran across the hole: found, not a false alarm in it
     result = _evaluate(tmp_path, events)
     assert [(a["decoy"], a["event_type"]) for a in result.decoy_alarms] == [
         ("outer_anchorage", "encounter"),

@@ -190,7 +190,11 @@ def evaluate(truth_path: Path, events: list[dict[str, Any]]) -> Evaluation:
     result.anchorage_encounter_alarms = [
         e["event_id"] for e in alarms if e["event_type"] == EventType.ENCOUNTER and _at_anchorage(e, anchorages)
     ]
+    # false gap alarms in a hole: a planted dark period that runs across a hole was silenced by its crew
+    dark = [c for c in truth["cases"] if c["kind"] == EventType.AIS_GAP]
     result.hole_gap_alarms = [
-        e["event_id"] for e in alarms if e["event_type"] == EventType.AIS_GAP and _in_hole(e, holes)
+        e["event_id"]
+        for e in alarms
+        if e["event_type"] == EventType.AIS_GAP and _in_hole(e, holes) and not any(_matches(e, c) for c in dark)
     ]
     return result

@@ -31,6 +31,8 @@ class GapParams(Params):
     min_positions_before: int
     max_chance: float
     max_chance_class_b: float
+    max_chance_long: float
+    min_heard_h_long: float
     reception_radius_km: float
     max_unheard_h: float
     rate_window_h: float
@@ -177,9 +179,19 @@ class _Gap:
             return GapReception.COVERAGE_HOLE
         if self.positions_before < params.min_positions_before:
             return GapReception.SPARSE_TRACK
-        if self.of("chance") > (params.max_chance_class_b if self.class_b else params.max_chance):
+        if self.of("chance") > self.max_chance(params):
             return GapReception.LIKELY_MISSED
         return GapReception.HEARD
+
+    def max_chance(self, params: GapParams) -> float:
+        """How unlikely the silence must be: far less for a class B set; less strictly for a gap of GFW's
+        "intentional" length (>= 12 h) that spans enough heard hours to judge, since silences that long are
+        where dark periods are found and honest satellite misses are rare (reference.md §1, §7)."""
+        if self.class_b:
+            return params.max_chance_class_b
+        if self.hours >= params.long_gap_h and self.of("heard_h") >= params.min_heard_h_long:
+            return params.max_chance_long
+        return params.max_chance
 
     def why_not(self, reception: GapReception, params: GapParams) -> str | None:
         if reception is GapReception.COVERAGE_HOLE:
