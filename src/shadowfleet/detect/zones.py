@@ -15,7 +15,7 @@ import polars as pl
 import shapely
 
 from shadowfleet.core.events import EventType, ZoneKind, ZoneVisitDetails
-from shadowfleet.core.geo import NM_M, circular_mean_deg, haversine_m, ports
+from shadowfleet.core.geo import NM_M, Steps, circular_mean_deg, haversine_m, ports
 from shadowfleet.detect.events import EventBuilder, Params
 from shadowfleet.detect.registry import Detector, Partition
 
@@ -96,10 +96,11 @@ class _Visit:
 
 def detect_zone_visits(part: Partition, params: ZoneParams, out: EventBuilder) -> None:
     zones = default_zones() + [z for path in part.config.zone_files for z in user_zones(path)]
-    visits_in(part.tracks, zones, params, out)
+    visits_in(part.tracks, zones, params, out, part.moves())
 
 
-def visits_in(tracks: pl.DataFrame, zones: list[Zone], params: ZoneParams, out: EventBuilder) -> None:
+def visits_in(tracks: pl.DataFrame, zones: list[Zone], params: ZoneParams, out: EventBuilder, moves: Steps) -> None:
+    """`moves`: the partition's step lengths and speeds (`Partition.moves`), to read how each visit came and went."""
     if not tracks.height:
         return
     lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
@@ -121,7 +122,7 @@ def visits_in(tracks: pl.DataFrame, zones: list[Zone], params: ZoneParams, out: 
             rows = near[inside]
             visits += _visits(tracks[rows].with_columns(pl.Series("row", rows)), zone, params)
     _mark_port_calls(visits, params)
-    _mark_entry_and_exit(visits, tracks, params)
+    _mark_entry_and_exit(visits, tracks["mmsi"].to_numpy(), moves, params)
     for visit in visits:
         _emit(visit, params, out)
 
@@ -186,25 +187,21 @@ def _visits(inside: pl.DataFrame, zone: Zone, params: ZoneParams) -> list[_Visit
     return found
 
 
-def _mark_entry_and_exit(visits: list[_Visit], tracks: pl.DataFrame, params: ZoneParams) -> None:
+def _mark_entry_and_exit(visits: list[_Visit], mmsi: np.ndarray, moves: Steps, params: ZoneParams) -> None:
     """The implied speed of the step into and out of each visit: positions that jump into the zone and
     out again faster than any ship sails were never there (a spoofed or bad run, the position_jump
     detector's excursion), whatever the zone."""
-    mmsi, ts = tracks["mmsi"].to_numpy(), tracks["ts"].to_numpy()
-    lat, lon = tracks["lat"].to_numpy(), tracks["lon"].to_numpy()
+    metres, knots = moves
 
-    def step_kn(a: int, b: int) -> float | None:
-        if a < 0 or b >= len(ts) or mmsi[a] != mmsi[b]:
+    def step_kn(row: int) -> float | None:
+        """The step from fix row - 1 to fix row; None where there is none for this vessel."""
+        if row <= 0 or row >= len(mmsi) or mmsi[row] != mmsi[row - 1]:
             return None
-        metres = float(haversine_m(lat[a], lon[a], lat[b], lon[b]))
-        if metres < params.min_jump_m:
-            return 0.0
-        hours = max(float(ts[b] - ts[a]), 1_000_000.0) / _US_PER_H  # a second at least: duplicate stamps
-        return metres / NM_M / hours
+        return float(knots[row]) if metres[row] >= params.min_jump_m else 0.0
 
     for visit in visits:
-        visit.entry_kn = step_kn(visit.first_row - 1, visit.first_row)
-        visit.exit_kn = step_kn(visit.last_row, visit.last_row + 1)
+        visit.entry_kn = step_kn(visit.first_row)
+        visit.exit_kn = step_kn(visit.last_row + 1)
 
 
 def _implausible(visit: _Visit, params: ZoneParams) -> bool:
