@@ -181,7 +181,7 @@ def test_event_ids_are_deterministic() -> None:
 def test_detect_command_writes_every_format_and_upserts(tmp_path: Path, suffix: str) -> None:
     rows = track(412345678, 0, 12 * 60, 5, SEA, knots_east=8) + track(412345678, 26 * 60, 60, 5, (35.0, 127.0))
     pq.write_table(positions_table(rows), tmp_path / "p.parquet")
-    store = tmp_path / "store"
+    store = tmp_path / "O'Brien's store"  # a quote in the path stays inside the SQL string literals
     ingest_json(tmp_path / "p.parquet", "--store", store)
     out = tmp_path / f"events{suffix}"
     for _ in range(2):  # a rerun replaces, never duplicates

@@ -25,7 +25,7 @@ from shadowfleet.detect.partition import detect_vessels
 from shadowfleet.detect.plan import ROWS_PER_PARTITION, Edges, Plan, Window, edges_sql, empty
 from shadowfleet.detect.reception import Reception, cells_sql
 from shadowfleet.detect.sts import DRAUGHTS, REQUEST_FIXES, Request, summaries
-from shadowfleet.store.store import Store
+from shadowfleet.store.store import Store, sql_text
 
 __all__ = ["ROWS_PER_PARTITION", "STATIC_FRAME", "TRACK_FRAME", "Window", "run"]
 # What the detectors receive: a partition's fixes (times in µs) and its declared identities.
@@ -94,7 +94,7 @@ def run(store: Store, config: Config, window: Window, progress: Callable[[int, i
         )
         con.execute(
             f"COPY (SELECT hash(mmsi) % {plan.buckets} AS bucket, ts // {plan.chunk_us} AS chunk, * FROM ({fixes})) "
-            f"TO '{scratch}/fixes' (FORMAT parquet, PARTITION_BY (bucket, chunk))"
+            f"TO {sql_text(f'{scratch}/fixes')} (FORMAT parquet, PARTITION_BY (bucket, chunk))"
         )
         folder = Path(scratch) / "fixes"
         # who was heard where and when, over the whole window: a vessel's neighbours are in other buckets
@@ -167,14 +167,15 @@ def _files(folder: Path, pattern: str) -> list[str]:
 
 
 def _scan(folder: Path) -> str:
-    return f"read_parquet('{folder}/*/*/*.parquet', hive_partitioning = false)"
+    return f"read_parquet({sql_text(f'{folder}/*/*/*.parquet')}, hive_partitioning = false)"
 
 
 def _read(con: duckdb.DuckDBPyConnection, files: list[str], sort: bool = True) -> pl.DataFrame:
     """The fixes of these scratch files (TRACK_FRAME), sorted by vessel, time and line unless told not to."""
     if not files:
         return pl.DataFrame(schema=TRACK_FRAME)
-    query = f"SELECT {', '.join(TRACK_FRAME)} FROM read_parquet({files}, hive_partitioning = false)"
+    listed = ", ".join(sql_text(f) for f in files)
+    query = f"SELECT {', '.join(TRACK_FRAME)} FROM read_parquet([{listed}], hive_partitioning = false)"
     frame = _frame(con, query).cast(TRACK_FRAME)  # type: ignore[arg-type]
     return frame.sort("mmsi", "ts", "line") if sort else frame
 

@@ -157,7 +157,7 @@ class Store:
         invisible; with nothing committed it is an empty relation of the table's columns."""
         files = self.committed(spec)
         if files:
-            return f"read_parquet([{', '.join(_sql_text(f) for f in files)}])"
+            return f"read_parquet([{', '.join(sql_text(f) for f in files)}])"
         nulls = ", ".join(f"NULL::{_duckdb_type(c.type)} AS {c.name}" for c in spec.columns)
         return f"(SELECT {nulls} WHERE FALSE)"
 
@@ -381,7 +381,8 @@ def shown_path(path: str, store_root: str) -> str:
     return shown + sep + member
 
 
-def _sql_text(text: str) -> str:
+def sql_text(text: str) -> str:
+    """A SQL string literal of any text (a path with a quote in it stays one literal)."""
     return "'" + text.replace("'", "''") + "'"
 
 
