@@ -3,6 +3,7 @@ a user's anchorage file, and the STS evidence in the encounter score."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -251,6 +252,46 @@ def test_ships_close_together_in_a_crowd_at_anchor_are_an_anchorage_not_a_meetin
     # off the group's edge): GFW's 3 km in-port radius around the farthest stay
     assert Nearby([anchorage]).at(*metres_north(OUTER, 720 + 2_500)) is not None
     assert Nearby([anchorage]).at(*metres_north(OUTER, 720 + 4_000)) is None
+
+
+# Simulated East China Sea seed 14 (mixed): the stays at Shanghai's outer anchorage (radius 3.4 km), as
+# (metres north, metres east of its centre, hours stationary, hours after the first arrival)
+SHANGHAI_OUTER = (30.77425, 121.83165)
+SCATTERED = [
+    (-2531, -1140, 15.5, 51.0),
+    (350, 283, 22.5, 26.0),
+    (-2916, -1035, 22.0, 58.5),
+    (-2665, -755, 11.2, 36.0),
+    (-2574, -2173, 11.8, 71.3),
+    (-2371, -1053, 14.8, 55.5),
+    (94, 1721, 23.5, 15.5),
+    (1604, -838, 8.5, 83.8),
+    (-2215, -506, 9.3, 30.5),
+    (77, 2268, 20.0, 7.3),
+    (2697, 1412, 25.5, 59.8),
+]
+
+
+def test_a_wide_anchorage_a_few_ships_fill_is_one_anchorage() -> None:
+    """Eleven ships over four days, scattered over a 3.4 km radius: a crowd of six on one side, five spread
+    over the rest, the two sides 2.7 km apart. Stays within GFW's 3 km in-port distance of each other are at
+    one anchorage; a 2 km link split it into two groups under 8 vessels, and its ships' encounters were alarms."""
+    rng = np.random.default_rng(14)
+    fleet = Tracks(T0)
+    for k, (north, east, hours, after) in enumerate(SCATTERED):
+        at = (SHANGHAI_OUTER[0] + north / 111_195, SHANGHAI_OUTER[1] + east / (111_195 * np.cos(np.radians(30.77))))
+        heard(fleet.vessel(413700000 + k, at, T0 + timedelta(hours=after)), hours + 1, rng)
+    periods = stays(fleet.frame(), anchorage_params())
+    assert periods["mmsi"].n_unique() == len(SCATTERED)
+    (anchorage,) = infer(periods, anchorage_params())
+    assert anchorage.vessels == len(SCATTERED)
+    # the shape: no stay of the crowd of six lies within 2.5 km of any of the other five
+    north, east = np.array([p[0] for p in SCATTERED]), np.array([p[1] for p in SCATTERED])
+    crowd = north < -2000
+    apart = np.hypot(north[crowd][:, None] - north[~crowd], east[crowd][:, None] - east[~crowd])
+    assert crowd.sum() == 6 and apart.min() > 2500
+    # the earlier 2 km link left the two sides apart, two groups under 8 vessels: no anchorage there
+    assert infer(periods, dataclasses.replace(anchorage_params(), link_km=2.0)) == []
 
 
 def meeting_place(separations_m: tuple[float, float], transfers: int) -> Tracks:

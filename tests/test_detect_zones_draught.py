@@ -101,6 +101,33 @@ def test_a_change_faster_than_cargo_can_move_is_noise() -> None:
     assert detected(fleet, EventType.DRAUGHT_CHANGE) == []
 
 
+def cut_short(values: list[tuple[float, float]], recording_h: float) -> Tracks:
+    """A ship heard by satellite passes 2 h apart (two fixes 3 min apart each) for 20 h, declaring these
+    (hour, draught) values, in a recording that goes on to `recording_h` (another ship heard all along)."""
+    fleet = Tracks(T0)
+    ship = fleet.vessel(34, at=SEA)
+    for _ in range(11):
+        ship.fix().silent(hours=0.05).fix().silent(hours=1.95)
+    fleet.vessel(35, at=(SEA[0] + 1, SEA[1])).move(hours=recording_h, every_min=30, knots=0.5, course_deg=0)
+    for hour, value in values:
+        fleet.static(34, T0 + timedelta(hours=hour), draught_m=value, length_m=80.0, beam_m=12.5)
+    return fleet
+
+
+def test_a_new_draught_at_the_end_of_the_recording_is_cargo_unless_it_flipped() -> None:
+    """Simulated Yellow Sea seed 13, East China Sea seed 12, Sea of Japan seed 4: a satellite-heard tanker's
+    new draught heard at its last pass: the recording ended before the next pass could hear it hold or flip."""
+    stable_then_new = [(0, 5.0), (10, 5.0), (20.0, 7.0)]
+    (event,) = detected(cut_short(stable_then_new, recording_h=21.5), EventType.DRAUGHT_CHANGE)
+    assert event["details"]["draught_after_m"] == 7.0 and event["details"]["held_h"] < 1
+    assert "to the end of the recording" in event["reason"]
+    # unheard for longer than its passes were ever apart while the recording went on: it may have flipped back
+    assert detected(cut_short(stable_then_new, recording_h=30), EventType.DRAUGHT_CHANGE) == []
+    # flipping in the last minutes: the values between the stable one and the last never held
+    flipping = [(0, 5.0), (10, 5.0), (19.0, 7.0), (19.5, 5.0), (20.0, 7.0)]
+    assert detected(cut_short(flipping, recording_h=21.5), EventType.DRAUGHT_CHANGE) == []
+
+
 def test_the_real_flipping_draught_of_mmsi_367102000_gives_no_event() -> None:
     csv = shared("ais", "csv", "marinecadastre", "marinecadastre_AIS_2022_01_03_first99999rows.csv")
     rows = (

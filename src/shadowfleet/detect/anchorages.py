@@ -4,8 +4,9 @@ user's file, or the World Port Index ports themselves. An encounter or loitering
 GFW's rule (reference.md §7): a vessel is stationary when a run of its fixes all lie within 0.5 km of
 the run's first fix for more than 12 h; a ~0.5 km cell is an anchorage when at least 20 distinct
 vessels were stationary in it, over years of data. Here, so that a few days of data work as well as
-years: stationary for 6 h; stationary periods within 2 km of each other form one group (an outer
-anchorage is kilometres wide and a day fills only part of it); at least 8 distinct vessels.
+years: stationary for 6 h; stationary periods within 3 km of each other form one group (an outer
+anchorage is kilometres wide and a few days' ships lie scattered in it: two stays within GFW's 3 km
+in-port distance are at one anchorage); at least 8 distinct vessels.
 
 The STS guard: a patch of open sea where tankers meet again and again also gathers stationary vessels,
 but in another shape. A transfer is two hulls alongside (tens of metres apart), and the ships of a

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from shadowfleet.core.events import DraughtChangeDetails, EventType
+from shadowfleet.detect.coverage import Coverage
 from shadowfleet.detect.events import EventBuilder, Params
 from shadowfleet.detect.registry import Detector, Partition
 
@@ -45,9 +46,20 @@ def _plausible(column: str, top: float) -> pl.Expr:
     return pl.when(value.is_finite() & (value > 0) & (value <= top)).then(value).otherwise(None).alias(column)
 
 
-def _stable_values(static: pl.DataFrame, last_seen: pl.DataFrame, min_stable_us: int) -> pl.DataFrame:
+def _stable_values(
+    static: pl.DataFrame, last_seen: pl.DataFrame, min_stable_us: int, coverage: Coverage
+) -> pl.DataFrame:
     """Runs of one declared draught per vessel, kept where the value held at least `min_stable_us` (until the
-    next different value, or the vessel's last report): a value that flips back within minutes is noise."""
+    next different value, or the vessel's last report): a value that flips back within minutes is noise.
+
+    A vessel's last value, set after a stable one and kept to its last fix, is kept too when the recording
+    ended before the vessel could be heard again: sooner after its last fix than its longest silence (a
+    satellite revisit, reference.md §7). The data stopped before the value could hold or flip back
+    (simulated Yellow Sea seed 13, East China Sea seed 12 and Sea of Japan seed 4: a satellite-heard
+    tanker's new draught heard at its last pass, 3 min before its last fix and 1.8 h before the data
+    ended, its passes up to 3.6 h apart). A typo that flips in those last minutes still shows as unstable
+    values between the two; a ship that goes unheard for longer than ever while the recording goes on may
+    have flipped it back unheard."""
     reports = (
         static.select(
             "mmsi",
@@ -80,8 +92,17 @@ def _stable_values(static: pl.DataFrame, last_seen: pl.DataFrame, min_stable_us:
         )
         .join(last_seen, on="mmsi", how="left")
     )
-    until = pl.col("first").shift(-1).over("mmsi").fill_null(pl.max_horizontal("last", "seen"))
-    return runs.with_columns((until - pl.col("first")).alias("held")).filter(pl.col("held") >= min_stable_us)
+    following = pl.col("first").shift(-1).over("mmsi")
+    held = runs.with_columns((following.fill_null(pl.max_horizontal("last", "seen")) - pl.col("first")).alias("held"))
+    stable = pl.col("held") >= min_stable_us
+    seen = held.select(pl.max_horizontal("last", "seen"))["last"].to_numpy()
+    unheard = coverage.end_of(seen) - seen  # from the vessel's last fix to the end of the recording
+    cut_short = (
+        following.is_null()
+        & pl.Series((unheard >= 0) & (unheard <= held["revisit"].fill_null(0).to_numpy()))
+        & stable.shift(1).over("mmsi").fill_null(False)
+    )
+    return held.filter(stable | cut_short)
 
 
 def _without_reverts(stable: pl.DataFrame, max_revert_us: int) -> pl.DataFrame:
@@ -101,12 +122,13 @@ def detect_draught_changes(part: Partition, params: DraughtParams, out: EventBui
     if not static.height:
         return
     last_seen = (
-        tracks.group_by("mmsi").agg(pl.col("ts").max().alias("seen"))
+        tracks.group_by("mmsi").agg(pl.col("ts").max().alias("seen"), pl.col("ts").diff().max().alias("revisit"))
         if tracks.height
-        else pl.DataFrame(schema={"mmsi": pl.Int64, "seen": pl.Int64})
+        else pl.DataFrame(schema={"mmsi": pl.Int64, "seen": pl.Int64, "revisit": pl.Int64})
     )
     stable = _without_reverts(
-        _stable_values(static, last_seen, int(params.min_stable_h * _US_PER_H)), int(params.max_revert_h * _US_PER_H)
+        _stable_values(static, last_seen, int(params.min_stable_h * _US_PER_H), part.coverage),
+        int(params.max_revert_h * _US_PER_H),
     )
     changes = (
         stable.with_columns(
@@ -202,10 +224,11 @@ def _emit(change: _Change, dark: list[tuple[int, int]], params: DraughtParams, o
     across_gap = any(g_start >= change.start and g_end <= change.end for g_start, g_end in dark)
     loaded = change.after > change.before
     hours = (change.end - change.start) / _US_PER_H
+    held_to_end = ", to the end of the recording" if change.held_h < params.min_stable_h else ""
     cargo = f"~{tonnes:,.0f} t (~{barrels:,.0f} bbl of gas oil) " if tonnes is not None and barrels is not None else ""
     reason = (
         f"declared draught {'rose' if loaded else 'fell'} from {change.before:.1f} m to {change.after:.1f} m over "
-        f"{hours:.1f} h and held {change.held_h:.1f} h: {cargo}"
+        f"{hours:.1f} h and held {change.held_h:.1f} h{held_to_end}: {cargo}"
         f"{'loaded' if loaded else 'discharged'}" + (", across an AIS gap" if across_gap else "")
     )
     rate_t = None if tonnes is None or hours <= 0 else round(tonnes / hours, 1)
