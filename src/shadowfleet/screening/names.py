@@ -74,7 +74,7 @@ class NameKey:
     def sorted_text(self) -> str:
         return " ".join(sorted(self.tokens))
 
-    @property
+    @cached_property
     def abjad(self) -> bool:
         return self.script in ABJADS
 
@@ -155,6 +155,22 @@ class NameKey:
     @cached_property
     def longest(self) -> str:
         return max(self.tokens, key=len, default="")
+
+    def prepare(self) -> None:
+        """Compute now the forms comparison reaches for: a listed name is compared with many queries, so
+        the screener pays for them once at build rather than on the first query that meets the name."""
+        for form in _PREPARED:
+            getattr(self, form)
+        if self.schema == PERSON:
+            self.family  # noqa: B018  (the lists' comma: only persons' names are read for it)
+
+
+# The cached forms of a listed name that the screener's cheap stage and the comparison read.
+_PREPARED = (
+    "joined", "sorted_text", "spelt", "spelt_set", "spelt_joined", "sound", "sound_set", "sound_letters",
+    "skeleton", "skeleton_joined", "reversed_words", "backwards", "token_set", "sorted_tokens", "initials",
+    "longest", "abjad",
+)  # fmt: skip
 
 
 def _rewrite(tokens: list[str], schema: str, notes: list[tuple[str, str]]) -> list[str]:

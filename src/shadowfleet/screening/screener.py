@@ -135,9 +135,8 @@ class Screener:
                 self.name_keys[p.schema].append(named)
         self.indexes = {s: GramIndex([key for _, _, key in self.name_keys[s]]) for s in SCHEMATA}
         for schema_keys in self.name_keys.values():
-            for _, _, key in schema_keys:  # the forms comparison reaches for, once per listed name
-                key.joined, key.spelt_joined, key.reversed_words, key.token_set, key.sorted_tokens, key.sorted_text  # noqa: B018
-                key.sound_set, key.sound_letters  # noqa: B018
+            for _, _, key in schema_keys:
+                key.prepare()
 
         self._symbols: dict[str, dict[str, list[int]]] = {}  # rigour name symbol -> index rows, on demand
 
