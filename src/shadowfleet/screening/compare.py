@@ -169,7 +169,7 @@ def _family_in_common(a: NameKey, b: NameKey) -> bool:
 def _near_word(x: str, y: str) -> bool:
     """Whether two words may pair in `aligned`: lengths within the edit budget (or an initial) first,
     as that rules most pairs out without computing a distance."""
-    shorter, longer = sorted((len(x), len(y)))
+    shorter, longer = (len(x), len(y)) if len(x) <= len(y) else (len(y), len(x))
     if shorter > 1 and longer - shorter > max(1, longer // 4):
         return False
     return _relation(x, y, True)[0] >= TOKEN_FLOOR
@@ -430,15 +430,21 @@ def _near(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100.0
 
 
+@lru_cache(maxsize=1 << 16)
+def _joins(tokens: tuple[str, ...]) -> frozenset[str]:
+    """Every two and three neighbours run together: a listed name's are looked up for every query that
+    meets it, so they are built once."""
+    threes = zip(tokens, tokens[1:], tokens[2:], strict=False)
+    return frozenset(map(add, tokens, tokens[1:])) | frozenset(map("".join, threes))
+
+
 def _merge_splits(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
     """Join neighbours that the other name writes as one word ("kum un san" -> "kumunsan")."""
     if len(tokens) < 2 or len(other) < 1:
         return tokens
-    words = set(other)
-    if words.isdisjoint(map(add, tokens, tokens[1:])) and words.isdisjoint(
-        map("".join, zip(tokens, tokens[1:], tokens[2:], strict=False))
-    ):
+    if _joins(tokens).isdisjoint(other):
         return tokens  # no two or three neighbours are one word of the other name
+    words = set(other)
     merged, i = [], 0
     while i < len(tokens):
         for width in (3, 2):
@@ -484,20 +490,39 @@ def _exact(x: str, y: str) -> tuple[float, str]:
     return (word_similarity(x, y), "") if min(len(x), len(y)) >= 5 else (0.0, "")
 
 
+def _may_pair(x: str, y: str, person: bool, exact: bool) -> bool:
+    """False when two different words are sure not to pair in `aligned`, by their lengths alone (half of
+    the pairs it meets): too far apart for `word_similarity`'s edit budget, and no initial of the other
+    (a reversed or scrambled word has the other's length). Cheaper than the cached look-up."""
+    short, long = (len(x), len(y)) if len(x) <= len(y) else (len(y), len(x))
+    if exact:
+        return short >= 5 and long - short <= long // 4
+    return long - short <= max(1, long // 4) or (person and short == 1)
+
+
+def _word_pairs(
+    a: tuple[str, ...], b: tuple[str, ...], person: bool, exact: bool
+) -> list[tuple[float, str, str, int, int, str]]:
+    """(-similarity, the two words, their positions, how they pair) for the word pairs that may pair,
+    best first."""
+    pairs = []
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            if x == y:  # a common pair: the cached look-up costs more than the answer
+                pairs.append((-1.0, x, x, i, j, ""))
+            elif _may_pair(x, y, person, exact):
+                sim, kind = _exact(x, y) if exact else _relation(x, y, person)
+                if sim >= TOKEN_FLOOR:  # the rest never pair
+                    pairs.append((-sim, min(x, y), max(x, y), i, j, kind))
+    pairs.sort()
+    return pairs
+
+
 def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False, exact: bool = False) -> _Aligned:
     """Words paired best-first (each used once); the share of letters covered, averaged over both names
     and over the better-covered one. `exact`: only equal words pair."""
     a, b = _merge_splits(left, right), _merge_splits(right, left)
-    pairs = []
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            if x == y:  # the commonest pair: the cached look-up costs more than the answer
-                sim, kind = 1.0, ""
-            else:
-                sim, kind = _exact(x, y) if exact else _relation(x, y, person)
-            if sim >= TOKEN_FLOOR:  # the rest never pair
-                pairs.append((-sim, min(x, y), max(x, y), i, j, kind))
-    pairs.sort()
+    pairs = _word_pairs(a, b, person, exact)
     used_a: set[int] = set()
     used_b: set[int] = set()
     kinds: set[str] = set()
