@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from operator import add
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
@@ -14,7 +13,7 @@ from rigour.names import NameTypeTag, SymbolCategory, analyze_names
 from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.screening.features import FEATURES, NAME_FLOOR, Part, part
 from shadowfleet.screening.korean import compare_korean
-from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key
+from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key, neighbour_joins
 from shadowfleet.screening.scripts import HAN, HANGUL
 from shadowfleet.screening.tokens import GENERIC_ANY, INDUSTRY_ANY, acronym_of, is_country_word
 
@@ -118,7 +117,10 @@ def worth_comparing(a: NameKey, b: NameKey) -> bool:
         return True
     if a.schema == ORGANIZATION and (len(a.tokens) == 1 or len(b.tokens) == 1):
         return True  # an acronym
-    return _worth_aligning(a, b, _quick(a, b))
+    in_order = fuzz.ratio(a.sorted_text, b.sorted_text)
+    if in_order / 100.0 >= _GATE:
+        return True  # `_quick` is at least this: its second ratio is not needed
+    return _worth_aligning(a, b, max(in_order, fuzz.ratio(a.joined, b.joined)) / 100.0)
 
 
 def _quick(a: NameKey, b: NameKey) -> float:
@@ -430,19 +432,11 @@ def _near(a: str, b: str) -> float:
     return fuzz.ratio(a, b) / 100.0
 
 
-@lru_cache(maxsize=1 << 16)
-def _joins(tokens: tuple[str, ...]) -> frozenset[str]:
-    """Every two and three neighbours run together: a listed name's are looked up for every query that
-    meets it, so they are built once."""
-    threes = zip(tokens, tokens[1:], tokens[2:], strict=False)
-    return frozenset(map(add, tokens, tokens[1:])) | frozenset(map("".join, threes))
-
-
 def _merge_splits(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
     """Join neighbours that the other name writes as one word ("kum un san" -> "kumunsan")."""
     if len(tokens) < 2 or len(other) < 1:
         return tokens
-    if _joins(tokens).isdisjoint(other):
+    if neighbour_joins(tokens).isdisjoint(other):
         return tokens  # no two or three neighbours are one word of the other name
     words = set(other)
     merged, i = [], 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
+from operator import add
 
 from rigour.names import extract_org_types, remove_obj_prefixes, remove_org_types
 from rigour.text import metaphone
@@ -161,6 +162,10 @@ class NameKey:
         the screener pays for them once at build rather than on the first query that meets the name."""
         for form in _PREPARED:
             getattr(self, form)
+        neighbour_joins(self.tokens)  # what the word alignment looks up first, for the words as written
+        neighbour_joins(self.spelt)  # ... and as read by sound
+        if self.abjad:
+            neighbour_joins(self.skeleton)  # ... and, for an abjad, by their consonants
         if self.schema == PERSON:
             self.family  # noqa: B018  (the lists' comma: only persons' names are read for it)
 
@@ -171,6 +176,14 @@ _PREPARED = (
     "skeleton", "skeleton_joined", "reversed_words", "backwards", "token_set", "sorted_tokens", "initials",
     "longest", "abjad",
 )  # fmt: skip
+
+
+@lru_cache(maxsize=1 << 18)  # the listed names' (built with the screener) and the queries'
+def neighbour_joins(tokens: tuple[str, ...]) -> frozenset[str]:
+    """Every two and three neighbouring words run together ("kum un san" -> kumun, unsan, kumunsan): the
+    word alignment asks whether the other name writes any of them as one word."""
+    threes = zip(tokens, tokens[1:], tokens[2:], strict=False)
+    return frozenset(map(add, tokens, tokens[1:])) | frozenset(map("".join, threes))
 
 
 def _rewrite(tokens: list[str], schema: str, notes: list[tuple[str, str]]) -> list[str]:
