@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
@@ -13,6 +13,7 @@ from rigour.names import NameTypeTag, SymbolCategory, analyze_names
 from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.screening.features import FEATURES, NAME_FLOOR, Part, part
 from shadowfleet.screening.korean import compare_korean
+from shadowfleet.screening.memo import cached
 from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key, neighbour_joins
 from shadowfleet.screening.scripts import HAN, HANGUL
 from shadowfleet.screening.tokens import GENERIC_ANY, INDUSTRY_ANY, acronym_of, is_country_word
@@ -38,7 +39,7 @@ class Party:
             return self.own_keys
         return [(kind, raw, name_key(raw, schema)) for kind, raw in self.names if raw.strip()]
 
-    @cached_property
+    @cached
     def own_keys(self) -> list[NamedKey]:
         """The names' keys for this party's own schema, built once (a listed party is compared often)."""
         return [(kind, raw, name_key(raw, self.schema)) for kind, raw in self.names if raw.strip()]

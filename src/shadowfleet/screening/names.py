@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from operator import add
 
 from rigour.names import extract_org_types, remove_obj_prefixes, remove_org_types
@@ -17,6 +17,7 @@ from rigour.text import metaphone
 from shadowfleet.screening.chinese import wade_plain
 from shadowfleet.screening.hanja import hangul_reading
 from shadowfleet.screening.korean import KoreanName, parse
+from shadowfleet.screening.memo import cached
 from shadowfleet.screening.scripts import ABJADS, HAN, HANGUL, LATIN, hangul_syllables, to_latin
 from shadowfleet.screening.tokens import (
     ABBREVIATIONS,
@@ -66,42 +67,42 @@ class NameKey:
     schema: str = PERSON
     raw: str = ""
 
-    @cached_property
+    @cached
     def joined(self) -> str:
         """Without spaces: romanisations split syllables differently (Kumunsan, Kumun San)."""
         return self.text.replace(" ", "")
 
-    @cached_property
+    @cached
     def sorted_text(self) -> str:
         return " ".join(sorted(self.tokens))
 
-    @cached_property
+    @cached
     def abjad(self) -> bool:
         return self.script in ABJADS
 
     # Forms the comparison reaches for, computed once per name (listed names are compared many times).
-    @cached_property
+    @cached
     def spelt(self) -> tuple[str, ...]:
         return tuple(spelling(t) for t in self.tokens)
 
-    @cached_property
+    @cached
     def spelt_set(self) -> frozenset[str]:
         return frozenset(self.spelt)
 
-    @cached_property
+    @cached
     def spelt_joined(self) -> str:
         return "".join(self.spelt)
 
-    @cached_property
+    @cached
     def sound(self) -> tuple[str, ...]:
         """Each word's metaphone key (rigour): "qadhafi" and "gaddafi" both KTF-like, "ghani" and "qani" KN."""
         return tuple(metaphone(t).lower() or t for t in self.tokens)
 
-    @cached_property
+    @cached
     def sound_set(self) -> frozenset[str]:
         return frozenset(self.sound)
 
-    @cached_property
+    @cached
     def sound_letters(self) -> dict[str, int]:
         """Letters of the words behind each metaphone key: the cheap stage's bound adds these up."""
         found: dict[str, int] = {}
@@ -109,39 +110,39 @@ class NameKey:
             found[k] = found.get(k, 0) + len(t)
         return found
 
-    @cached_property
+    @cached
     def skeleton(self) -> tuple[str, ...]:
         """Consonants only, doubled letters once: what an abjad writes ("khamenei" -> "kmn")."""
         return tuple(_DOUBLED.sub(r"\1", _VOWELISH.sub("", t)) or t for t in self.tokens)
 
-    @cached_property
+    @cached
     def skeleton_joined(self) -> str:
         return "".join(self.skeleton)
 
-    @cached_property
+    @cached
     def reversed_words(self) -> frozenset[str]:
         """Each word of three letters or more written backwards ("nitup" meets "putin")."""
         return frozenset(t[::-1] for t in self.tokens if len(t) >= 3 and t != t[::-1])
 
-    @cached_property
+    @cached
     def backwards(self) -> tuple[str, ...]:
         """The words written backwards, sorted: "nU gnoJ miK" is "Kim Jong Un"."""
         return tuple(sorted(t[::-1] for t in self.tokens))
 
-    @cached_property
+    @cached
     def token_set(self) -> frozenset[str]:
         return frozenset(self.tokens)
 
-    @cached_property
+    @cached
     def sorted_tokens(self) -> tuple[str, ...]:
         return tuple(sorted(self.tokens))
 
-    @cached_property
+    @cached
     def all_words(self) -> tuple[str, ...]:
         """Every word as written, legal forms included (NIOC's C is the Company)."""
         return tuple(t for t in _NON_WORD.split(_QUOTES.sub("", to_latin(self.raw)[0].casefold())) if t)
 
-    @cached_property
+    @cached
     def family(self) -> frozenset[str]:
         """The words before a comma ("ALI, Hassan Ahmad"): how the lists mark a person's family name."""
         if "," not in self.raw:
@@ -149,11 +150,11 @@ class NameKey:
         head = self.raw.split(",", 1)[0]
         return frozenset(t for t in _NON_WORD.split(_QUOTES.sub("", to_latin(head)[0].casefold())) if t)
 
-    @cached_property
+    @cached
     def initials(self) -> bool:
         return any(len(t) == 1 for t in self.tokens)
 
-    @cached_property
+    @cached
     def longest(self) -> str:
         return max(self.tokens, key=len, default="")
 
