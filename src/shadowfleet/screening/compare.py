@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from itertools import pairwise
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, Levenshtein
@@ -15,7 +13,8 @@ from rigour.names import NameTypeTag, SymbolCategory, analyze_names
 from shadowfleet.core.identifiers import imo_valid
 from shadowfleet.screening.features import FEATURES, NAME_FLOOR, Part, part
 from shadowfleet.screening.korean import compare_korean
-from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key
+from shadowfleet.screening.memo import cached
+from shadowfleet.screening.names import ORGANIZATION, PERSON, VESSEL, NameKey, name_key, neighbour_joins
 from shadowfleet.screening.scripts import HAN, HANGUL
 from shadowfleet.screening.tokens import GENERIC_ANY, INDUSTRY_ANY, acronym_of, is_country_word
 
@@ -40,7 +39,7 @@ class Party:
             return self.own_keys
         return [(kind, raw, name_key(raw, schema)) for kind, raw in self.names if raw.strip()]
 
-    @cached_property
+    @cached
     def own_keys(self) -> list[NamedKey]:
         """The names' keys for this party's own schema, built once (a listed party is compared often)."""
         return [(kind, raw, name_key(raw, self.schema)) for kind, raw in self.names if raw.strip()]
@@ -119,7 +118,10 @@ def worth_comparing(a: NameKey, b: NameKey) -> bool:
         return True
     if a.schema == ORGANIZATION and (len(a.tokens) == 1 or len(b.tokens) == 1):
         return True  # an acronym
-    return _worth_aligning(a, b, _quick(a, b))
+    in_order = fuzz.ratio(a.sorted_text, b.sorted_text)
+    if in_order / 100.0 >= _GATE:
+        return True  # `_quick` is at least this: its second ratio is not needed
+    return _worth_aligning(a, b, max(in_order, fuzz.ratio(a.joined, b.joined)) / 100.0)
 
 
 def _quick(a: NameKey, b: NameKey) -> float:
@@ -141,14 +143,16 @@ def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
         return True
     if (a.abjad or b.abjad) and fuzz.ratio(a.skeleton_joined, b.skeleton_joined) >= 70:
         return True
-    if a.schema == PERSON:
-        for short, long in ((a, b), (b, a)):
-            if (short.initials or short.honorific) and short.longest in long.token_set:
-                return True
-    if a.schema == PERSON and (shared := a.sound_set & b.sound_set) and _sounds_reach_floor(a, b, shared):
+    if a.schema != PERSON:
+        return False
+    if (a.initials or a.honorific) and a.longest in words_b:
+        return True  # "A. G. Lukashenko": an initial, or a title, with one word of the other name
+    if (b.initials or b.honorific) and b.longest in words_a:
+        return True
+    if (shared := a.sound_set & b.sound_set) and _sounds_reach_floor(a, b, shared):
         return True  # the same metaphone keys
     # a family name in common: given names may be spelt apart or one left out
-    return a.schema == PERSON and quick >= _FAMILY_GATE and _family_in_common(a, b)
+    return quick >= _FAMILY_GATE and _family_in_common(a, b)
 
 
 def _family_in_common(a: NameKey, b: NameKey) -> bool:
@@ -168,7 +172,7 @@ def _family_in_common(a: NameKey, b: NameKey) -> bool:
 def _near_word(x: str, y: str) -> bool:
     """Whether two words may pair in `aligned`: lengths within the edit budget (or an initial) first,
     as that rules most pairs out without computing a distance."""
-    shorter, longer = sorted((len(x), len(y)))
+    shorter, longer = (len(x), len(y)) if len(x) <= len(y) else (len(y), len(x))
     if shorter > 1 and longer - shorter > max(1, longer // 4):
         return False
     return _relation(x, y, True)[0] >= TOKEN_FLOOR
@@ -267,18 +271,24 @@ def _sounds_reach_floor(a: NameKey, b: NameKey, shared: frozenset[str]) -> bool:
 def _sound_bound(a: NameKey, b: NameKey, shared: frozenset[str]) -> float:
     """At least `sounds_alike(a, b).score`: the words whose key is anywhere in the other name, as if each
     paired (dictionary look-ups, no counting: most candidates stop here)."""
-    hit_a = sum(a.sound_letters[k] for k in shared)
-    hit_b = sum(b.sound_letters[k] for k in shared)
+    letters_a, letters_b = a.sound_letters, b.sound_letters
+    hit_a = hit_b = 0
+    for k in shared:  # one loop, no generators: most of the cheap stage's candidates reach this line
+        hit_a += letters_a[k]
+        hit_b += letters_b[k]
     len_a, len_b = len(a.joined), len(b.joined)
     return 0.5 * ((hit_a + hit_b) / (len_a + len_b) + max(hit_a / len_a, hit_b / len_b))
 
 
 def _unpaired(a: NameKey, b: NameKey) -> tuple[str, ...]:
     """`a`'s words whose metaphone key is not left among `b`'s keys (each of `b`'s keys pairs once)."""
-    left = Counter(k for k in b.sound if len(k) >= 2)
+    left: dict[str, int] = {}  # a plain dict: a Counter costs more to build than the pairing itself
+    for k in b.sound:
+        if len(k) >= 2:
+            left[k] = left.get(k, 0) + 1
     rest = []
     for t, k in zip(a.tokens, a.sound, strict=True):
-        if left[k] > 0:
+        if left.get(k, 0) > 0:
             left[k] -= 1
         else:
             rest.append(t)
@@ -427,12 +437,9 @@ def _merge_splits(tokens: tuple[str, ...], other: tuple[str, ...]) -> tuple[str,
     """Join neighbours that the other name writes as one word ("kum un san" -> "kumunsan")."""
     if len(tokens) < 2 or len(other) < 1:
         return tokens
-    words = set(other)
-    joins = (x + y for x, y in pairwise(tokens))
-    if not any(w in words for w in joins) and not any(
-        x + y + z in words for x, y, z in zip(tokens, tokens[1:], tokens[2:], strict=False)
-    ):
+    if neighbour_joins(tokens).isdisjoint(other):
         return tokens  # no two or three neighbours are one word of the other name
+    words = set(other)
     merged, i = [], 0
     while i < len(tokens):
         for width in (3, 2):
@@ -478,17 +485,39 @@ def _exact(x: str, y: str) -> tuple[float, str]:
     return (word_similarity(x, y), "") if min(len(x), len(y)) >= 5 else (0.0, "")
 
 
+def _may_pair(x: str, y: str, person: bool, exact: bool) -> bool:
+    """False when two different words are sure not to pair in `aligned`, by their lengths alone (half of
+    the pairs it meets): too far apart for `word_similarity`'s edit budget, and no initial of the other
+    (a reversed or scrambled word has the other's length). Cheaper than the cached look-up."""
+    short, long = (len(x), len(y)) if len(x) <= len(y) else (len(y), len(x))
+    if exact:
+        return short >= 5 and long - short <= long // 4
+    return long - short <= max(1, long // 4) or (person and short == 1)
+
+
+def _word_pairs(
+    a: tuple[str, ...], b: tuple[str, ...], person: bool, exact: bool
+) -> list[tuple[float, str, str, int, int, str]]:
+    """(-similarity, the two words, their positions, how they pair) for the word pairs that may pair,
+    best first."""
+    pairs = []
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            if x == y:  # a common pair: the cached look-up costs more than the answer
+                pairs.append((-1.0, x, x, i, j, ""))
+            elif _may_pair(x, y, person, exact):
+                sim, kind = _exact(x, y) if exact else _relation(x, y, person)
+                if sim >= TOKEN_FLOOR:  # the rest never pair
+                    pairs.append((-sim, min(x, y), max(x, y), i, j, kind))
+    pairs.sort()
+    return pairs
+
+
 def aligned(left: tuple[str, ...], right: tuple[str, ...], person: bool = False, exact: bool = False) -> _Aligned:
     """Words paired best-first (each used once); the share of letters covered, averaged over both names
     and over the better-covered one. `exact`: only equal words pair."""
     a, b = _merge_splits(left, right), _merge_splits(right, left)
-    pairs = []
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            sim, kind = _exact(x, y) if exact else _relation(x, y, person)
-            if sim >= TOKEN_FLOOR:  # the rest never pair
-                pairs.append((-sim, min(x, y), max(x, y), i, j, kind))
-    pairs.sort()
+    pairs = _word_pairs(a, b, person, exact)
     used_a: set[int] = set()
     used_b: set[int] = set()
     kinds: set[str] = set()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from operator import add
 
 from rigour.names import extract_org_types, remove_obj_prefixes, remove_org_types
 from rigour.text import metaphone
@@ -16,6 +17,7 @@ from rigour.text import metaphone
 from shadowfleet.screening.chinese import wade_plain
 from shadowfleet.screening.hanja import hangul_reading
 from shadowfleet.screening.korean import KoreanName, parse
+from shadowfleet.screening.memo import cached
 from shadowfleet.screening.scripts import ABJADS, HAN, HANGUL, LATIN, hangul_syllables, to_latin
 from shadowfleet.screening.tokens import (
     ABBREVIATIONS,
@@ -65,42 +67,42 @@ class NameKey:
     schema: str = PERSON
     raw: str = ""
 
-    @cached_property
+    @cached
     def joined(self) -> str:
         """Without spaces: romanisations split syllables differently (Kumunsan, Kumun San)."""
         return self.text.replace(" ", "")
 
-    @cached_property
+    @cached
     def sorted_text(self) -> str:
         return " ".join(sorted(self.tokens))
 
-    @property
+    @cached
     def abjad(self) -> bool:
         return self.script in ABJADS
 
     # Forms the comparison reaches for, computed once per name (listed names are compared many times).
-    @cached_property
+    @cached
     def spelt(self) -> tuple[str, ...]:
         return tuple(spelling(t) for t in self.tokens)
 
-    @cached_property
+    @cached
     def spelt_set(self) -> frozenset[str]:
         return frozenset(self.spelt)
 
-    @cached_property
+    @cached
     def spelt_joined(self) -> str:
         return "".join(self.spelt)
 
-    @cached_property
+    @cached
     def sound(self) -> tuple[str, ...]:
         """Each word's metaphone key (rigour): "qadhafi" and "gaddafi" both KTF-like, "ghani" and "qani" KN."""
         return tuple(metaphone(t).lower() or t for t in self.tokens)
 
-    @cached_property
+    @cached
     def sound_set(self) -> frozenset[str]:
         return frozenset(self.sound)
 
-    @cached_property
+    @cached
     def sound_letters(self) -> dict[str, int]:
         """Letters of the words behind each metaphone key: the cheap stage's bound adds these up."""
         found: dict[str, int] = {}
@@ -108,39 +110,39 @@ class NameKey:
             found[k] = found.get(k, 0) + len(t)
         return found
 
-    @cached_property
+    @cached
     def skeleton(self) -> tuple[str, ...]:
         """Consonants only, doubled letters once: what an abjad writes ("khamenei" -> "kmn")."""
         return tuple(_DOUBLED.sub(r"\1", _VOWELISH.sub("", t)) or t for t in self.tokens)
 
-    @cached_property
+    @cached
     def skeleton_joined(self) -> str:
         return "".join(self.skeleton)
 
-    @cached_property
+    @cached
     def reversed_words(self) -> frozenset[str]:
         """Each word of three letters or more written backwards ("nitup" meets "putin")."""
         return frozenset(t[::-1] for t in self.tokens if len(t) >= 3 and t != t[::-1])
 
-    @cached_property
+    @cached
     def backwards(self) -> tuple[str, ...]:
         """The words written backwards, sorted: "nU gnoJ miK" is "Kim Jong Un"."""
         return tuple(sorted(t[::-1] for t in self.tokens))
 
-    @cached_property
+    @cached
     def token_set(self) -> frozenset[str]:
         return frozenset(self.tokens)
 
-    @cached_property
+    @cached
     def sorted_tokens(self) -> tuple[str, ...]:
         return tuple(sorted(self.tokens))
 
-    @cached_property
+    @cached
     def all_words(self) -> tuple[str, ...]:
         """Every word as written, legal forms included (NIOC's C is the Company)."""
         return tuple(t for t in _NON_WORD.split(_QUOTES.sub("", to_latin(self.raw)[0].casefold())) if t)
 
-    @cached_property
+    @cached
     def family(self) -> frozenset[str]:
         """The words before a comma ("ALI, Hassan Ahmad"): how the lists mark a person's family name."""
         if "," not in self.raw:
@@ -148,13 +150,41 @@ class NameKey:
         head = self.raw.split(",", 1)[0]
         return frozenset(t for t in _NON_WORD.split(_QUOTES.sub("", to_latin(head)[0].casefold())) if t)
 
-    @cached_property
+    @cached
     def initials(self) -> bool:
         return any(len(t) == 1 for t in self.tokens)
 
-    @cached_property
+    @cached
     def longest(self) -> str:
         return max(self.tokens, key=len, default="")
+
+    def prepare(self) -> None:
+        """Compute now the forms comparison reaches for: a listed name is compared with many queries, so
+        the screener pays for them once at build rather than on the first query that meets the name."""
+        for form in _PREPARED:
+            getattr(self, form)
+        neighbour_joins(self.tokens)  # what the word alignment looks up first, for the words as written
+        neighbour_joins(self.spelt)  # ... and as read by sound
+        if self.abjad:
+            neighbour_joins(self.skeleton)  # ... and, for an abjad, by their consonants
+        if self.schema == PERSON:
+            self.family  # noqa: B018  (the lists' comma: only persons' names are read for it)
+
+
+# The cached forms of a listed name that the screener's cheap stage and the comparison read.
+_PREPARED = (
+    "joined", "sorted_text", "spelt", "spelt_set", "spelt_joined", "sound", "sound_set", "sound_letters",
+    "skeleton", "skeleton_joined", "reversed_words", "backwards", "token_set", "sorted_tokens", "initials",
+    "longest", "abjad",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1 << 18)  # the listed names' (built with the screener) and the queries'
+def neighbour_joins(tokens: tuple[str, ...]) -> frozenset[str]:
+    """Every two and three neighbouring words run together ("kum un san" -> kumun, unsan, kumunsan): the
+    word alignment asks whether the other name writes any of them as one word."""
+    threes = zip(tokens, tokens[1:], tokens[2:], strict=False)
+    return frozenset(map(add, tokens, tokens[1:])) | frozenset(map("".join, threes))
 
 
 def _rewrite(tokens: list[str], schema: str, notes: list[tuple[str, str]]) -> list[str]:
