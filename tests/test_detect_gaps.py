@@ -285,3 +285,21 @@ def test_a_ship_that_did_not_sail_straight_may_have_been_in_a_hole_off_its_line(
     still = gaps_of(stayed, *others)[1]
     assert still["details"]["reception"] == "heard" and still["score"] >= 0.3
     assert still["details"]["unheard_h"] == 0
+
+
+def test_only_the_hours_outside_a_coverage_hole_make_a_silence_long(tmp_path: Path) -> None:
+    """GFW's "intentional" length is the vessel's silence, not the receivers': 16 h silent of which 9 h were
+    a hole over everybody is a 7 h silence (`max_chance`); 22 h with the same hole leaves 13 h
+    (`max_chance_long`). Thresholds set here so only the rule, not the chances, decides."""
+    override = tmp_path / "t.toml"
+    override.write_text("[ais_gap]\nmax_chance = 1e-300\nmax_chance_long = 1.0\n")
+    config = Config.load(override)
+    passes = np.arange(0.5, 90, 1.0)  # a pass every hour; nobody is heard from 35 h to 44 h
+    heard = passes[(passes < 35) | (passes > 44)]
+    neighbours = [fixes(10 + k, heard + 0.02 * k, near(SEA, 5 + 3 * k)) for k in range(3)]
+    short = gaps_of(fixes(1, without(passes, 30, 46), SEA), *neighbours, config=config)[1]
+    assert short["duration_h"] >= 12 and 8 <= short["details"]["unheard_h"] <= short["duration_h"] - 6
+    assert short["details"]["reception"] == "likely_missed" and short["score"] < 0.3
+    long = gaps_of(fixes(1, without(passes, 28, 50), SEA), *neighbours, config=config)[1]
+    assert long["duration_h"] - long["details"]["unheard_h"] >= 12
+    assert long["details"]["reception"] == "heard" and long["score"] >= 0.3

@@ -198,10 +198,12 @@ class _Gap:
     def max_chance(self, params: GapParams) -> float:
         """How unlikely the silence must be: far less for a class B set; less strictly for a gap of GFW's
         "intentional" length (>= 12 h) that spans enough heard hours to judge, since silences that long are
-        where dark periods are found and honest satellite misses are rare (reference.md §1, §7)."""
+        where dark periods are found and honest satellite misses are rare (reference.md §1, §7). Long is the
+        vessel's silence, not the receivers': the hours of it in a coverage hole do not count."""
         if self.class_b:
             return params.max_chance_class_b
-        if self.hours >= params.long_gap_h and self.of("heard_h") >= params.min_heard_h_long:
+        own_h = self.hours - self.of("dead_h")
+        if own_h >= params.long_gap_h and self.of("heard_h") >= params.min_heard_h_long:
             return params.max_chance_long
         return params.max_chance
 
