@@ -161,8 +161,8 @@ def test_hours_with_nobody_near_are_judged_by_its_own_hourly_rate() -> None:
     gap = gaps_of(dark, before, after, *passers)[1]
     assert gap["details"]["reception"] == "heard" and gap["score"] >= 0.3
     # with the passers-by heard in every hour instead, the same silence was already an alarm; with nobody
-    # present in those hours and a ship heard only every other hour around the gap, it stays context
-    sparse = fixes(1, without(every(0, 40, 120), 10, 23), SEA)
+    # present in those hours and a ship heard only every other hour around the gap, 10 h silent, it stays context
+    sparse = fixes(1, without(every(0, 40, 120), 10, 19), SEA)
     assert gaps_of(sparse, before, after, *passers).get(1, {"score": 0.0})["score"] < 0.3
 
 
@@ -266,3 +266,40 @@ def test_a_silence_of_gfws_intentional_length_is_judged_less_strictly(tmp_path: 
     gone = [fixes(10 + k, passes[passes < 33] + 0.02 * k, near(SEA, 5 + 3 * k)) for k in range(3)]
     thin = gaps_of(long_gap, *gone, config=config)[1]
     assert thin["details"]["reception"] == "likely_missed" and thin["details"]["heard_h"] < 5
+
+
+def test_a_ship_that_did_not_sail_straight_may_have_been_in_a_hole_off_its_line() -> None:
+    """It reports 10 kn at both ends of a 14 h silence yet comes back where it fell silent: it went somewhere,
+    up to 70 nm away. Around it neighbours are heard throughout; north of it, 60-120 km off, a group is present
+    and unheard the whole time (a coverage hole's edge). The hole it could have been in explains the silence:
+    context. Reporting 0.3 kn (it stayed), the same silence is an alarm."""
+    times = without(every(0, 40, 5), 10, 24)
+    neighbours = [fixes(10 + k, every(0, 40, 10) + 0.01 * k, near(SEA, 3 + 2 * k)) for k in range(3)]
+    hole = [fixes(20 + k, without(every(0, 40, 10), 10.5, 23.5), near(SEA, 60 + 30 * k)) for k in range(3)]
+    sailing = fixes(1, times, SEA).with_columns(pl.lit(10.0).alias("sog_kn"))
+    stayed = fixes(1, times, SEA).with_columns(pl.lit(0.3).alias("sog_kn"))
+    others = [f.with_columns(pl.lit(10.0).alias("sog_kn")) for f in neighbours + hole]
+    went = gaps_of(sailing, *others)[1]
+    assert went["details"]["reception"] == "coverage_hole" and went["score"] < 0.3
+    assert went["details"]["unheard_h"] >= 9
+    still = gaps_of(stayed, *others)[1]
+    assert still["details"]["reception"] == "heard" and still["score"] >= 0.3
+    assert still["details"]["unheard_h"] == 0
+
+
+def test_only_the_hours_outside_a_coverage_hole_make_a_silence_long(tmp_path: Path) -> None:
+    """GFW's "intentional" length is the vessel's silence, not the receivers': 16 h silent of which 9 h were
+    a hole over everybody is a 7 h silence (`max_chance`); 22 h with the same hole leaves 13 h
+    (`max_chance_long`). Thresholds set here so only the rule, not the chances, decides."""
+    override = tmp_path / "t.toml"
+    override.write_text("[ais_gap]\nmax_chance = 1e-300\nmax_chance_long = 1.0\n")
+    config = Config.load(override)
+    passes = np.arange(0.5, 90, 1.0)  # a pass every hour; nobody is heard from 35 h to 44 h
+    heard = passes[(passes < 35) | (passes > 44)]
+    neighbours = [fixes(10 + k, heard + 0.02 * k, near(SEA, 5 + 3 * k)) for k in range(3)]
+    short = gaps_of(fixes(1, without(passes, 30, 46), SEA), *neighbours, config=config)[1]
+    assert short["duration_h"] >= 12 and 8 <= short["details"]["unheard_h"] <= short["duration_h"] - 6
+    assert short["details"]["reception"] == "likely_missed" and short["score"] < 0.3
+    long = gaps_of(fixes(1, without(passes, 28, 50), SEA), *neighbours, config=config)[1]
+    assert long["duration_h"] - long["details"]["unheard_h"] >= 12
+    assert long["details"]["reception"] == "heard" and long["score"] >= 0.3

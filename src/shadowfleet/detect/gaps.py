@@ -47,7 +47,8 @@ def _candidates(tracks: pl.DataFrame, min_gap_us: int, coverage: Coverage) -> pl
     vessel_ends = pl.col("mmsi") != pl.col("mmsi").shift(-1)
     nxt = [
         pl.when(vessel_ends).then(None).otherwise(pl.col(c).shift(-1)).alias(f"{c}_next")
-        for c in ("ts", "lat", "lon", "source", "line")
+        for c in ("ts", "lat", "lon", "source", "line", "sog_kn")
+        if c in tracks.columns
     ]
     pairs = tracks.with_columns(nxt).with_columns(
         pl.Series("recording_end", coverage.end_of(tracks["ts"].to_numpy()), dtype=pl.Int64)
@@ -90,7 +91,7 @@ def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception
     gaps, shore0 = gaps.filter(pl.Series(at_sea)), shore0[at_sea]
     if not gaps.height:
         return
-    gaps = _prior_reporting(gaps, tracks, params)
+    gaps = _with_reach(_prior_reporting(gaps, tracks, params))
     reception = reception or part.reception or Reception.of(tracks)
     heard = silences(
         gaps,
@@ -130,6 +131,17 @@ def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception
         gap.shore0, gap.shore1, gap.moved = float(shore0[k]), float(shore1[k]), float(moved[k])
         gap.class_b = gap.mmsi in class_b
         _emit(gap, params, part.config, out)
+
+
+def _with_reach(gaps: pl.DataFrame) -> pl.DataFrame:
+    """`reach_m`: how far the vessel could have sailed in its gap, at the faster of the speeds it reported at
+    the gap's ends (null where it reported none, or the gap is open). A ship that did not sail straight
+    (reach well beyond the distance between the ends) may have been anywhere within it."""
+    if "sog_kn" not in gaps.columns:
+        return gaps.with_columns(pl.lit(None, pl.Float64).alias("reach_m"))
+    fastest = pl.max_horizontal("sog_kn", "sog_kn_next")
+    hours = (pl.col("ts_next") - pl.col("ts")).cast(pl.Float64) / _US_PER_H
+    return gaps.with_columns(pl.when(pl.col("open")).then(None).otherwise(fastest * NM_M * hours).alias("reach_m"))
 
 
 def _class_b(static: pl.DataFrame) -> set[int]:
@@ -186,10 +198,12 @@ class _Gap:
     def max_chance(self, params: GapParams) -> float:
         """How unlikely the silence must be: far less for a class B set; less strictly for a gap of GFW's
         "intentional" length (>= 12 h) that spans enough heard hours to judge, since silences that long are
-        where dark periods are found and honest satellite misses are rare (reference.md §1, §7)."""
+        where dark periods are found and honest satellite misses are rare (reference.md §1, §7). Long is the
+        vessel's silence, not the receivers': the hours of it in a coverage hole do not count."""
         if self.class_b:
             return params.max_chance_class_b
-        if self.hours >= params.long_gap_h and self.of("heard_h") >= params.min_heard_h_long:
+        own_h = self.hours - self.of("dead_h")
+        if own_h >= params.long_gap_h and self.of("heard_h") >= params.min_heard_h_long:
             return params.max_chance_long
         return params.max_chance
 

@@ -34,6 +34,9 @@ MAX_RATE = 0.99  # nobody is heard for certain in an hour: a shore station loses
 MAX_AUDIBILITY = 1.5
 _A_GRID = np.linspace(MAX_AUDIBILITY / 120, MAX_AUDIBILITY, 120)
 _PROBES = {"gap": pl.UInt32, "hour": pl.Int64, "at_lat": pl.Float64, "at_lon": pl.Float64}
+# off the straight line, left (+) and right (-): as far as it could have been, and halfway (a hole between)
+_SIDES = (-1.0, -0.5, 0.5, 1.0)
+_M_PER_DEG = 111_320.0  # metres per degree of latitude (and of longitude at the equator)
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def silences(
         }
     )
     during = (
-        _near(_gap_probes(gaps), reception, radius_m)
+        _near(_gap_probes(gaps).drop("off_m"), reception, radius_m)
         .join(gap_ids, on="gap")
         .with_columns(_share(pl.col("vessels"), pl.col("present") - pl.col("me")), _shore())
     )
@@ -100,7 +103,9 @@ def silences(
     )
     with_others = around.filter(pl.col("others"))
     could, was, rate, sticky = _hit_rate(with_others, n)
-    heard = during.filter(pl.col("vessels") > 0)
+    # hours it could have spent in a hole off the straight line are no evidence of its silence
+    off_line = _dead_off_the_line(gaps, gap_ids, reception, radius_m, max_unheard_h)
+    heard = during.filter(pl.col("vessels") > 0).join(off_line, on=["gap", "hour"], how="anti")
     heard_h = _per_gap(heard, pl.len(), n)
     audibility, expected_h, missed = _audible(with_others, heard, n)
     # hours with nobody else near it at all say nothing of the reception there: judged by how often it was
@@ -111,6 +116,7 @@ def silences(
     # the empty hours continue the run of misses, or start it where no hour had others heard
     alone = np.where(heard_h > 0, sticky_all**empty_h, _missed_run(empty_h, 1.0 - rate_all, sticky_all))
     dead_h, examined_h, vessels = _dead_air(during, n, max_unheard_h)
+    dead_h = np.maximum(dead_h, _per_gap(off_line, pl.len(), n))
     return Silences(
         heard_h=heard_h,
         empty_h=empty_h,
@@ -218,11 +224,14 @@ def _per_gap(frame: pl.DataFrame, value: pl.Expr, n: int) -> np.ndarray:
     return out
 
 
-def _gap_probes(gaps: pl.DataFrame) -> pl.DataFrame:
+def _gap_probes(gaps: pl.DataFrame, side: float = 0.0) -> pl.DataFrame:
     """Every whole hour strictly inside each gap (neither end's hour, where the vessel itself was heard) and
     where the vessel would have been at its middle: on the straight line between the gap's ends, as the
-    reception map places a silent vessel; at its start for an open gap."""
+    reception map places a silent vessel; at its start for an open gap. `side` +1 or -1: instead, as far to
+    the left or right of that line as it could have been then, sailing at most `reach_m` in the gap (where it
+    is within reach of both ends in time: the two circles' crossing), with `off_m`, how far that is."""
     first = pl.col("ts") // US_PER_H + 1
+    reach = pl.col("reach_m") if "reach_m" in gaps.columns else pl.lit(None, pl.Float64)
     hours = (
         gaps.with_row_index("gap")
         .select(
@@ -233,6 +242,7 @@ def _gap_probes(gaps: pl.DataFrame) -> pl.DataFrame:
             "lon",
             pl.col("lat_next").fill_null(pl.col("lat")),
             pl.col("lon_next").fill_null(pl.col("lon")),
+            reach.fill_null(0.0).alias("reach"),
             pl.int_ranges(first, pl.min_horizontal(pl.col("ts_next") // US_PER_H, first + MAX_HOURS)).alias("hour"),
         )
         .explode("hour")
@@ -241,12 +251,28 @@ def _gap_probes(gaps: pl.DataFrame) -> pl.DataFrame:
     frac = (pl.col("hour") * US_PER_H + US_PER_H // 2 - pl.col("ts")).cast(pl.Float64) / (
         pl.col("ts_next") - pl.col("ts")
     ).cast(pl.Float64)
+    # a local flat frame in metres: east and north of the start, and the unit vector left of the line
+    scale = np.cos(np.radians(pl.col("lat")))
+    east = (pl.col("lon_next") - pl.col("lon")) * scale * _M_PER_DEG
+    north = (pl.col("lat_next") - pl.col("lat")) * _M_PER_DEG
+    length = (east**2 + north**2).sqrt()
+    left_east = pl.when(length > 0).then(-north / length).otherwise(0.0)
+    left_north = pl.when(length > 0).then(east / length).otherwise(1.0)
+    before, after = pl.col("reach") * frac, pl.col("reach") * (1.0 - frac)
+    along = pl.when(length > 0).then((before**2 - after**2 + length**2) / (2 * length)).otherwise(0.0)
+    # where one circle lies inside the other (near an end, or back where it started) the smaller one bounds it
+    crossing = pl.when((before - after).abs() >= length).then(pl.min_horizontal(before, after))
+    off = crossing.otherwise((before**2 - along**2).clip(0.0).sqrt()) * pl.when(pl.col("reach") > length).then(side)
+    off = off.fill_null(0.0)
     return hours.select(
         "gap",
         "hour",
-        (pl.col("lat") + frac * (pl.col("lat_next") - pl.col("lat"))).alias("at_lat"),
-        (pl.col("lon") + frac * (pl.col("lon_next") - pl.col("lon"))).alias("at_lon"),
-    ).cast(_PROBES)  # type: ignore[arg-type]
+        (pl.col("lat") + frac * (pl.col("lat_next") - pl.col("lat")) + off * left_north / _M_PER_DEG).alias("at_lat"),
+        (pl.col("lon") + frac * (pl.col("lon_next") - pl.col("lon")) + off * left_east / (_M_PER_DEG * scale)).alias(
+            "at_lon"
+        ),
+        off.abs().alias("off_m"),
+    ).cast({**_PROBES, "off_m": pl.Float64})  # type: ignore[dict-item]
 
 
 def _around_probes(gaps: pl.DataFrame, tracks: pl.DataFrame, hours_around: float, after: bool) -> pl.DataFrame:
@@ -319,9 +345,31 @@ def _near(probes: pl.DataFrame, reception: Reception, radius_m: float) -> pl.Dat
     )
 
 
-def _dead_air(during: pl.DataFrame, n: int, max_unheard_h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per gap: the hours inside runs where nobody near it was heard for longer than `max_unheard_h` (longer
-    than a satellite revisit: a hole), the hours examined, and the most vessels heard near it in one hour."""
+def _dead_off_the_line(
+    gaps: pl.DataFrame, gap_ids: pl.DataFrame, reception: Reception, radius_m: float, max_unheard_h: float
+) -> pl.DataFrame:
+    """The hours (gap, hour) it would have been unheard air (`_dead_hours`) had it been as far to either side
+    of the straight line as it could have sailed. A ship that did not sail straight (its reported speed well
+    above the distance over the time) went somewhere: a hole it could have been in explains its silence in
+    those hours as well as its crew does (reference.md §7: holes have edges, and neighbours heard beyond an
+    edge say nothing of the hole)."""
+    sides = []
+    for side in _SIDES:
+        probes = _gap_probes(gaps, side)
+        aside = (
+            _near(probes.drop("off_m"), reception, radius_m)
+            .join(probes.select("gap", "hour", "off_m"), on=["gap", "hour"])
+            .join(gap_ids, on="gap")
+            # the map places the vessel itself on the straight line: a neighbour only where that is out of reach
+            .with_columns((pl.col("me") * (pl.col("off_m") <= radius_m)).cast(pl.UInt32).alias("me"))
+        )
+        sides.append(_dead_hours(aside, max_unheard_h))
+    return pl.concat(sides).unique()
+
+
+def _dead_hours(during: pl.DataFrame, max_unheard_h: float) -> pl.DataFrame:
+    """The hours (gap, hour) inside runs where nobody near it was heard for longer than `max_unheard_h`
+    (longer than a satellite revisit: a hole)."""
     heard = pl.col("vessels") > 0
     # an hour with nobody else near says nothing of the receivers (no one there to be heard): it neither counts
     # toward a hole nor breaks one; only hours with others present and none heard are unheard air
@@ -334,11 +382,20 @@ def _dead_air(during: pl.DataFrame, n: int, max_unheard_h: float) -> tuple[np.nd
             .cum_sum()
             .alias("run")
         )
-        .group_by("gap", "run")
-        .agg(heard.first().alias("heard"), pl.len().alias("hours"), pl.col("vessels").max())
     )
-    dead = runs.filter(~pl.col("heard") & (pl.col("hours") > max_unheard_h))
+    long_silent = (
+        runs.group_by("gap", "run")
+        .agg(heard.first().alias("heard"), pl.len().alias("hours"))
+        .filter(~pl.col("heard") & (pl.col("hours") > max_unheard_h))
+    )
+    return runs.join(long_silent.select("gap", "run"), on=["gap", "run"]).select("gap", "hour")
+
+
+def _dead_air(during: pl.DataFrame, n: int, max_unheard_h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per gap: the hours inside runs where nobody near it was heard for longer than `max_unheard_h` (a hole),
+    the hours examined, and the most vessels heard near it in one hour."""
     vessels = np.zeros(n, np.int64)
     per = during.group_by("gap").agg(pl.col("vessels").max())
     vessels[per["gap"].to_numpy()] = per["vessels"].to_numpy()
-    return _per_gap(dead, pl.col("hours").sum(), n), _per_gap(during, pl.len(), n), vessels
+    dead = _dead_hours(during, max_unheard_h)
+    return _per_gap(dead, pl.len(), n), _per_gap(during, pl.len(), n), vessels
