@@ -96,6 +96,12 @@ def test_a_typo_corrected_hours_later_is_noise() -> None:
     assert detected(fleet, EventType.DRAUGHT_CHANGE) == []
 
 
+def test_a_typo_that_flips_again_before_it_is_corrected_is_noise() -> None:
+    # simulated Yellow Sea seed 21: 11.2, 8.6 held 1.2 h, 11.2 for 2 minutes, 8.6 held 1 h, then 11.2 for good
+    values = [(0, 11.2), (9.0, 8.6), (10.25, 11.2), (10.29, 8.6), (11.3, 11.2), (30, 11.2)]
+    assert detected(draughts(36, values), EventType.DRAUGHT_CHANGE) == []
+
+
 def test_a_change_faster_than_cargo_can_move_is_noise() -> None:
     fleet = draughts(33, [(0, 5.0), (0.2, 8.0), (20, 8.0)])  # 3 m in 12 minutes, then held
     assert detected(fleet, EventType.DRAUGHT_CHANGE) == []
