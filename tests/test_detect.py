@@ -202,6 +202,23 @@ def test_detect_command_writes_every_format_and_upserts(tmp_path: Path, suffix: 
         ]
 
 
+def test_a_rerun_drops_the_events_it_no_longer_finds_inside_its_window(tmp_path: Path) -> None:
+    rows = track(412345678, 0, 12 * 60, 5, SEA, knots_east=8) + track(412345678, 26 * 60, 60, 5, (35.0, 127.0))
+    pq.write_table(positions_table(rows), tmp_path / "p.parquet")
+    store, out = tmp_path / "store", tmp_path / "events.parquet"
+    ingest_json(tmp_path / "p.parquet", "--store", store)
+    assert run("detect", "--store", store, "--out", out).returncode == 0
+    (gap,) = read_events(out).to_pylist()
+    (tmp_path / "strict.toml").write_text("[ais_gap]\nmin_gap_h = 48.0\n")  # the gap is no longer one
+    after = T0 + timedelta(hours=20)  # a window that starts after the gap did: it cannot find it again
+    rerun = ("detect", "--store", store, "--out", out, "--config", tmp_path / "strict.toml")
+    assert run(*rerun, "--since", after.isoformat()).returncode == 0
+    assert read_events(out).column("event_id").to_pylist() == [gap["event_id"]]
+    assert read_events(store / "events" / "events.parquet").num_rows == 1
+    assert run(*rerun).returncode == 0  # the whole store: the gap it no longer finds goes
+    assert read_events(out).num_rows == 0 and read_events(store / "events" / "events.parquet").num_rows == 0
+
+
 def test_write_events_rejects_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown output format"):
         write_events(EVENTS.schema.empty_table(), tmp_path / "x.xlsx")

@@ -52,7 +52,7 @@ def detect(store: Store, settings: Config, window: Window, engine: Engine = "duc
     else:
         found = run_duckdb(store, settings, window)
     events, matches = screen_events(store, found)
-    return Detected(events, store.upsert_events(events), matches)
+    return Detected(events, store.upsert_events(events, window.covers), matches)
 
 
 def score(store: Store, now: datetime | None = None) -> Scored:

@@ -168,7 +168,7 @@ def detect_command(
         detected, scored = pipeline.run(opened, settings, window, chosen)
         events, matches, written = detected.events, detected.matches, detected.in_store
         if out_path:
-            written = write_events(events, out_path)
+            written = write_events(events, out_path, window.covers)
     except (StoreError, ValueError, OSError) as exc:
         raise fail(str(exc)) from exc
     counts = Counter(events.column("event_type").to_pylist())

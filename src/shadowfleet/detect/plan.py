@@ -46,6 +46,20 @@ class Window:
     def until_us(self) -> int | None:
         return None if self.until is None else _micros(self.until)
 
+    def covers(self, events: pa.Table) -> np.ndarray:
+        """The earlier events a run over this window supersedes: those it would find again, starting in
+        [since, until) and kept by the box. A rerun after a detector changed must not leave the events it
+        no longer finds (a false alarm fixed since) beside the ones it does."""
+        starts = events.column("start_time").cast(pa.int64()).to_numpy(zero_copy_only=False)
+        kept = np.ones(len(starts), bool)
+        if self.since_us is not None:
+            kept &= starts >= self.since_us
+        if self.until_us is not None:
+            kept &= starts < self.until_us
+        lat = events.column("lat").to_numpy(zero_copy_only=False).astype(float)
+        lon = events.column("lon").to_numpy(zero_copy_only=False).astype(float)
+        return np.asarray(kept & self.inside(lat, lon))
+
     def inside(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Events kept by the box: inside it, or without a position (an identity finding has none)."""
         if self.bbox is None:

@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from shadowfleet.core.schema import EVENTS, check
+from shadowfleet.store.store import Superseded
 from shadowfleet.store.store import upsert as merge_events
 
 FORMATS = {
@@ -68,17 +69,18 @@ def read_events(path: Path) -> pa.Table:
     raise ValueError(f"{path}: only Parquet and JSON lines are read back")
 
 
-def upsert(events: pa.Table, path: Path) -> pa.Table:
-    """The events to write: the new ones plus those of an earlier run that they do not replace."""
+def upsert(events: pa.Table, path: Path, superseded: Superseded | None = None) -> pa.Table:
+    """The events to write: the new ones plus those of an earlier run that they do not replace (same id,
+    or `superseded`: in the new run's window)."""
     if not path.exists() or format_of(path) not in ("parquet", "jsonl"):
         return events
-    return merge_events(events, read_events(path))
+    return merge_events(events, read_events(path), superseded)
 
 
-def write_events(events: pa.Table, path: Path) -> int:
+def write_events(events: pa.Table, path: Path, superseded: Superseded | None = None) -> int:
     """Write atomically (temporary file, then rename); returns the number of events in the file."""
     kind = format_of(path)
-    events = upsert(check(events, EVENTS), path)
+    events = upsert(check(events, EVENTS), path, superseded)
     tmp = path.with_name(f".{path.name}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "parquet":

@@ -187,11 +187,12 @@ class Store:
         with self.lock():
             write_table_atomic(checked, self.root / table.relative)
 
-    def upsert_events(self, events: pa.Table) -> int:
-        """Keep a detect run's events: they replace the stored events with the same id, the rest stay.
-        Returns the number of events the store then holds."""
+    def upsert_events(self, events: pa.Table, superseded: Superseded | None = None) -> int:
+        """Keep a detect run's events: they replace the stored events with the same id and those the run
+        `superseded` (its window: it would have found them again), the rest stay. Returns the number of
+        events the store then holds."""
         with self.lock():
-            merged = upsert(check(events, EVENTS), self.read(layout.EVENTS))
+            merged = upsert(check(events, EVENTS), self.read(layout.EVENTS), superseded)
             write_table_atomic(merged, self.root / layout.EVENTS.relative)
         return int(merged.num_rows)
 
@@ -341,14 +342,21 @@ class Batch:
             self.staging.parent.rmdir()
 
 
-def upsert(events: pa.Table, old: pa.Table | None) -> pa.Table:
-    """`events` plus those of `old` that they do not replace (same event id), in time order."""
+def upsert(events: pa.Table, old: pa.Table | None, superseded: Superseded | None = None) -> pa.Table:
+    """`events` plus those of `old` that they do not replace (same event id, or `superseded` by the run
+    that found them), in time order."""
     if old is None:
         return events
-    fresh = pc.is_in(old.column("event_id"), value_set=events.column("event_id"))
-    return pa.concat_tables([old.filter(pc.invert(fresh)), events]).sort_by(
+    replaced = pc.is_in(old.column("event_id"), value_set=events.column("event_id")).to_numpy(zero_copy_only=False)
+    if superseded is not None:
+        replaced = replaced | superseded(old)
+    return pa.concat_tables([old.filter(pa.array(~replaced)), events]).sort_by(
         [("start_time", "ascending"), ("event_id", "ascending")]
     )
+
+
+# which of the earlier events a new run supersedes (a mask over their rows)
+Superseded = Callable[[pa.Table], np.ndarray]
 
 
 @dataclass
