@@ -30,7 +30,7 @@ from shadowfleet.screening.index import GramIndex
 from shadowfleet.screening.names import ORGANIZATION, PERSON, SCHEMATA, VESSEL, NameKey, name_key, warm
 from shadowfleet.screening.scripts import HAN
 
-DEFAULT_THRESHOLD = 0.75  # recall 0.998 at 0.8 % false positives on the yente fixtures (make bench)
+DEFAULT_THRESHOLD = 0.75  # recall 0.997 at 0.15 % false positives on the yente fixtures (bench_screen.py, 2026-12-02)
 CANDIDATES = 40  # names per schema compared in full
 MIN_DICE = 0.3
 
