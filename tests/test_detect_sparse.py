@@ -286,10 +286,10 @@ def test_a_wide_anchorage_a_few_ships_fill_is_one_anchorage() -> None:
     (anchorage,) = infer(periods, anchorage_params())
     assert anchorage.vessels == len(SCATTERED)
     # the shape: no stay of the crowd of six lies within 2.5 km of any of the other five
-    north, east = np.array([p[0] for p in SCATTERED]), np.array([p[1] for p in SCATTERED])
-    crowd = north < -2000
-    apart = np.hypot(north[crowd][:, None] - north[~crowd], east[crowd][:, None] - east[~crowd])
-    assert crowd.sum() == 6 and apart.min() > 2500
+    ys, xs = np.array([p[0] for p in SCATTERED]), np.array([p[1] for p in SCATTERED])
+    crowd = ys < -2000
+    apart = np.hypot(ys[crowd][:, None] - ys[~crowd], xs[crowd][:, None] - xs[~crowd])
+    assert int(crowd.sum()) == 6 and apart.min() > 2500
     # the earlier 2 km link left the two sides apart, two groups under 8 vessels: no anchorage there
     assert infer(periods, dataclasses.replace(anchorage_params(), link_km=2.0)) == []
 

@@ -98,7 +98,14 @@ def test_a_typo_corrected_hours_later_is_noise() -> None:
 
 def test_a_typo_that_flips_again_before_it_is_corrected_is_noise() -> None:
     # simulated Yellow Sea seed 21: 11.2, 8.6 held 1.2 h, 11.2 for 2 minutes, 8.6 held 1 h, then 11.2 for good
-    values = [(0, 11.2), (9.0, 8.6), (10.25, 11.2), (10.29, 8.6), (11.3, 11.2), (30, 11.2)]
+    values: list[tuple[float, float | None]] = [
+        (0, 11.2),
+        (9.0, 8.6),
+        (10.25, 11.2),
+        (10.29, 8.6),
+        (11.3, 11.2),
+        (30, 11.2),
+    ]
     assert detected(draughts(36, values), EventType.DRAUGHT_CHANGE) == []
 
 
