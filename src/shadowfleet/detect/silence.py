@@ -82,8 +82,9 @@ def silences(
             "me": (~gaps["open"] & (gaps["ts_next"] - gaps["ts"] <= MAX_SPAN_H * US_PER_H)).cast(pl.UInt32),
         }
     )
+    probes = _gap_probes(gaps)
     during = (
-        _near(_gap_probes(gaps).drop("off_m"), reception, radius_m)
+        _near(probes, reception, radius_m)
         .join(gap_ids, on="gap")
         .with_columns(_share(pl.col("vessels"), pl.col("present") - pl.col("me")), _shore())
     )
@@ -104,7 +105,7 @@ def silences(
     with_others = around.filter(pl.col("others"))
     could, was, rate, sticky = _hit_rate(with_others, n)
     # hours it could have spent in a hole off the straight line are no evidence of its silence
-    off_line = _dead_off_the_line(gaps, gap_ids, reception, radius_m, max_unheard_h)
+    off_line = _dead_off_the_line(probes, gap_ids, reception, radius_m, max_unheard_h)
     heard = during.filter(pl.col("vessels") > 0).join(off_line, on=["gap", "hour"], how="anti")
     heard_h = _per_gap(heard, pl.len(), n)
     audibility, expected_h, missed = _audible(with_others, heard, n)
@@ -224,12 +225,13 @@ def _per_gap(frame: pl.DataFrame, value: pl.Expr, n: int) -> np.ndarray:
     return out
 
 
-def _gap_probes(gaps: pl.DataFrame, side: float = 0.0) -> pl.DataFrame:
+def _gap_probes(gaps: pl.DataFrame) -> pl.DataFrame:
     """Every whole hour strictly inside each gap (neither end's hour, where the vessel itself was heard) and
     where the vessel would have been at its middle: on the straight line between the gap's ends, as the
-    reception map places a silent vessel; at its start for an open gap. `side` +1 or -1: instead, as far to
-    the left or right of that line as it could have been then, sailing at most `reach_m` in the gap (where it
-    is within reach of both ends in time: the two circles' crossing), with `off_m`, how far that is."""
+    reception map places a silent vessel; at its start for an open gap. With `off_m`, how far to either side
+    of that line it could have been then, sailing at most `reach_m` in the gap (within reach of both ends in
+    time: the two circles' crossing; 0 where it could not leave the line), and `left_lat`, `left_lon`: the
+    degrees one metre to the left of the line moves it (`_aside`)."""
     first = pl.col("ts") // US_PER_H + 1
     reach = pl.col("reach_m") if "reach_m" in gaps.columns else pl.lit(None, pl.Float64)
     hours = (
@@ -262,17 +264,27 @@ def _gap_probes(gaps: pl.DataFrame, side: float = 0.0) -> pl.DataFrame:
     along = pl.when(length > 0).then((before**2 - after**2 + length**2) / (2 * length)).otherwise(0.0)
     # where one circle lies inside the other (near an end, or back where it started) the smaller one bounds it
     crossing = pl.when((before - after).abs() >= length).then(pl.min_horizontal(before, after))
-    off = crossing.otherwise((before**2 - along**2).clip(0.0).sqrt()) * pl.when(pl.col("reach") > length).then(side)
-    off = off.fill_null(0.0)
+    off = crossing.otherwise((before**2 - along**2).clip(0.0).sqrt())
     return hours.select(
         "gap",
         "hour",
-        (pl.col("lat") + frac * (pl.col("lat_next") - pl.col("lat")) + off * left_north / _M_PER_DEG).alias("at_lat"),
-        (pl.col("lon") + frac * (pl.col("lon_next") - pl.col("lon")) + off * left_east / (_M_PER_DEG * scale)).alias(
-            "at_lon"
-        ),
-        off.abs().alias("off_m"),
-    ).cast({**_PROBES, "off_m": pl.Float64})  # type: ignore[dict-item]
+        (pl.col("lat") + frac * (pl.col("lat_next") - pl.col("lat"))).alias("at_lat"),
+        (pl.col("lon") + frac * (pl.col("lon_next") - pl.col("lon"))).alias("at_lon"),
+        pl.when(pl.col("reach") > length).then(off).otherwise(0.0).alias("off_m"),
+        (left_north / _M_PER_DEG).alias("left_lat"),
+        (left_east / (_M_PER_DEG * scale)).alias("left_lon"),
+    ).cast({**_PROBES, "off_m": pl.Float64, "left_lat": pl.Float64, "left_lon": pl.Float64})  # type: ignore[dict-item]
+
+
+def _aside(probes: pl.DataFrame, side: float) -> pl.DataFrame:
+    """The gaps' probes moved `side` times their `off_m` to the left of the line (negative: to the right),
+    for the gaps that could have left it (the others' would be the line's own)."""
+    distance = pl.col("off_m") * side
+    return probes.filter((pl.col("off_m") > 0).any().over("gap")).with_columns(
+        pl.col("at_lat") + distance * pl.col("left_lat"),
+        pl.col("at_lon") + distance * pl.col("left_lon"),
+        distance.abs().alias("off_m"),
+    )
 
 
 def _around_probes(gaps: pl.DataFrame, tracks: pl.DataFrame, hours_around: float, after: bool) -> pl.DataFrame:
@@ -346,7 +358,7 @@ def _near(probes: pl.DataFrame, reception: Reception, radius_m: float) -> pl.Dat
 
 
 def _dead_off_the_line(
-    gaps: pl.DataFrame, gap_ids: pl.DataFrame, reception: Reception, radius_m: float, max_unheard_h: float
+    probes: pl.DataFrame, gap_ids: pl.DataFrame, reception: Reception, radius_m: float, max_unheard_h: float
 ) -> pl.DataFrame:
     """The hours (gap, hour) it would have been unheard air (`_dead_hours`) had it been as far to either side
     of the straight line as it could have sailed. A ship that did not sail straight (its reported speed well
@@ -355,10 +367,8 @@ def _dead_off_the_line(
     edge say nothing of the hole)."""
     sides = []
     for side in _SIDES:
-        probes = _gap_probes(gaps, side)
         aside = (
-            _near(probes.drop("off_m"), reception, radius_m)
-            .join(probes.select("gap", "hour", "off_m"), on=["gap", "hour"])
+            _near(_aside(probes, side), reception, radius_m)
             .join(gap_ids, on="gap")
             # the map places the vessel itself on the straight line: a neighbour only where that is out of reach
             .with_columns((pl.col("me") * (pl.col("off_m") <= radius_m)).cast(pl.UInt32).alias("me"))
