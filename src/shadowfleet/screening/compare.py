@@ -118,15 +118,16 @@ def worth_comparing(a: NameKey, b: NameKey) -> bool:
         return True
     if a.schema == ORGANIZATION and (len(a.tokens) == 1 or len(b.tokens) == 1):
         return True  # an acronym
-    in_order = fuzz.ratio(a.sorted_text, b.sorted_text)
-    if in_order / 100.0 >= _GATE:
-        return True  # `_quick` is at least this: its second ratio is not needed
-    return _worth_aligning(a, b, max(in_order, fuzz.ratio(a.joined, b.joined)) / 100.0)
+    return _worth_aligning(a, b, _quick(a, b, enough=_GATE))
 
 
-def _quick(a: NameKey, b: NameKey) -> float:
-    """The whole-string measure: the words in sorted order, or run together."""
-    return max(fuzz.ratio(a.sorted_text, b.sorted_text), fuzz.ratio(a.joined, b.joined)) / 100.0
+def _quick(a: NameKey, b: NameKey, enough: float = 1.0) -> float:
+    """The whole-string measure: the words in sorted order, or run together. Once the first reaches
+    `enough` the second is not computed (the cheap stage only asks whether it clears its gate)."""
+    in_order = fuzz.ratio(a.sorted_text, b.sorted_text) / 100.0
+    if in_order >= enough:
+        return in_order
+    return max(in_order, fuzz.ratio(a.joined, b.joined) / 100.0)
 
 
 def _worth_aligning(a: NameKey, b: NameKey, quick: float) -> bool:
@@ -172,10 +173,7 @@ def _family_in_common(a: NameKey, b: NameKey) -> bool:
 def _near_word(x: str, y: str) -> bool:
     """Whether two words may pair in `aligned`: lengths within the edit budget (or an initial) first,
     as that rules most pairs out without computing a distance."""
-    shorter, longer = (len(x), len(y)) if len(x) <= len(y) else (len(y), len(x))
-    if shorter > 1 and longer - shorter > max(1, longer // 4):
-        return False
-    return _relation(x, y, True)[0] >= TOKEN_FLOOR
+    return _may_pair(x, y, person=True, exact=False) and _relation(x, y, True)[0] >= TOKEN_FLOOR
 
 
 def _words(a: NameKey, b: NameKey) -> NameMatch:

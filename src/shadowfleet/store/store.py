@@ -342,6 +342,10 @@ class Batch:
             self.staging.parent.rmdir()
 
 
+# which of the earlier events a new run supersedes (a mask over their rows)
+Superseded = Callable[[pa.Table], np.ndarray]
+
+
 def upsert(events: pa.Table, old: pa.Table | None, superseded: Superseded | None = None) -> pa.Table:
     """`events` plus those of `old` that they do not replace (same event id, or `superseded` by the run
     that found them), in time order."""
@@ -353,10 +357,6 @@ def upsert(events: pa.Table, old: pa.Table | None, superseded: Superseded | None
     return pa.concat_tables([old.filter(pa.array(~replaced)), events]).sort_by(
         [("start_time", "ascending"), ("event_id", "ascending")]
     )
-
-
-# which of the earlier events a new run supersedes (a mask over their rows)
-Superseded = Callable[[pa.Table], np.ndarray]
 
 
 @dataclass
