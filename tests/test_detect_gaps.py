@@ -16,6 +16,7 @@ from shadowfleet.detect.coverage import Coverage
 from shadowfleet.detect.events import Config
 from shadowfleet.detect.registry import Partition
 from shadowfleet.detect.runner import STATIC_FRAME
+from shadowfleet.detect.silence import _likely
 from tracks import run_detector
 
 H = 3_600_000_000  # µs per hour
@@ -303,3 +304,64 @@ def test_only_the_hours_outside_a_coverage_hole_make_a_silence_long(tmp_path: Pa
     long = gaps_of(fixes(1, without(passes, 28, 50), SEA), *neighbours, config=config)[1]
     assert long["duration_h"] - long["details"]["unheard_h"] >= 12
     assert long["details"]["reception"] == "heard" and long["score"] >= 0.3
+
+
+def test_a_hole_seen_only_in_the_nearer_ring_is_context() -> None:
+    """Deep inside a hole near its edge: the two ships 8-12 km from it fall silent with it for 10 h, while
+    three 28-36 km off, beyond the hole's edge, are heard on every pass. Within 40 km somebody is always
+    heard, but nobody within 20 km: the hole's, not the vessel's silence. With the near two heard too, the
+    same silence is an alarm."""
+    dark = fixes(1, without(every(0, 40, 5), 10, 20), SEA)
+    inside = [fixes(2 + k, without(every(0, 40, 10), 10.2, 19.8), near(SEA, 8 + 4 * k)) for k in range(2)]
+    heard_inside = [fixes(2 + k, every(0, 40, 10), near(SEA, 8 + 4 * k)) for k in range(2)]
+    beyond = [fixes(10 + k, every(0, 40, 10) + 0.01 * k, near(SEA, -28 - 4 * k)) for k in range(3)]
+    hole = gaps_of(dark, *inside, *beyond)[1]
+    assert hole["details"]["reception"] == "coverage_hole" and hole["score"] < 0.3
+    assert hole["details"]["unheard_h"] >= 8
+    heard = gaps_of(dark, *heard_inside, *beyond)[1]
+    assert heard["details"]["reception"] == "heard" and heard["score"] >= 0.3
+
+
+def test_hours_between_passes_make_no_hole_in_the_nearer_ring() -> None:
+    """A convoy sailing east at 2.5 kn under a pass every 2.5 h. The three ships 6-12 km off are heard on
+    every other pass, those 25-33 km off on every one: between two passes that heard the near three lie four
+    hours with them unheard, but three of those hours had no pass at all. The near ring's rule counts only the
+    hours a pass heard somebody further out, so this is no hole, and missing 11 passes in a row that heard the
+    ships around it is an alarm."""
+    passes = np.arange(0.5, 70, 2.5)
+    both = np.sort(np.concatenate([passes, passes + 0.05]))
+    every_other = np.sort(np.concatenate([passes[::2], passes[::2] + 0.05]))
+    near_ring = [fixes(2 + k, every_other + 0.01 * k, near(WEST, 6 + 3 * k), east_kn=2.5) for k in range(3)]
+    outer_ring = [fixes(10 + k, both + 0.01 * k, near(WEST, -25 - 4 * k), east_kn=2.5) for k in range(3)]
+    dark = fixes(1, without(both, 30, 57), WEST, east_kn=2.5)
+    sailing = [f.with_columns(pl.lit(2.5).alias("sog_kn")) for f in (dark, *near_ring, *outer_ring)]
+    gap = gaps_of(*sailing)[1]
+    assert gap["details"]["unheard_h"] == 0
+    assert gap["details"]["reception"] == "heard" and gap["score"] >= 0.3
+
+
+def test_a_slow_vessel_may_have_drifted_into_a_hole_beside_its_line() -> None:
+    """It reports 0.3 kn at both ends of a 14 h silence and comes back where it fell silent, but a slow ship
+    at sea drifts and manoeuvres (`min_reach_kn`, 2 kn: 28 nm in 14 h). 25-35 km north of it a group is
+    present and unheard the whole time; south of it, 30-38 km off, neighbours are heard throughout. The hole
+    within its drift explains most of the silence (at 0 kn of drift none of it, and it read as an alarm):
+    context."""
+    times = without(every(0, 40, 5), 10, 24)
+    beyond = [fixes(10 + k, every(0, 40, 10) + 0.01 * k, near(SEA, -30 - 4 * k)) for k in range(3)]
+    hole = [fixes(20 + k, without(every(0, 40, 10), 10.5, 23.5), near(SEA, 25 + 5 * k)) for k in range(3)]
+    drifting = fixes(1, times, SEA).with_columns(pl.lit(0.3).alias("sog_kn"))
+    others = [f.with_columns(pl.lit(10.0).alias("sog_kn")) for f in beyond + hole]
+    gap = gaps_of(drifting, *others)[1]
+    assert gap["details"]["unheard_h"] >= 8 and gap["score"] < 0.3
+
+
+def test_an_hours_share_heard_is_shrunk_towards_the_gaps_passes() -> None:
+    """2 of 2 neighbours heard is no certainty where the gap's other passes heard half of those present; 40 of
+    40 among passes that heard everybody is close to one."""
+    hours = pl.DataFrame(
+        {"gap": [0, 0, 0, 1, 1], "heard": [2, 5, 5, 40, 40], "present": [2, 10, 10, 40, 40]},
+        schema={"gap": pl.UInt32, "heard": pl.Int64, "present": pl.Int64},
+    )
+    likely = hours.select(_likely(pl.col("heard"), pl.col("present")))["likely"].to_list()
+    assert 0.6 < likely[0] < 0.8 and 0.45 < likely[1] < 0.55
+    assert likely[3] > 0.97

@@ -33,6 +33,7 @@ class GapParams(Params):
     max_chance_class_b: float
     max_chance_long: float
     min_heard_h_long: float
+    min_reach_kn: float
     reception_radius_km: float
     max_unheard_h: float
     rate_window_h: float
@@ -91,7 +92,7 @@ def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception
     gaps, shore0 = gaps.filter(pl.Series(at_sea)), shore0[at_sea]
     if not gaps.height:
         return
-    gaps = _with_reach(_prior_reporting(gaps, tracks, params))
+    gaps = _with_reach(_prior_reporting(gaps, tracks, params), params.min_reach_kn)
     reception = reception or part.reception or Reception.of(tracks)
     heard = silences(
         gaps,
@@ -133,13 +134,13 @@ def detect_gaps(part: Partition, params: GapParams, out: EventBuilder, reception
         _emit(gap, params, part.config, out)
 
 
-def _with_reach(gaps: pl.DataFrame) -> pl.DataFrame:
+def _with_reach(gaps: pl.DataFrame, min_reach_kn: float) -> pl.DataFrame:
     """`reach_m`: how far the vessel could have sailed in its gap, at the faster of the speeds it reported at
-    the gap's ends (null where it reported none, or the gap is open). A ship that did not sail straight
-    (reach well beyond the distance between the ends) may have been anywhere within it."""
-    if "sog_kn" not in gaps.columns:
-        return gaps.with_columns(pl.lit(None, pl.Float64).alias("reach_m"))
-    fastest = pl.max_horizontal("sog_kn", "sog_kn_next")
+    the gap's ends and `min_reach_kn` (null where the gap is open). A ship that did not sail straight (reach
+    well beyond the distance between the ends) may have been anywhere within it; one slow at both ends was
+    not moored for hours at sea, it drifted and manoeuvred."""
+    speeds = [c for c in ("sog_kn", "sog_kn_next") if c in gaps.columns]
+    fastest = pl.max_horizontal(*speeds, pl.lit(min_reach_kn))
     hours = (pl.col("ts_next") - pl.col("ts")).cast(pl.Float64) / _US_PER_H
     return gaps.with_columns(pl.when(pl.col("open")).then(None).otherwise(fastest * NM_M * hours).alias("reach_m"))
 

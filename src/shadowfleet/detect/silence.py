@@ -37,6 +37,17 @@ _PROBES = {"gap": pl.UInt32, "hour": pl.Int64, "at_lat": pl.Float64, "at_lon": p
 # off the straight line, left (+) and right (-): as far as it could have been, and halfway (a hole between)
 _SIDES = (-1.0, -0.5, 0.5, 1.0)
 _M_PER_DEG = 111_320.0  # metres per degree of latitude (and of longitude at the equator)
+# the nearer ring a hole is looked for in too (`_dead_core`), as a share of the reception radius: half of 40 km
+# lies inside a shore station's range and well inside a hole's side (reference.md §7)
+CORE_SHARE = 0.5
+# ... where a run of unheard hours must hold this many hours of others present there, none heard, in hours a
+# pass heard others further out: a pass decodes about half the ships of a busy cell (reference.md §7), so ten
+# such vessel-hours all missed by chance is ~1e-3, and three hours of one lone neighbour unheard is no hole
+MIN_UNHEARD_VESSEL_H = 10
+# how many others' worth of weight an hour's share of them heard is shrunk with towards the gap's pooled share
+# (`_likely`): one or two neighbours heard say little of the chance a pass hears a ship there (collisions,
+# reference.md §7), so an hour that heard 2 of 2 reads as well as the others' passes did, not as a certainty
+PRIOR_VESSELS = 2.0
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,11 @@ def silences(
     during = (
         _near(probes, reception, radius_m)
         .join(gap_ids, on="gap")
-        .with_columns(_share(pl.col("vessels"), pl.col("present") - pl.col("me")), _shore())
+        .with_columns(
+            _share(pl.col("vessels"), pl.col("present") - pl.col("me")),
+            _likely(pl.col("vessels"), pl.col("present") - pl.col("me")),
+            _shore(),
+        )
     )
     nearest = during.group_by("gap").agg(pl.col("shore_m").min().alias("nearest_m"))
     around = (
@@ -105,7 +120,12 @@ def silences(
     with_others = around.filter(pl.col("others"))
     could, was, rate, sticky = _hit_rate(with_others, n)
     # hours it could have spent in a hole off the straight line are no evidence of its silence
-    off_line = _dead_off_the_line(probes, gap_ids, reception, radius_m, max_unheard_h)
+    off_line = pl.concat(
+        [
+            _dead_off_the_line(probes, gap_ids, reception, radius_m, max_unheard_h),
+            _dead_core(probes, during, gap_ids, reception, radius_m * CORE_SHARE, max_unheard_h),
+        ]
+    ).unique()
     heard = during.filter(pl.col("vessels") > 0).join(off_line, on=["gap", "hour"], how="anti")
     heard_h = _per_gap(heard, pl.len(), n)
     audibility, expected_h, missed = _audible(with_others, heard, n)
@@ -149,14 +169,14 @@ def _audible(around: pl.DataFrame, heard: pl.DataFrame, n: int) -> tuple[np.ndar
         "own",
         (pl.col("vessels").cast(pl.Int64) - pl.col("own").cast(pl.Int64)).alias("h"),
         (pl.col("present").cast(pl.Int64) - 1).alias("p"),
-    ).select("gap", "own", (pl.col("h") / pl.max_horizontal("h", "p", 1)).clip(0.0, 1.0).alias("s"))
+    ).select("gap", "own", _likely(pl.col("h"), pl.col("p")).alias("s"))
     fit = np.zeros((n, len(_A_GRID)))
     for (own,), part in others.group_by("own"):
         p = _hit(grid, part["s"].to_numpy())
         np.add.at(fit, part["gap"].to_numpy(), np.log(p) if own else np.log1p(-p))
     weight = np.exp(fit - fit.max(axis=1, keepdims=True))
     weight /= weight.sum(axis=1, keepdims=True)
-    hit = _hit(grid, heard["share"].to_numpy())
+    hit = _hit(grid, heard["likely"].to_numpy())
     missed_log, expected = np.zeros((n, len(_A_GRID))), np.zeros((n, len(_A_GRID)))
     np.add.at(missed_log, heard["gap"].to_numpy(), np.log1p(-hit))
     np.add.at(expected, heard["gap"].to_numpy(), hit)
@@ -216,6 +236,19 @@ def _share(heard: pl.Expr, present: pl.Expr) -> pl.Expr:
     """Share of the others present that were heard (0 where no other is present: nobody to judge by)."""
     heard, present = heard.cast(pl.Int64).clip(0), present.cast(pl.Int64).clip(0)
     return pl.when(present > 0).then(heard / present).otherwise(0.0).clip(0.0, 1.0).alias("share")
+
+
+def _likely(heard: pl.Expr, present: pl.Expr) -> pl.Expr:
+    """The chance a vessel there was heard in each hour, from `heard` of the `present` others: their share,
+    shrunk towards the share pooled over the gap's hours with anyone heard (`PRIOR_VESSELS` of weight). 2 of
+    2 others heard is no proof that a pass hears every ship there, unless hour after hour says so; 40 of 40
+    says more than 2 of 2 (Laplace's rule of succession for the pool, as for its own rate, `_hit_rate`)."""
+    heard, present = heard.cast(pl.Int64).clip(0), present.cast(pl.Int64).clip(0)
+    present = pl.max_horizontal(heard, present)
+    passes = heard > 0
+    pooled = (heard.filter(passes).sum() + 1) / (present.filter(passes).sum() + 2)
+    prior = pooled.over("gap") * PRIOR_VESSELS
+    return ((heard + prior) / (present + PRIOR_VESSELS)).alias("likely")
 
 
 def _per_gap(frame: pl.DataFrame, value: pl.Expr, n: int) -> np.ndarray:
@@ -283,7 +316,7 @@ def _aside(probes: pl.DataFrame, side: float) -> pl.DataFrame:
     return probes.filter((pl.col("off_m") > 0).any().over("gap")).with_columns(
         pl.col("at_lat") + distance * pl.col("left_lat"),
         pl.col("at_lon") + distance * pl.col("left_lon"),
-        distance.abs().alias("off_m"),
+        distance.abs().alias("aside_m"),
     )
 
 
@@ -360,31 +393,56 @@ def _near(probes: pl.DataFrame, reception: Reception, radius_m: float) -> pl.Dat
 def _dead_off_the_line(
     probes: pl.DataFrame, gap_ids: pl.DataFrame, reception: Reception, radius_m: float, max_unheard_h: float
 ) -> pl.DataFrame:
-    """The hours (gap, hour) it would have been unheard air (`_dead_hours`) had it been as far to either side
-    of the straight line as it could have sailed. A ship that did not sail straight (its reported speed well
-    above the distance over the time) went somewhere: a hole it could have been in explains its silence in
-    those hours as well as its crew does (reference.md §7: holes have edges, and neighbours heard beyond an
-    edge say nothing of the hole)."""
+    """The hours (gap, hour) it would have been unheard air (`_dead_hours`, `_dead_core`) had it been as far
+    to either side of the straight line as it could have sailed. A ship that did not sail straight (its
+    reported speed well above the distance over the time) went somewhere: a hole it could have been in
+    explains its silence in those hours as well as its crew does (reference.md §7: holes have edges, and
+    neighbours heard beyond an edge say nothing of the hole)."""
     sides = []
     for side in _SIDES:
-        aside = (
-            _near(_aside(probes, side), reception, radius_m)
-            .join(gap_ids, on="gap")
-            # the map places the vessel itself on the straight line: a neighbour only where that is out of reach
-            .with_columns((pl.col("me") * (pl.col("off_m") <= radius_m)).cast(pl.UInt32).alias("me"))
-        )
-        sides.append(_dead_hours(aside, max_unheard_h))
+        aside = _aside(probes, side)
+        full = _around_me(_near(aside, reception, radius_m), gap_ids, radius_m)
+        sides.append(_dead_hours(full, max_unheard_h))
+        sides.append(_dead_core(aside, full, gap_ids, reception, radius_m * CORE_SHARE, max_unheard_h))
     return pl.concat(sides).unique()
 
 
-def _dead_hours(during: pl.DataFrame, max_unheard_h: float) -> pl.DataFrame:
+def _around_me(near: pl.DataFrame, gap_ids: pl.DataFrame, radius_m: float) -> pl.DataFrame:
+    """`near` with `me`: whether the vessel itself is among those present (the map places it on the straight
+    line: a neighbour only where a probe off it is out of reach)."""
+    off = pl.col("aside_m") if "aside_m" in near.columns else pl.lit(0.0)
+    return near.join(gap_ids, on="gap").with_columns((pl.col("me") * (off <= radius_m)).cast(pl.UInt32).alias("me"))
+
+
+def _dead_core(
+    probes: pl.DataFrame,
+    full: pl.DataFrame,
+    gap_ids: pl.DataFrame,
+    reception: Reception,
+    radius_m: float,
+    max_unheard_h: float,
+) -> pl.DataFrame:
+    """The hours (gap, hour) of the probes inside runs where nobody within the nearer `radius_m` was heard,
+    holding at least `MIN_UNHEARD_VESSEL_H` hours of others present there, unheard, while others within the
+    full radius (`full`: the same probes) were heard: a pass came and missed everybody near. Holes have
+    edges: deep inside one, ships heard beyond its edge still fall within the full radius and make its hours
+    read as heard, at a low share (reference.md §7)."""
+    passed = full.select("gap", "hour", (pl.col("vessels") > 0).alias("passed"))
+    core = _around_me(_near(probes, reception, radius_m), gap_ids, radius_m).join(passed, on=["gap", "hour"])
+    return _dead_hours(core, max_unheard_h, MIN_UNHEARD_VESSEL_H)
+
+
+def _dead_hours(during: pl.DataFrame, max_unheard_h: float, min_vessel_h: int = 0) -> pl.DataFrame:
     """The hours (gap, hour) inside runs where nobody near it was heard for longer than `max_unheard_h`
-    (longer than a satellite revisit: a hole)."""
+    (longer than a satellite revisit: a hole), with at least `min_vessel_h` of others' hours in the run (in its
+    hours with a pass, where the frame says which: `passed`)."""
     heard = pl.col("vessels") > 0
     # an hour with nobody else near says nothing of the receivers (no one there to be heard): it neither counts
     # toward a hole nor breaks one; only hours with others present and none heard are unheard air
+    others = pl.col("present").cast(pl.Int64) - pl.col("me").cast(pl.Int64)
+    passed = pl.col("passed").cast(pl.Int64) if "passed" in during.columns else pl.lit(1)
     runs = (
-        during.filter(pl.col("present").cast(pl.Int64) - pl.col("me").cast(pl.Int64) > 0)
+        during.filter(others > 0)
         .sort("gap", "hour")
         .with_columns(
             ((heard != heard.shift(1)) | (pl.col("gap") != pl.col("gap").shift(1)))
@@ -395,8 +453,8 @@ def _dead_hours(during: pl.DataFrame, max_unheard_h: float) -> pl.DataFrame:
     )
     long_silent = (
         runs.group_by("gap", "run")
-        .agg(heard.first().alias("heard"), pl.len().alias("hours"))
-        .filter(~pl.col("heard") & (pl.col("hours") > max_unheard_h))
+        .agg(heard.first().alias("heard"), pl.len().alias("hours"), (others * passed).sum().alias("vessel_h"))
+        .filter(~pl.col("heard") & (pl.col("hours") > max_unheard_h) & (pl.col("vessel_h") >= min_vessel_h))
     )
     return runs.join(long_silent.select("gap", "run"), on=["gap", "run"]).select("gap", "hour")
 
