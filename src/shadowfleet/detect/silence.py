@@ -95,7 +95,7 @@ def silences(
     )
     probes = _gap_probes(gaps)
     during = (
-        _near(probes, reception, radius_m)
+        _near(probes, reception, radius_m, radius_m * CORE_SHARE)
         .join(gap_ids, on="gap")
         .with_columns(
             _share(pl.col("vessels"), pl.col("present") - pl.col("me")),
@@ -123,7 +123,7 @@ def silences(
     off_line = pl.concat(
         [
             _dead_off_the_line(probes, gap_ids, reception, radius_m, max_unheard_h),
-            _dead_core(probes, during, gap_ids, reception, radius_m * CORE_SHARE, max_unheard_h),
+            _dead_core(during, radius_m * CORE_SHARE, max_unheard_h),
         ]
     ).unique()
     heard = during.filter(pl.col("vessels") > 0).join(off_line, on=["gap", "hour"], how="anti")
@@ -357,11 +357,13 @@ def _around_probes(gaps: pl.DataFrame, tracks: pl.DataFrame, hours_around: float
     )
 
 
-def _near(probes: pl.DataFrame, reception: Reception, radius_m: float) -> pl.DataFrame:
+def _near(probes: pl.DataFrame, reception: Reception, radius_m: float, core_m: float | None = None) -> pl.DataFrame:
     """For every probe (gap, hour, position): the vessels heard and present within `radius_m` of it in that
-    hour (cells whose centre lies within the radius)."""
+    hour (cells whose centre lies within the radius); with `core_m`, also within that nearer radius
+    (`vessels_core`, `present_core`), read off the same cells."""
+    counts = ("vessels", "present", *(("vessels_core", "present_core") if core_m is not None else ()))
     if not probes.height:
-        return probes.with_columns(pl.lit(0, pl.UInt32).alias("vessels"), pl.lit(0, pl.UInt32).alias("present"))
+        return probes.with_columns(pl.lit(0, pl.UInt32).alias(c) for c in counts)
     k = int(np.ceil(radius_m / (CELL_DEG * 111_000))) + 1
     top = float(np.abs(probes["at_lat"].to_numpy()).max())
     widest = max(float(np.cos(np.radians(min(top, 80.0)))), 0.1)
@@ -379,13 +381,15 @@ def _near(probes: pl.DataFrame, reception: Reception, radius_m: float) -> pl.Dat
         .join(reception.cells, on=["cell_lat", "cell_lon", "hour"], how="inner")
     )
     centre = ((near["cell_lat"].to_numpy() + 0.5) * CELL_DEG, (near["cell_lon"].to_numpy() + 0.5) * CELL_DEG)
-    within = haversine_m(near["at_lat"].to_numpy(), near["at_lon"].to_numpy(), *centre) <= radius_m
-    summed = (
-        near.filter(pl.Series(within)).group_by("gap", "hour").agg(pl.col("vessels").sum(), pl.col("present").sum())
-    )
+    distance = haversine_m(near["at_lat"].to_numpy(), near["at_lon"].to_numpy(), *centre)
+    sums = [pl.col("vessels").sum(), pl.col("present").sum()]
+    if core_m is not None:
+        near = near.with_columns(pl.Series("core", distance <= core_m))
+        sums += [pl.col(c).filter(pl.col("core")).sum().alias(f"{c}_core") for c in ("vessels", "present")]
+    summed = near.filter(pl.Series(distance <= radius_m)).group_by("gap", "hour").agg(sums)
     return (
         probes.join(summed, on=["gap", "hour"], how="left")
-        .with_columns(pl.col("vessels").fill_null(0), pl.col("present").fill_null(0))
+        .with_columns(pl.col(c).fill_null(0) for c in counts)
         .sort("gap", "hour")
     )
 
@@ -400,35 +404,33 @@ def _dead_off_the_line(
     neighbours heard beyond an edge say nothing of the hole)."""
     sides = []
     for side in _SIDES:
-        aside = _aside(probes, side)
-        full = _around_me(_near(aside, reception, radius_m), gap_ids, radius_m)
+        core_m = radius_m * CORE_SHARE
+        full = _around_me(_near(_aside(probes, side), reception, radius_m, core_m), gap_ids, radius_m)
         sides.append(_dead_hours(full, max_unheard_h))
-        sides.append(_dead_core(aside, full, gap_ids, reception, radius_m * CORE_SHARE, max_unheard_h))
+        sides.append(_dead_core(full, core_m, max_unheard_h))
     return pl.concat(sides).unique()
 
 
 def _around_me(near: pl.DataFrame, gap_ids: pl.DataFrame, radius_m: float) -> pl.DataFrame:
-    """`near` with `me`: whether the vessel itself is among those present (the map places it on the straight
-    line: a neighbour only where a probe off it is out of reach)."""
-    off = pl.col("aside_m") if "aside_m" in near.columns else pl.lit(0.0)
-    return near.join(gap_ids, on="gap").with_columns((pl.col("me") * (off <= radius_m)).cast(pl.UInt32).alias("me"))
+    """`near` (probes moved off the line, `_aside`) with `me`: whether the vessel itself is among those
+    present (the map places it on the straight line: a neighbour only where a probe off it is out of reach)."""
+    beside = pl.col("aside_m") <= radius_m
+    return near.join(gap_ids, on="gap").with_columns((pl.col("me") * beside).cast(pl.UInt32).alias("me"))
 
 
-def _dead_core(
-    probes: pl.DataFrame,
-    full: pl.DataFrame,
-    gap_ids: pl.DataFrame,
-    reception: Reception,
-    radius_m: float,
-    max_unheard_h: float,
-) -> pl.DataFrame:
-    """The hours (gap, hour) of the probes inside runs where nobody within the nearer `radius_m` was heard,
-    holding at least `MIN_UNHEARD_VESSEL_H` hours of others present there, unheard, while others within the
-    full radius (`full`: the same probes) were heard: a pass came and missed everybody near. Holes have
-    edges: deep inside one, ships heard beyond its edge still fall within the full radius and make its hours
-    read as heard, at a low share (reference.md §7)."""
-    passed = full.select("gap", "hour", (pl.col("vessels") > 0).alias("passed"))
-    core = _around_me(_near(probes, reception, radius_m), gap_ids, radius_m).join(passed, on=["gap", "hour"])
+def _dead_core(full: pl.DataFrame, core_m: float, max_unheard_h: float) -> pl.DataFrame:
+    """The hours (gap, hour) of the probes (`full`, read by `_near` with `core_m`) inside runs where nobody
+    within the nearer `core_m` was heard, holding at least `MIN_UNHEARD_VESSEL_H` hours of others present
+    there, unheard, while others within the full radius were heard: a pass came and missed everybody near.
+    Holes have edges: deep inside one, ships heard beyond its edge still fall within the full radius and make
+    its hours read as heard, at a low share (reference.md §7)."""
+    off = pl.col("aside_m") if "aside_m" in full.columns else pl.lit(0.0)
+    core = full.with_columns(
+        pl.col("vessels_core").alias("vessels"),
+        pl.col("present_core").alias("present"),
+        (pl.col("me") * (off <= core_m)).cast(pl.UInt32).alias("me"),
+        (pl.col("vessels") > 0).alias("passed"),
+    )
     return _dead_hours(core, max_unheard_h, MIN_UNHEARD_VESSEL_H)
 
 
